@@ -1,0 +1,78 @@
+// Helpers for each service's config.ts: the environment is passed in, never read here.
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function envString(env: Env, name: string, def: string): string {
+  const v = env[name];
+  return v === undefined || v === '' ? def : v;
+}
+
+export function envInt(env: Env, name: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+export function envBool(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+export function envPort(env: Env, name: string, def: number): number {
+  return envInt(env, name, def, 0, 65535);
+}
+
+export function envRedisUrl(env: Env): string {
+  const url = envString(env, 'REDIS_URL', 'redis://127.0.0.1:6379');
+  if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL`);
+  return url;
+}
+
+export function envPrefix(env: Env): string {
+  const p = envString(env, 'KEY_PREFIX', 'cf');
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(p)) throw new ConfigError('KEY_PREFIX must match [A-Za-z0-9_.-]{1,32}');
+  return p;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function envLogLevel(env: Env): string {
+  const l = envString(env, 'LOG_LEVEL', 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(l)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return l;
+}
+
+/** Settings every service shares: Redis, key layout, logs, metrics. */
+export interface BaseConfig {
+  redisUrl: string;
+  prefix: string;
+  partitions: number;
+  logLevel: string;
+  metricsHost: string;
+  metricsPort: number;
+}
+
+export function readBaseConfig(env: Env, defaultMetricsPort: number): BaseConfig {
+  return {
+    redisUrl: envRedisUrl(env),
+    prefix: envPrefix(env),
+    partitions: envInt(env, 'PARTITIONS', 16, 1, 1024),
+    logLevel: envLogLevel(env),
+    metricsHost: envString(env, 'METRICS_HOST', '0.0.0.0'),
+    metricsPort: envPort(env, 'METRICS_PORT', defaultMetricsPort),
+  };
+}

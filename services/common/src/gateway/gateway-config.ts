@@ -1,0 +1,42 @@
+import { envInt, readBaseConfig, type BaseConfig, type Env } from '../config/env.js';
+import type { SessionLimits } from '../session/hub.js';
+import { DEFAULT_STORE_LIMITS, type StoreLimits } from '../store/context.js';
+
+/** Settings both gateways share; each gateway's config.ts adds its own transport settings. */
+export interface GatewayConfig extends BaseConfig {
+  session: SessionLimits;
+  store: StoreLimits;
+  maxFrameBytes: number;
+  maxConnectionsPerIp: number;
+  maxBacklogBytes: number;
+  heartbeatMs: number;
+  shutdownGraceMs: number;
+}
+
+export function readGatewayConfig(env: Env, defaultMetricsPort: number): GatewayConfig {
+  const day = 24 * 3600 * 1000;
+  return {
+    ...readBaseConfig(env, defaultMetricsPort),
+    session: {
+      maxTextChars: envInt(env, 'MAX_TEXT_CHARS', 2000, 1, 100_000),
+      maxRooms: envInt(env, 'MAX_ROOMS', 20, 1, 1000),
+      ratePerSec: envInt(env, 'RATE_PER_SEC', 10, 1, 100_000),
+      rateBurst: envInt(env, 'RATE_BURST', 20, 1, 100_000),
+      floodLimit: envInt(env, 'FLOOD_LIMIT', 100, 1, 1_000_000),
+      gatewayTimeoutMs: envInt(env, 'GATEWAY_TIMEOUT_MS', 10_000, 1000, 600_000),
+    },
+    store: {
+      ...DEFAULT_STORE_LIMITS,
+      recentMax: envInt(env, 'RECENT_MAX', 500, 20, 100_000),
+      recentTtlMs: envInt(env, 'RECENT_TTL_DAYS', 30, 1, 3650) * day,
+      eventsMaxLen: envInt(env, 'EVENTS_MAXLEN', 100_000, 1000, 100_000_000),
+      mailboxMax: envInt(env, 'MAILBOX_MAX', 100, 1, 100_000),
+      mailboxMaxAgeMs: envInt(env, 'MAILBOX_MAX_AGE_DAYS', 7, 1, 3650) * day,
+    },
+    maxFrameBytes: envInt(env, 'MAX_FRAME_BYTES', 8192, 256, 1_048_576),
+    maxConnectionsPerIp: envInt(env, 'MAX_CONNECTIONS_PER_IP', 64, 1, 1_000_000),
+    maxBacklogBytes: envInt(env, 'MAX_BACKLOG_BYTES', 1_048_576, 1024, 1_073_741_824),
+    heartbeatMs: envInt(env, 'HEARTBEAT_MS', 2000, 100, 60_000),
+    shutdownGraceMs: envInt(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  };
+}

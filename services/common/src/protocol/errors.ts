@@ -1,0 +1,35 @@
+export const ERROR_CODES = [
+  'bad_frame',
+  'bad_nick',
+  'nick_taken',
+  'bad_room',
+  'not_in_room',
+  'wrong_password',
+  'too_large',
+  'rate_limited',
+  'not_matched',
+  'forbidden',
+  'unavailable',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** A refusal that the client should see as an `error` frame. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Redis could not be reached in time; clients see `unavailable`. */
+export class UnavailableError extends ProtocolError {
+  constructor(cause?: unknown) {
+    super('unavailable', 'the service is briefly unavailable, try again');
+    this.name = 'UnavailableError';
+    this.cause = cause;
+  }
+}

@@ -1,0 +1,107 @@
+// Protocol v1 frames (docs/protocol.md). Client frames are validated by parse.ts.
+
+export interface StoredMessage {
+  id: number;
+  conv: string;
+  from: string;
+  text: string;
+  ts: number;
+  /** Room name for room messages, recipient nick for DMs. */
+  room?: string;
+  to?: string;
+}
+
+export type ClientFrame =
+  | { type: 'hello'; nick?: string; token?: string; ref?: string }
+  | { type: 'join'; room: string; password?: string; since?: number; ref?: string }
+  | { type: 'leave'; room: string; ref?: string }
+  | { type: 'say'; room: string; text: string; ref?: string }
+  | { type: 'dm'; to: string; text: string; ref?: string }
+  | { type: 'match'; tags: string[]; ref?: string }
+  | { type: 'next'; ref?: string }
+  | { type: 'rooms'; ref?: string }
+  | { type: 'who'; room: string; ref?: string }
+  | { type: 'history'; room?: string; with?: string; before?: number; limit: number; ref?: string }
+  | { type: 'ping'; ref?: string }
+  | { type: 'quit'; ref?: string };
+
+export type ClientType = ClientFrame['type'];
+
+export interface MessageFrame {
+  type: 'message';
+  room: string;
+  id: number;
+  from: string;
+  text: string;
+  ts: number;
+  ref?: string;
+}
+
+export interface DmFrame {
+  type: 'dm';
+  id: number;
+  from: string;
+  to: string;
+  text: string;
+  ts: number;
+  ref?: string;
+}
+
+export type ServerFrame =
+  | { type: 'welcome'; nick: string; token: string; ref?: string }
+  | { type: 'joined'; room: string; members: string[]; history: MessageFrame[]; ref?: string }
+  | { type: 'left'; room: string; ref?: string }
+  | { type: 'presence'; room: string; nick: string; event: 'join' | 'leave'; count: number }
+  | MessageFrame
+  | DmFrame
+  | { type: 'waiting'; tags: string[]; ref?: string }
+  | { type: 'matched'; room: string; partner: string; tags: string[] }
+  | { type: 'partner_left'; room: string }
+  | {
+      type: 'rooms';
+      rooms: { room: string; count: number; locked: boolean }[];
+      ref?: string;
+    }
+  | { type: 'members'; room: string; nicks: string[]; ref?: string }
+  | {
+      type: 'history';
+      room?: string;
+      with?: string;
+      messages: (MessageFrame | DmFrame)[];
+      ref?: string;
+    }
+  | { type: 'pong'; ref?: string }
+  | { type: 'bye'; reason: string }
+  | { type: 'error'; code: string; message: string; ref?: string };
+
+export type ServerType = ServerFrame['type'];
+
+export const SERVER_TYPES: readonly ServerType[] = [
+  'welcome',
+  'joined',
+  'left',
+  'presence',
+  'message',
+  'dm',
+  'waiting',
+  'matched',
+  'partner_left',
+  'rooms',
+  'members',
+  'history',
+  'pong',
+  'bye',
+  'error',
+];
+
+export function toMessageFrame(m: StoredMessage): MessageFrame {
+  return { type: 'message', room: m.room ?? '', id: m.id, from: m.from, text: m.text, ts: m.ts };
+}
+
+export function toDmFrame(m: StoredMessage): DmFrame {
+  return { type: 'dm', id: m.id, from: m.from, to: m.to ?? '', text: m.text, ts: m.ts };
+}
+
+export function toFrame(m: StoredMessage): MessageFrame | DmFrame {
+  return m.to !== undefined ? toDmFrame(m) : toMessageFrame(m);
+}

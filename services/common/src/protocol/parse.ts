@@ -1,0 +1,144 @@
+import type { ErrorCode } from './errors.js';
+import type { ClientFrame } from './frames.js';
+import { TAG_RE, isNick, isRoom } from './names.js';
+
+export interface ParseLimits {
+  maxTextChars: number;
+}
+
+export type ParseResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; code: ErrorCode; message: string; ref?: string };
+
+const CONTROL_RE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+
+class Invalid {
+  constructor(
+    readonly code: ErrorCode,
+    readonly message: string,
+  ) {}
+}
+
+const fail = (code: ErrorCode, message: string): never => {
+  throw new Invalid(code, message);
+};
+
+function optString(o: Record<string, unknown>, key: string, max: number): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.length > max) fail('bad_frame', `${key} must be a string of at most ${max} characters`);
+  return v as string;
+}
+
+function optInt(o: Record<string, unknown>, key: string): number | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail('bad_frame', `${key} must be a non-negative integer`);
+  return v as number;
+}
+
+function room(o: Record<string, unknown>): string {
+  const r = o['room'];
+  if (!isRoom(r)) fail('bad_room', 'room must match [a-z0-9_-]{1,64}');
+  return r as string;
+}
+
+function text(o: Record<string, unknown>, limits: ParseLimits): string {
+  const t = o['text'];
+  if (typeof t !== 'string') return fail('bad_frame', 'text must be a string');
+  if (t.length > limits.maxTextChars) fail('too_large', `text is longer than ${limits.maxTextChars} characters`);
+  if (t.trim().length === 0) fail('bad_frame', 'text is empty');
+  if (CONTROL_RE.test(t)) fail('bad_frame', 'text contains control characters');
+  return t;
+}
+
+function tags(o: Record<string, unknown>): string[] {
+  const v = o['tags'];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.length > 5) return fail('bad_frame', 'tags must be a list of at most 5 tags');
+  const out = new Set<string>();
+  for (const t of v) {
+    if (typeof t !== 'string' || !TAG_RE.test(t.toLowerCase())) fail('bad_frame', 'a tag must match [a-z0-9_-]{1,24}');
+    out.add((t as string).toLowerCase());
+  }
+  return [...out];
+}
+
+function build(o: Record<string, unknown>, type: unknown, limits: ParseLimits, ref?: string): ClientFrame {
+  const r = ref === undefined ? {} : { ref };
+  switch (type) {
+    case 'hello': {
+      const nick = optString(o, 'nick', 1000);
+      if (nick !== undefined && !isNick(nick)) fail('bad_nick', 'nick must match [A-Za-z0-9_-]{1,24}');
+      const token = optString(o, 'token', 128);
+      return { type, ...(nick ? { nick } : {}), ...(token ? { token } : {}), ...r };
+    }
+    case 'join': {
+      const password = optString(o, 'password', 128);
+      const since = optInt(o, 'since');
+      return { type, room: room(o), ...(password ? { password } : {}), ...(since !== undefined ? { since } : {}), ...r };
+    }
+    case 'leave':
+    case 'who':
+      return { type, room: room(o), ...r };
+    case 'say':
+      return { type, room: room(o), text: text(o, limits), ...r };
+    case 'dm': {
+      if (!isNick(o['to'])) fail('bad_nick', 'to must be a nick');
+      return { type, to: o['to'] as string, text: text(o, limits), ...r };
+    }
+    case 'match':
+      return { type, tags: tags(o), ...r };
+    case 'history': {
+      const hasRoom = o['room'] !== undefined && o['room'] !== null;
+      const hasWith = o['with'] !== undefined && o['with'] !== null;
+      if (hasRoom === hasWith) fail('bad_frame', 'history needs exactly one of room or with');
+      if (hasWith && !isNick(o['with'])) fail('bad_nick', 'with must be a nick');
+      const before = optInt(o, 'before');
+      const limit = optInt(o, 'limit') ?? 50;
+      if (limit < 1) fail('bad_frame', 'limit must be between 1 and 100');
+      return {
+        type,
+        ...(hasRoom ? { room: room(o) } : { with: o['with'] as string }),
+        ...(before !== undefined ? { before } : {}),
+        limit: Math.min(limit, 100),
+        ...r,
+      };
+    }
+    case 'next':
+    case 'rooms':
+    case 'ping':
+    case 'quit':
+      return { type, ...r };
+    default:
+      return fail('bad_frame', typeof type === 'string' ? `unknown frame type "${type.slice(0, 32)}"` : 'type must be a string');
+  }
+}
+
+/** Validates one decoded JSON value as a client frame. Never throws. */
+export function parseValue(value: unknown, limits: ParseLimits): ParseResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, code: 'bad_frame', message: 'a frame must be a JSON object' };
+  }
+  const o = value as Record<string, unknown>;
+  const rawRef = o['ref'];
+  const ref = typeof rawRef === 'string' && rawRef.length <= 64 ? rawRef : undefined;
+  try {
+    if (rawRef !== undefined && rawRef !== null && ref === undefined) fail('bad_frame', 'ref must be a string of at most 64 characters');
+    return { ok: true, frame: build(o, o['type'], limits, ref) };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, code: err.code, message: err.message, ...(ref ? { ref } : {}) };
+    throw err;
+  }
+}
+
+/** Parses one frame of JSON text. Never throws. */
+export function parseFrame(text: string, limits: ParseLimits): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'bad_frame', message: 'a frame must be one JSON object' };
+  }
+  return parseValue(value, limits);
+}

@@ -1,0 +1,105 @@
+// Every Redis key, stream and channel name lives here. Keys of one conversation share a
+// partition hash tag ({p7}) so a script touching them stays in one Redis Cluster slot.
+
+export type ConvId = string;
+
+export interface Keys {
+  readonly prefix: string;
+  readonly partitions: number;
+  partitionOf(conv: ConvId): number;
+  /** Partition stream: every message of every conversation in partition p. */
+  events(p: number): string;
+  allEvents(): string[];
+  /** Hash conv -> last message id, per partition. */
+  seq(conv: ConvId): string;
+  /** Sorted set (score = id) of the newest messages: the atomic recovery window. */
+  recent(conv: ConvId): string;
+  /** Sorted set (score = id) of durable history, written by history-writer. */
+  history(conv: ConvId): string;
+  /** Hash lowercase nick -> JSON {nick, sid}. */
+  members(conv: ConvId): string;
+  /** Hash with a locked room's password salt and hash. */
+  roomLock(conv: ConvId): string;
+  /** Pub/Sub channel carrying a conversation's messages and presence. */
+  live(conv: ConvId): string;
+  /** Set of public room names that may have members. */
+  roomIndex(): string;
+  /** Hash describing who holds a nick: {nick, gw, sid, token}. */
+  nick(lcNick: string): string;
+  /** Sorted set (score = id) of DMs kept for an offline nick. */
+  mailbox(lcNick: string): string;
+  /** Hash conv -> highest DM id already handed out from the mailbox. */
+  mailboxMark(lcNick: string): string;
+  /** Sorted set gateway id -> last heartbeat (ms). */
+  gateways(): string;
+  /** Hash sid -> JSON session state, so others can clean up when a gateway dies. */
+  gatewayState(gw: string): string;
+  /** Lock held by whoever cleans up after a dead gateway. */
+  reapLock(gw: string): string;
+  /** Pub/Sub channel for events addressed to one gateway's sessions. */
+  control(gw: string): string;
+  /** Matchmaker request stream and its state, all under one tag. */
+  matchRequests(): string;
+  matchQueue(): string;
+  matchTickets(): string;
+  matchLock(): string;
+  lastPartner(lcNick: string): string;
+  match(room: string): string;
+}
+
+/** Stable 32-bit FNV-1a hash, so every service maps a conversation to the same partition. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function createKeys(prefix: string, partitions: number): Keys {
+  const tag = (p: number) => `${prefix}:{p${p}}`;
+  const partitionOf = (s: string) => fnv1a(s) % partitions;
+  const inConv = (conv: ConvId, kind: string) => `${tag(partitionOf(conv))}:${kind}:${conv}`;
+  const inNick = (lc: string, kind: string) => `${tag(partitionOf(`n:${lc}`))}:${kind}:${lc}`;
+  const mm = `${prefix}:{mm}`;
+  const gwTag = (gw: string) => `${prefix}:{gw:${gw}}`;
+  return {
+    prefix,
+    partitions,
+    partitionOf,
+    events: (p) => `${tag(p)}:events`,
+    allEvents: () => Array.from({ length: partitions }, (_, p) => `${tag(p)}:events`),
+    seq: (conv) => `${tag(partitionOf(conv))}:seq`,
+    recent: (conv) => inConv(conv, 'recent'),
+    history: (conv) => inConv(conv, 'hist'),
+    members: (conv) => inConv(conv, 'members'),
+    roomLock: (conv) => inConv(conv, 'lock'),
+    live: (conv) => inConv(conv, 'live'),
+    roomIndex: () => `${prefix}:{rooms}:index`,
+    nick: (lc) => inNick(lc, 'nick'),
+    mailbox: (lc) => inNick(lc, 'mbox'),
+    mailboxMark: (lc) => inNick(lc, 'mbox-mark'),
+    gateways: () => `${prefix}:{gw}:alive`,
+    gatewayState: (gw) => `${gwTag(gw)}:state`,
+    reapLock: (gw) => `${gwTag(gw)}:reap`,
+    control: (gw) => `${gwTag(gw)}:ctl`,
+    matchRequests: () => `${mm}:requests`,
+    matchQueue: () => `${mm}:queue`,
+    matchTickets: () => `${mm}:tickets`,
+    matchLock: () => `${mm}:lock`,
+    lastPartner: (lc) => `${mm}:last:${lc}`,
+    match: (room) => `${mm}:match:${room}`,
+  };
+}
+
+/** Conversation ids: rooms (including match rooms m-<id>) and DM pairs. */
+export const conv = {
+  room: (room: string): ConvId => `r:${room}`,
+  dm: (a: string, b: string): ConvId => {
+    const [x, y] = [a.toLowerCase(), b.toLowerCase()].sort();
+    return `d:${x}:${y}`;
+  },
+  isDm: (c: ConvId) => c.startsWith('d:'),
+  roomOf: (c: ConvId) => (c.startsWith('r:') ? c.slice(2) : undefined),
+};

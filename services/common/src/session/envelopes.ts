@@ -1,0 +1,22 @@
+import type { StoredMessage } from '../protocol/frames.js';
+
+/** What travels on a conversation's live channel. */
+export type LiveEnvelope =
+  | { k: 'm'; sid: string; ref?: string; m: StoredMessage }
+  | { k: 'p'; sid: string; room: string; nick: string; event: 'join' | 'leave'; count: number }
+  | { k: 'end'; sid: string; room: string };
+
+/** What travels on a gateway's control channel. */
+export type ControlEnvelope =
+  | { k: 'matched'; sid: string; room: string; partner: string; tags: string[] }
+  | { k: 'dm'; sid: string; m: StoredMessage }
+  | { k: 'kick'; sid: string; reason: string };
+
+export function parseEnvelope<T extends { k: string }>(raw: string): T | undefined {
+  try {
+    const v = JSON.parse(raw) as T;
+    return typeof v === 'object' && v !== null && typeof v.k === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}

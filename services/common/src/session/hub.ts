@@ -1,0 +1,46 @@
+import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { ServerFrame } from '../protocol/frames.js';
+import type { StoreContext } from '../store/context.js';
+
+export interface SessionLimits {
+  maxTextChars: number;
+  maxRooms: number;
+  ratePerSec: number;
+  rateBurst: number;
+  floodLimit: number;
+  gatewayTimeoutMs: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+  maxTextChars: 2000,
+  maxRooms: 20,
+  ratePerSec: 10,
+  rateBurst: 20,
+  floodLimit: 100,
+  gatewayTimeoutMs: 10_000,
+};
+
+/** What a transport gives a session: a way to send frames and to close. */
+export interface Transport {
+  send(frame: ServerFrame): void;
+  /** Closes the connection after what was sent so far is flushed. */
+  close(reason: string): void;
+}
+
+/** What a session needs from the gateway process it lives in. */
+export interface Hub {
+  readonly gw: string;
+  readonly store: StoreContext;
+  readonly log: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly limits: SessionLimits;
+  readonly draining: boolean;
+  nextSid(): string;
+  subscribe(conv: string, sid: string): Promise<void>;
+  unsubscribe(conv: string, sid: string): Promise<void>;
+  /** Tells another (or this) gateway to disconnect one of its sessions. */
+  kick(gw: string, sid: string, reason: string): Promise<void>;
+  /** Monotonic version for matchmaker requests. */
+  nextVersion(): number;
+}

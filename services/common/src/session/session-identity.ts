@@ -1,0 +1,93 @@
+import { randomInt } from 'node:crypto';
+import { ProtocolError } from '../protocol/errors.js';
+import { toDmFrame, type ClientFrame, type StoredMessage } from '../protocol/frames.js';
+import { conv } from '../redis/keys.js';
+import { sendMessage } from '../store/messages.js';
+import { claimNick, releaseNick, routeDm, takeMailbox, type ClaimResult } from '../store/nicks.js';
+import { joinRoom, leaveRoom } from '../store/rooms.js';
+import type { Session } from './session.js';
+
+type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
+
+const guestNick = (digits: number) => `guest-${randomInt(10 ** (digits - 1), 10 ** digits)}`;
+
+async function claim(s: Session, nick: string, token?: string): Promise<ClaimResult> {
+  const { hub } = s;
+  return claimNick(hub.store, { nick, gw: hub.gw, sid: s.sid, gatewayTimeoutMs: hub.limits.gatewayTimeoutMs, ...(token ? { token } : {}) });
+}
+
+/** Names the connection (or renames it), then hands out DMs kept while the nick was offline. */
+export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
+  const ref = f.ref !== undefined ? { ref: f.ref } : {};
+  if (s.nick !== undefined && (f.nick === undefined || f.nick.toLowerCase() === s.nick.toLowerCase())) {
+    return s.emit({ type: 'welcome', nick: s.nick, token: s.token, ...ref });
+  }
+  let nick = f.nick;
+  let res: ClaimResult = { status: 'taken' };
+  if (nick !== undefined) {
+    res = await claim(s, nick, f.token);
+    if (res.status === 'taken') throw new ProtocolError('nick_taken', `${nick} is taken`);
+  } else {
+    for (let i = 0; i < 30 && res.status === 'taken'; i++) {
+      nick = guestNick(4 + Math.floor(i / 10));
+      res = await claim(s, nick);
+    }
+    if (res.status === 'taken' || nick === undefined) throw new ProtocolError('unavailable', 'no guest nick is free, pick one');
+  }
+  if (res.status === 'replaced') await s.hub.kick(res.oldGw, res.oldSid, 'replaced');
+  const old = s.nick;
+  s.nick = nick;
+  s.token = res.token;
+  if (old !== undefined) {
+    // A rename: members lists show the new nick, the old one is free again.
+    for (const room of s.rooms.keys()) {
+      await leaveRoom(s.hub.store, room, old, s.sid);
+      await joinRoom(s.hub.store, room, nick, s.sid, undefined);
+    }
+    await releaseNick(s.hub.store, old, s.sid);
+  }
+  await s.saveState();
+  s.emit({ type: 'welcome', nick, token: res.token, ...ref });
+  for (const m of await takeMailbox(s.hub.store, nick)) deliver(s, m, 'mailbox');
+}
+
+export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
+  const me = s.nick ?? '';
+  if (f.to.toLowerCase() === me.toLowerCase()) throw new ProtocolError('forbidden', 'you cannot DM yourself');
+  const m = await sendMessage(s.hub.store, {
+    conv: conv.dm(me, f.to),
+    from: me,
+    to: f.to,
+    text: f.text,
+    publish: false,
+    sid: s.sid,
+  });
+  remember(s, m);
+  s.emit({ ...toDmFrame(m), ...(f.ref !== undefined ? { ref: f.ref } : {}) });
+  await routeDm(s.hub.store, m, 'live', s.hub.limits.gatewayTimeoutMs);
+}
+
+/** A DM routed to this session through the gateway's control channel. */
+export function onDmDelivered(s: Session, raw: unknown): void {
+  const m = raw as StoredMessage;
+  if (typeof m?.id !== 'number' || typeof m.conv !== 'string' || typeof m.from !== 'string') return;
+  deliver(s, m, 'live');
+}
+
+function deliver(s: Session, m: StoredMessage, how: 'live' | 'mailbox'): void {
+  if (!remember(s, m)) return;
+  if (how === 'live') s.hub.metrics.delivery.observe({ kind: 'dm' }, Math.max(0, Date.now() - m.ts) / 1000);
+  s.emit(toDmFrame(m));
+}
+
+/** DMs may reach a session twice (live and replayed); ids seen recently are dropped. */
+function remember(s: Session, m: StoredMessage): boolean {
+  const key = `${m.conv}/${m.id}`;
+  if (s.dmSeen.has(key)) return false;
+  s.dmSeen.add(key);
+  if (s.dmSeen.size > 1000) {
+    const first = s.dmSeen.values().next().value;
+    if (first !== undefined) s.dmSeen.delete(first);
+  }
+  return true;
+}

@@ -1,0 +1,117 @@
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { StoredMessage } from '../protocol/frames.js';
+import { isMatchRoom } from '../protocol/names.js';
+import { conv as convId } from '../redis/keys.js';
+import { joinScript, leaveScript, lockRoomScript } from '../redis/scripts.js';
+import { guarded, type StoreContext } from './context.js';
+import { parseStored } from './messages.js';
+
+const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, o: object) => Promise<Buffer>;
+// Cheap enough for a join, slow enough that a leaked lock key is not a password list.
+const SCRYPT = { N: 16384, r: 8, p: 1 };
+
+const presencePrefix = (nick: string, room: string, sid: string) =>
+  `{"k":"p","sid":${JSON.stringify(sid)},"room":${JSON.stringify(room)},"nick":${JSON.stringify(nick)}`;
+
+export interface JoinResult {
+  count: number;
+  members: string[];
+  history: StoredMessage[];
+}
+
+/** Checks or sets a room's password. Resolves true when the password is accepted. */
+export async function checkRoomPassword(ctx: StoreContext, room: string, password: string | undefined): Promise<boolean> {
+  const key = ctx.keys.roomLock(convId.room(room));
+  const lock = await guarded(() => ctx.redis.hmget(key, 'salt', 'hash'));
+  let [salt, hash] = lock;
+  if (!salt || !hash) {
+    if (password === undefined || isMatchRoom(room)) return true;
+    const newSalt = randomBytes(16);
+    const newHash = await scryptAsync(password, newSalt, 32, SCRYPT);
+    const res = (await guarded(() =>
+      lockRoomScript.run(ctx.redis, [key], [newSalt.toString('base64'), newHash.toString('base64'), ctx.limits.recentTtlMs]),
+    )) as [string, string];
+    [salt, hash] = res;
+  }
+  if (password === undefined || !salt || !hash) return false;
+  const got = await scryptAsync(password, Buffer.from(salt, 'base64'), 32, SCRYPT);
+  const want = Buffer.from(hash, 'base64');
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+export async function isRoomLocked(ctx: StoreContext, room: string): Promise<boolean> {
+  return (await guarded(() => ctx.redis.exists(ctx.keys.roomLock(convId.room(room))))) === 1;
+}
+
+export async function joinRoom(
+  ctx: StoreContext,
+  room: string,
+  nick: string,
+  sid: string,
+  since: number | undefined,
+): Promise<JoinResult> {
+  const c = convId.room(room);
+  const { keys, limits } = ctx;
+  const res = (await guarded(() =>
+    joinScript.run(
+      ctx.redis,
+      [keys.members(c), keys.recent(c), keys.roomLock(c)],
+      [
+        nick.toLowerCase(),
+        JSON.stringify({ nick, sid }),
+        keys.live(c),
+        presencePrefix(nick, room, sid),
+        since === undefined ? '' : since,
+        limits.joinHistory,
+        limits.recentMax,
+        limits.recentTtlMs,
+      ],
+    ),
+  )) as [number, string[], string[], number];
+  if (!isMatchRoom(room)) await guarded(() => ctx.redis.sadd(keys.roomIndex(), room));
+  const history = res[2].map(parseStored).filter((m): m is StoredMessage => m !== undefined);
+  if (res[3] === 1) history.reverse();
+  return { count: res[0], members: res[1].map(memberNick), history };
+}
+
+/** Removes a member if `sid` still holds its place; returns the new count, or -1. */
+export async function leaveRoom(ctx: StoreContext, room: string, nick: string, sid: string): Promise<number> {
+  const c = convId.room(room);
+  const count = (await guarded(() =>
+    leaveScript.run(ctx.redis, [ctx.keys.members(c)], [nick.toLowerCase(), sid, ctx.keys.live(c), presencePrefix(nick, room, sid)]),
+  )) as number;
+  if (count === 0 && !isMatchRoom(room)) {
+    // Drop empty rooms from the index, then put one back if somebody joined meanwhile.
+    await guarded(() => ctx.redis.srem(ctx.keys.roomIndex(), room));
+    if ((await guarded(() => ctx.redis.hlen(ctx.keys.members(c)))) > 0) await guarded(() => ctx.redis.sadd(ctx.keys.roomIndex(), room));
+  }
+  return count;
+}
+
+function memberNick(raw: string): string {
+  try {
+    return (JSON.parse(raw) as { nick: string }).nick;
+  } catch {
+    return '?';
+  }
+}
+
+export async function roomMembers(ctx: StoreContext, room: string): Promise<string[]> {
+  const vals = await guarded(() => ctx.redis.hvals(ctx.keys.members(convId.room(room))));
+  return vals.map(memberNick).sort((a, b) => a.localeCompare(b));
+}
+
+export async function listRooms(ctx: StoreContext): Promise<{ room: string; count: number; locked: boolean }[]> {
+  const names = await guarded(() => ctx.redis.smembers(ctx.keys.roomIndex()));
+  if (names.length === 0) return [];
+  const pipe = ctx.redis.pipeline();
+  for (const r of names) pipe.hlen(ctx.keys.members(convId.room(r))).exists(ctx.keys.roomLock(convId.room(r)));
+  const res = (await guarded(() => pipe.exec())) ?? [];
+  const out: { room: string; count: number; locked: boolean }[] = [];
+  names.forEach((room, i) => {
+    const count = Number(res[2 * i]?.[1] ?? 0);
+    if (count > 0) out.push({ room, count, locked: Number(res[2 * i + 1]?.[1] ?? 0) === 1 });
+  });
+  return out.sort((a, b) => b.count - a.count || a.room.localeCompare(b.room));
+}

@@ -1,0 +1,61 @@
+export type LineEvent = { kind: 'line'; line: Buffer } | { kind: 'too_long' };
+
+/**
+ * Splits a byte stream into lines (`\n` or `\r\n`) with a hard cap. A line past the cap is
+ * discarded up to its newline and reported once: input is never buffered without bound.
+ */
+export class LineSplitter {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private discarding = false;
+
+  constructor(private readonly maxBytes: number) {}
+
+  push(chunk: Buffer): LineEvent[] {
+    const out: LineEvent[] = [];
+    let start = 0;
+    while (start <= chunk.length) {
+      const nl = chunk.indexOf(0x0a, start);
+      const end = nl === -1 ? chunk.length : nl;
+      if (!this.discarding) {
+        const piece = chunk.subarray(start, end);
+        if (this.size + piece.length > this.maxBytes + (nl === -1 ? 0 : 1)) {
+          this.parts = [];
+          this.size = 0;
+          this.discarding = true;
+          out.push({ kind: 'too_long' });
+        } else if (piece.length > 0) {
+          this.parts.push(piece);
+          this.size += piece.length;
+        }
+      }
+      if (nl === -1) break;
+      if (!this.discarding) {
+        let line = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.size);
+        if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+        out.push({ kind: 'line', line: Buffer.from(line) });
+      }
+      this.parts = [];
+      this.size = 0;
+      this.discarding = false;
+      start = nl + 1;
+    }
+    return out;
+  }
+
+  /** Bytes held for an unfinished line. */
+  get pending(): number {
+    return this.size;
+  }
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Strict UTF-8 decoding: undefined for invalid input. */
+export function decodeUtf8(buf: Buffer): string | undefined {
+  try {
+    return decoder.decode(buf);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,71 @@
+import type { DmFrame, MessageFrame, ServerFrame } from '../protocol/frames.js';
+import { isMatchRoom } from '../protocol/names.js';
+
+/** Per-connection memory the text renderer needs. */
+export interface TextView {
+  nick?: string;
+  partner?: string;
+  greeted?: boolean;
+}
+
+const line = (m: MessageFrame | DmFrame): string =>
+  m.type === 'dm'
+    ? `[dm] <${m.from}> ${m.text}`
+    : isMatchRoom(m.room)
+      ? `<${m.from}> ${m.text}`
+      : `[${m.room}] <${m.from}> ${m.text}`;
+
+const mine = (v: TextView, from: string) => v.nick !== undefined && from.toLowerCase() === v.nick.toLowerCase();
+
+/**
+ * Renders a server frame as the lines a person at nc sees. Your own messages are not
+ * echoed back: the terminal already shows what you typed.
+ */
+export function renderText(f: ServerFrame, v: TextView): string[] {
+  switch (f.type) {
+    case 'welcome': {
+      const first = !v.greeted;
+      v.greeted = true;
+      v.nick = f.nick;
+      return first ? [`* welcome to chatfleet, you are ${f.nick} — /help for commands`] : [`* you are now ${f.nick}`];
+    }
+    case 'joined': {
+      const out = [`* joined ${f.room} (${f.members.length} here: ${f.members.join(', ')})`];
+      for (const m of f.history) out.push(line(m));
+      return out;
+    }
+    case 'left':
+      return [isMatchRoom(f.room) ? '* you left the chat' : `* left ${f.room}`];
+    case 'presence':
+      return [`* ${f.nick} ${f.event === 'join' ? 'joined' : 'left'} ${f.room} (${f.count} here)`];
+    case 'message':
+      return mine(v, f.from) ? [] : [line(f)];
+    case 'dm':
+      return mine(v, f.from) ? [`* sent to ${f.to}`] : [line(f)];
+    case 'waiting':
+      return [f.tags.length > 0 ? `* looking for a partner who likes ${f.tags.join(', ')}…` : '* looking for a partner…'];
+    case 'matched':
+      v.partner = f.partner;
+      return [
+        `* matched with ${f.partner}${f.tags.length > 0 ? ` (you both like ${f.tags.join(', ')})` : ''} — say hi (/next for someone else)`,
+      ];
+    case 'partner_left':
+      return [`* ${v.partner ?? 'your partner'} left the chat`];
+    case 'rooms':
+      return f.rooms.length === 0
+        ? ['* no rooms yet: /join NAME opens one']
+        : [`* rooms: ${f.rooms.map((r) => `${r.room} (${r.count}${r.locked ? ', locked' : ''})`).join(', ')}`];
+    case 'members':
+      return [`* in ${f.room}: ${f.nicks.join(', ') || 'nobody'}`];
+    case 'history':
+      return f.messages.length === 0
+        ? [`* no history for ${f.room ?? f.with}`]
+        : [`* history of ${f.room ?? `your DMs with ${f.with}`}:`, ...f.messages.map(line)];
+    case 'pong':
+      return ['PONG'];
+    case 'bye':
+      return [f.reason === 'shutdown' ? '* bye: the server is restarting, reconnect in a moment' : `* bye (${f.reason})`];
+    case 'error':
+      return [`! ${f.code}: ${f.message}`];
+  }
+}

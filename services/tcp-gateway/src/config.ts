@@ -1,0 +1,21 @@
+import { envBool, envInt, envPort, envString, readGatewayConfig, type GatewayConfig } from '@chatfleet/common';
+
+export interface TcpGatewayConfig extends GatewayConfig {
+  tcpHost: string;
+  tcpPort: number;
+  automatch: boolean;
+  idleTimeoutMs: number;
+  /** How long to wait for a first `{` before greeting a connection as a text-mode user. */
+  modeDetectMs: number;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): TcpGatewayConfig {
+  return {
+    ...readGatewayConfig(env, 9101),
+    tcpHost: envString(env, 'TCP_HOST', '0.0.0.0'),
+    tcpPort: envPort(env, 'TCP_PORT', 8888),
+    automatch: envBool(env, 'AUTOMATCH', true),
+    idleTimeoutMs: envInt(env, 'IDLE_TIMEOUT_MS', 30 * 60 * 1000, 0, 86_400_000),
+    modeDetectMs: envInt(env, 'MODE_DETECT_MS', 300, 0, 10_000),
+  };
+}

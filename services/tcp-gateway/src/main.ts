@@ -1,0 +1,9 @@
+import { createLogger, runService } from '@chatfleet/common';
+import { readConfig } from './config.js';
+import { createTcpGateway } from './tcp-gateway.js';
+
+const config = readConfig();
+const log = createLogger('tcp-gateway', config.logLevel);
+const gateway = createTcpGateway(config, log);
+await runService(gateway, log);
+log.info({ tcpPort: gateway.tcpPort(), metricsPort: gateway.metricsPort() }, 'tcp-gateway listening');

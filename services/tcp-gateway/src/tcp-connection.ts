@@ -1,0 +1,130 @@
+import type { Socket } from 'node:net';
+import {
+  HELP,
+  LineSplitter,
+  decodeUtf8,
+  parseTextLine,
+  renderText,
+  type GatewayCore,
+  type ServerFrame,
+  type Session,
+  type TextView,
+  type Transport,
+} from '@chatfleet/common';
+import type { TcpGatewayConfig } from './config.js';
+
+type Mode = 'detect' | 'text' | 'json';
+
+/** One TCP client: framing, mode, backpressure; the protocol is the session's business. */
+export class TcpConnection implements Transport {
+  readonly closed: Promise<void>;
+  private mode: Mode = 'detect';
+  private readonly splitter: LineSplitter;
+  private readonly session: Session;
+  private readonly view: TextView = {};
+  private detectTimer: NodeJS.Timeout | undefined;
+  private ending = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly core: GatewayCore,
+    private readonly config: TcpGatewayConfig,
+  ) {
+    this.splitter = new LineSplitter(config.maxFrameBytes);
+    this.session = core.createSession(this);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      clearTimeout(this.detectTimer);
+      void core.endSession(this.session);
+    });
+    if (config.idleTimeoutMs > 0) {
+      socket.setTimeout(config.idleTimeoutMs, () => this.session.bye('idle'));
+    }
+    this.detectTimer = setTimeout(() => this.setMode('text'), config.modeDetectMs);
+  }
+
+  private setMode(mode: 'text' | 'json'): void {
+    if (this.mode !== 'detect') return;
+    clearTimeout(this.detectTimer);
+    this.mode = mode;
+    if (mode === 'text') {
+      this.session.receiveFrame({ type: 'hello' });
+      if (this.config.automatch) this.session.receiveFrame({ type: 'match', tags: [] });
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.mode === 'detect') {
+      const first = chunk.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a);
+      if (first === undefined) return;
+      this.setMode(first === 0x7b ? 'json' : 'text');
+    }
+    for (const ev of this.splitter.push(chunk)) {
+      if (ev.kind === 'too_long') {
+        this.session.receiveInvalid('too_large', `lines are limited to ${this.config.maxFrameBytes} bytes; the rest of that line was dropped`);
+        continue;
+      }
+      const text = decodeUtf8(ev.line);
+      if (text === undefined) this.session.receiveInvalid('bad_frame', 'input must be UTF-8');
+      else if (this.mode === 'json') {
+        if (text.trim() !== '') this.session.receiveText(text);
+      } else this.onTextLine(text);
+    }
+  }
+
+  private onTextLine(line: string): void {
+    const input = parseTextLine(line, this.session.currentRoom(), { maxTextChars: this.config.session.maxTextChars });
+    switch (input.kind) {
+      case 'frame':
+        return this.session.receiveFrame(input.frame);
+      case 'error':
+        return this.session.receiveInvalid(input.code, input.message);
+      case 'help':
+        return this.write(HELP.map((l) => `* ${l}\n`).join(''));
+      case 'json':
+        this.write('* switching to NDJSON frames\n');
+        this.mode = 'json';
+        return;
+      case 'empty':
+        return;
+    }
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.mode === 'json') {
+      this.write(`${JSON.stringify(frame)}\n`);
+      return;
+    }
+    const lines = renderText(frame, this.view);
+    if (lines.length > 0) this.write(`${lines.join('\n')}\n`);
+    // A text-mode user whose stranger left is queued again at once, as with a fresh connection.
+    if (frame.type === 'partner_left' && this.config.automatch && !this.session.waiting) {
+      this.session.receiveFrame({ type: 'match', tags: this.session.lastTags });
+    }
+  }
+
+  private write(data: string): void {
+    if (this.ending || this.socket.destroyed) return;
+    this.socket.write(data);
+    if (this.socket.writableLength > this.config.maxBacklogBytes) {
+      // A reader this far behind is not reading: drop it rather than buffer without bound.
+      this.core.metrics.disconnects.inc({ reason: 'slow' });
+      this.core.log.info({ sid: this.session.sid, backlog: this.socket.writableLength }, 'slow reader disconnected');
+      this.destroy();
+    }
+  }
+
+  close(_reason: string): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  destroy(): void {
+    this.ending = true;
+    this.socket.destroy();
+  }
+}

@@ -43,6 +43,8 @@ export interface Keys {
   matchQueue(): string;
   matchTickets(): string;
   matchLock(): string;
+  /** Newest request version applied for a session, so requests apply in order. */
+  matchVersion(sid: string): string;
   lastPartner(lcNick: string): string;
   match(room: string): string;
 }
@@ -88,6 +90,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     matchQueue: () => `${mm}:queue`,
     matchTickets: () => `${mm}:tickets`,
     matchLock: () => `${mm}:lock`,
+    matchVersion: (sid) => `${mm}:ver:${sid}`,
     lastPartner: (lc) => `${mm}:last:${lc}`,
     match: (room) => `${mm}:match:${room}`,
   };

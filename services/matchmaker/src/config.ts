@@ -1,0 +1,27 @@
+import { envInt, envString, readBaseConfig, type BaseConfig } from '@chatfleet/common';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+
+export interface MatchmakerConfig extends BaseConfig {
+  /** A ticket with tags waits this long for a shared tag before anyone will do. */
+  widenMs: number;
+  tickMs: number;
+  /** Requests a dead instance left unacknowledged this long are taken over. */
+  claimIdleMs: number;
+  gatewayTimeoutMs: number;
+  /** How long two people are kept from being paired again. */
+  repeatBlockMs: number;
+  consumer: string;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): MatchmakerConfig {
+  return {
+    ...readBaseConfig(env, 9103),
+    widenMs: envInt(env, 'MATCH_WIDEN_MS', 10_000, 0, 3_600_000),
+    tickMs: envInt(env, 'MATCH_TICK_MS', 500, 50, 60_000),
+    claimIdleMs: envInt(env, 'CLAIM_IDLE_MS', 15_000, 100, 3_600_000),
+    gatewayTimeoutMs: envInt(env, 'GATEWAY_TIMEOUT_MS', 10_000, 1000, 600_000),
+    repeatBlockMs: envInt(env, 'MATCH_REPEAT_BLOCK_MS', 3_600_000, 0, 86_400_000),
+    consumer: envString(env, 'CONSUMER_NAME', `${hostname()}-${randomBytes(3).toString('hex')}`),
+  };
+}

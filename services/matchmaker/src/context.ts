@@ -1,0 +1,15 @@
+import type { Redis } from 'ioredis';
+import type { Keys, Logger } from '@chatfleet/common';
+import type { MatchmakerConfig } from './config.js';
+import type { MatchmakerMetrics } from './metrics.js';
+
+export interface MatchmakerContext {
+  config: MatchmakerConfig;
+  redis: Redis;
+  reader: Redis;
+  keys: Keys;
+  log: Logger;
+  metrics: MatchmakerMetrics;
+}
+
+export const GROUP = 'matchmaker';

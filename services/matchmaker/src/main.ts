@@ -1,0 +1,9 @@
+import { createLogger, runService } from '@chatfleet/common';
+import { readConfig } from './config.js';
+import { createMatchmaker } from './matchmaker.js';
+
+const config = readConfig();
+const log = createLogger('matchmaker', config.logLevel);
+const service = createMatchmaker(config, log);
+await runService(service, log);
+log.info({ metricsPort: service.metricsPort(), consumer: config.consumer }, 'matchmaker running');

@@ -1,0 +1,58 @@
+import type { Ticket } from '@chatfleet/common';
+import type { MatchmakerContext } from './context.js';
+import { pairTickets } from './pairing.js';
+import { commitPair, dropTicket, loadQueue } from './queue.js';
+import { releaseLockScript } from './scripts.js';
+
+const WINDOW = 1000;
+
+/**
+ * One pairing pass over the oldest waiting tickets. A short lock keeps instances from
+ * doing the same work at once; the commit script is what keeps a ticket from being used twice.
+ */
+export async function pairPass(ctx: MatchmakerContext): Promise<number> {
+  const { redis, keys, config, metrics } = ctx;
+  const got = await redis.set(keys.matchLock(), config.consumer, 'PX', 5000, 'NX');
+  if (got !== 'OK') return 0;
+  try {
+    const queue = await loadQueue(redis, keys, WINDOW);
+    const now = Date.now();
+    const beats = await redis.zrange(keys.gateways(), 0, -1, 'WITHSCORES');
+    const alive = new Set<string>();
+    for (let i = 0; i + 1 < beats.length; i += 2) {
+      if (Number(beats[i + 1]) >= now - config.gatewayTimeoutMs) alive.add(beats[i] ?? '');
+    }
+    const live = [];
+    for (const q of queue) {
+      if (alive.has(q.ticket.gw)) live.push(q);
+      else {
+        await dropTicket(redis, keys, q);
+        metrics.dropped.inc({ reason: 'gateway_gone' });
+      }
+    }
+    let made = 0;
+    if (live.length >= 2) {
+      const lcs = live.map((q) => q.ticket.nick.toLowerCase());
+      const last = await redis.mget(...lcs.map((lc) => keys.lastPartner(lc)));
+      const lastPartner = new Map<string, string>();
+      lcs.forEach((lc, i) => {
+        const p = last[i];
+        if (p) lastPartner.set(lc, p);
+      });
+      const raw = new Map(live.map((q) => [q.ticket.sid, q.raw]));
+      const tickets: Ticket[] = live.map((q) => q.ticket);
+      for (const pair of pairTickets({ tickets, now, widenMs: config.widenMs, lastPartner })) {
+        const room = await commitPair(redis, keys, pair, raw, config.repeatBlockMs);
+        if (!room) continue;
+        made++;
+        metrics.matches.inc();
+        for (const t of [pair.a, pair.b]) metrics.timeToMatch.observe(Math.max(0, Date.now() - t.ts) / 1000);
+        ctx.log.debug({ room, a: pair.a.nick, b: pair.b.nick, tags: pair.tags }, 'matched');
+      }
+    }
+    metrics.queueLength.set(await redis.zcard(keys.matchQueue()));
+    return made;
+  } finally {
+    await releaseLockScript.run(redis, [keys.matchLock()], [config.consumer]);
+  }
+}

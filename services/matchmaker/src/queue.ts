@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ControlEnvelope, Keys, MatchRecord, Ticket } from '@chatfleet/common';
+import type { Pair } from './pairing.js';
+import { applyRequestScript, commitPairScript, dropTicketScript } from './scripts.js';
+
+export interface QueuedTicket {
+  ticket: Ticket;
+  raw: string;
+}
+
+const DAY = 24 * 3600 * 1000;
+
+/** Applies one request from the stream to the waiting queue. */
+export async function applyRequest(redis: Redis, keys: Keys, fields: Record<string, string>): Promise<boolean> {
+  const { op, sid, v, t } = fields;
+  if ((op !== 'match' && op !== 'cancel') || !sid || !v) return false;
+  let score = 0;
+  if (op === 'match') {
+    try {
+      score = (JSON.parse(t ?? '') as Ticket).ts;
+    } catch {
+      return false;
+    }
+  }
+  const res = await applyRequestScript.run(redis, [keys.matchQueue(), keys.matchTickets(), keys.matchVersion(sid)], [op, sid, v, t ?? '', score, DAY]);
+  return res === 1;
+}
+
+/** The oldest `max` waiting tickets, oldest first. */
+export async function loadQueue(redis: Redis, keys: Keys, max: number): Promise<QueuedTicket[]> {
+  const sids = await redis.zrange(keys.matchQueue(), 0, max - 1);
+  if (sids.length === 0) return [];
+  const raws = await redis.hmget(keys.matchTickets(), ...sids);
+  const out: QueuedTicket[] = [];
+  raws.forEach((raw, i) => {
+    if (raw === null) {
+      void redis.zrem(keys.matchQueue(), sids[i] ?? '');
+      return;
+    }
+    try {
+      out.push({ ticket: JSON.parse(raw) as Ticket, raw });
+    } catch {
+      void dropTicketScript.run(redis, [keys.matchQueue(), keys.matchTickets()], [sids[i] ?? '', raw]);
+    }
+  });
+  return out;
+}
+
+export async function dropTicket(redis: Redis, keys: Keys, q: QueuedTicket): Promise<void> {
+  await dropTicketScript.run(redis, [keys.matchQueue(), keys.matchTickets()], [q.ticket.sid, q.raw]);
+}
+
+/** Commits a pair and tells both gateways, in one step. Resolves false if a ticket changed. */
+export async function commitPair(redis: Redis, keys: Keys, pair: Pair, raw: Map<string, string>, repeatBlockMs: number): Promise<string | undefined> {
+  const room = `m-${randomBytes(6).toString('hex')}`;
+  const { a, b, tags } = pair;
+  const lcA = a.nick.toLowerCase();
+  const lcB = b.nick.toLowerCase();
+  const rec: MatchRecord = { room, a: lcA, b: lcB, tags, ts: Date.now() };
+  const envA: ControlEnvelope = { k: 'matched', sid: a.sid, room, partner: b.nick, tags };
+  const envB: ControlEnvelope = { k: 'matched', sid: b.sid, room, partner: a.nick, tags };
+  const ok = await commitPairScript.run(
+    redis,
+    [keys.matchQueue(), keys.matchTickets(), keys.lastPartner(lcA), keys.lastPartner(lcB), keys.match(room)],
+    [
+      a.sid,
+      b.sid,
+      raw.get(a.sid) ?? '',
+      raw.get(b.sid) ?? '',
+      JSON.stringify(rec),
+      DAY,
+      repeatBlockMs,
+      lcA,
+      lcB,
+      keys.control(a.gw),
+      JSON.stringify(envA),
+      keys.control(b.gw),
+      JSON.stringify(envB),
+    ],
+  );
+  return ok === 1 ? room : undefined;
+}

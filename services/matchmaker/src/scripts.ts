@@ -1,0 +1,66 @@
+import { LuaScript } from '@chatfleet/common';
+
+/**
+ * KEYS: queue, tickets, version. ARGV: op, sid, v, ticketJson, score, versionTtlMs.
+ * Applies a request unless a newer one of the same session was applied already.
+ */
+export const applyRequestScript = new LuaScript(
+  'mm-apply',
+  `
+local cur = tonumber(redis.call('GET', KEYS[3]) or '0')
+if tonumber(ARGV[3]) <= cur then return 0 end
+redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[6])
+if ARGV[1] == 'match' then
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
+  redis.call('ZADD', KEYS[1], ARGV[5], ARGV[2])
+else
+  redis.call('HDEL', KEYS[2], ARGV[2])
+  redis.call('ZREM', KEYS[1], ARGV[2])
+end
+return 1
+`,
+);
+
+/**
+ * KEYS: queue, tickets, lastA, lastB, match. ARGV: sidA, sidB, rawA, rawB, matchJson,
+ * matchTtlMs, repeatBlockMs, lcA, lcB, ctlA, payloadA, ctlB, payloadB.
+ * Commits a pair only if both tickets are still exactly as read: several instances may race.
+ */
+export const commitPairScript = new LuaScript(
+  'mm-pair',
+  `
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[3] or redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[4] then
+  return 0
+end
+redis.call('HDEL', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZREM', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[5], ARGV[5], 'PX', ARGV[6])
+if tonumber(ARGV[7]) > 0 then
+  redis.call('SET', KEYS[3], ARGV[9], 'PX', ARGV[7])
+  redis.call('SET', KEYS[4], ARGV[8], 'PX', ARGV[7])
+end
+redis.call('PUBLISH', ARGV[10], ARGV[11])
+redis.call('PUBLISH', ARGV[12], ARGV[13])
+return 1
+`,
+);
+
+/** KEYS: queue, tickets. ARGV: sid, raw. Drops a ticket if it is still the one read. */
+export const dropTicketScript = new LuaScript(
+  'mm-drop',
+  `
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1
+`,
+);
+
+/** KEYS: lock. ARGV: owner. */
+export const releaseLockScript = new LuaScript(
+  'mm-unlock',
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`,
+);

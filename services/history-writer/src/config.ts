@@ -1,0 +1,32 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_STORE_LIMITS, envInt, envString, readBaseConfig, type BaseConfig, type StoreLimits } from '@chatfleet/common';
+
+export interface HistoryWriterConfig extends BaseConfig {
+  historyMaxCount: number;
+  historyMaxAgeMs: number;
+  store: StoreLimits;
+  batchSize: number;
+  /** Entries a dead instance left unacknowledged this long are taken over. */
+  claimIdleMs: number;
+  gatewayTimeoutMs: number;
+  consumer: string;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): HistoryWriterConfig {
+  const day = 24 * 3600 * 1000;
+  return {
+    ...readBaseConfig(env, 9104),
+    historyMaxCount: envInt(env, 'HISTORY_MAX_COUNT', 10_000, 1, 10_000_000),
+    historyMaxAgeMs: envInt(env, 'HISTORY_MAX_AGE_DAYS', 30, 1, 3650) * day,
+    store: {
+      ...DEFAULT_STORE_LIMITS,
+      mailboxMax: envInt(env, 'MAILBOX_MAX', 100, 1, 100_000),
+      mailboxMaxAgeMs: envInt(env, 'MAILBOX_MAX_AGE_DAYS', 7, 1, 3650) * day,
+    },
+    batchSize: envInt(env, 'BATCH_SIZE', 200, 1, 10_000),
+    claimIdleMs: envInt(env, 'CLAIM_IDLE_MS', 15_000, 100, 3_600_000),
+    gatewayTimeoutMs: envInt(env, 'GATEWAY_TIMEOUT_MS', 10_000, 1000, 600_000),
+    consumer: envString(env, 'CONSUMER_NAME', `${hostname()}-${randomBytes(3).toString('hex')}`),
+  };
+}

@@ -1,0 +1,9 @@
+import { createLogger, runService } from '@chatfleet/common';
+import { readConfig } from './config.js';
+import { createHistoryWriter } from './history-writer.js';
+
+const config = readConfig();
+const log = createLogger('history-writer', config.logLevel);
+const service = createHistoryWriter(config, log);
+await runService(service, log);
+log.info({ metricsPort: service.metricsPort(), consumer: config.consumer }, 'history-writer running');

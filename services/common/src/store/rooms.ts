@@ -72,7 +72,7 @@ export async function joinRoom(
   if (!isMatchRoom(room)) await guarded(() => ctx.redis.sadd(keys.roomIndex(), room));
   const history = res[2].map(parseStored).filter((m): m is StoredMessage => m !== undefined);
   if (res[3] === 1) history.reverse();
-  return { count: res[0], members: res[1].map(memberNick), history };
+  return { count: res[0], members: res[1].map(memberNick).sort((a, b) => a.localeCompare(b)), history };
 }
 
 /** Removes a member if `sid` still holds its place; returns the new count, or -1. */

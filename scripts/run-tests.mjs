@@ -1,0 +1,44 @@
+// Runs every compiled test file (unit *.test.js and integration *.int.test.js) with node's
+// test runner. `--unit` or `--int` narrows the set; other arguments filter by path.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const intOnly = args.includes('--int');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function walk(dir, out) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const files = [];
+for (const svc of readdirSync('services')) {
+  const dist = join('services', svc, 'dist');
+  try {
+    statSync(dist);
+  } catch {
+    continue;
+  }
+  walk(dist, files);
+}
+const chosen = files
+  .filter((f) => (unitOnly ? !f.endsWith('.int.test.js') : intOnly ? f.endsWith('.int.test.js') : true))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+if (chosen.length === 0) {
+  console.error('no test files found: run `npm run build` first');
+  process.exit(1);
+}
+const res = spawnSync(
+  process.execPath,
+  ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-timeout=120000', ...chosen],
+  { stdio: 'inherit' },
+);
+process.exit(res.status ?? 1);

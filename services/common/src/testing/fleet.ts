@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { startRedis, type TestRedis } from './redis-server.js';
+import { startService, type ServiceName, type ServiceProcess } from './service-process.js';
+
+export interface Fleet {
+  redis: TestRedis;
+  prefix: string;
+  env: Record<string, string>;
+  services: ServiceProcess[];
+  gateways: ServiceProcess[];
+  add(name: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+export interface FleetOptions {
+  gateways?: number;
+  matchmaker?: boolean;
+  historyWriter?: boolean;
+  env?: Record<string, string>;
+  redis?: TestRedis;
+}
+
+/** A real redis-server and real service processes, with a fresh key prefix. */
+export async function startFleet(o: FleetOptions = {}): Promise<Fleet> {
+  const redis = o.redis ?? (await startRedis());
+  const prefix = `t${randomBytes(4).toString('hex')}`;
+  const env = { REDIS_URL: redis.url, KEY_PREFIX: prefix, MODE_DETECT_MS: '150', ...o.env };
+  const services: ServiceProcess[] = [];
+  const gateways: ServiceProcess[] = [];
+  const fleet: Fleet = {
+    redis,
+    prefix,
+    env,
+    services,
+    gateways,
+    async add(name, extra = {}) {
+      const s = await startService(name, { ...env, ...extra });
+      services.push(s);
+      if (name === 'tcp-gateway') gateways.push(s);
+      return s;
+    },
+    async stop() {
+      await Promise.all(services.map((s) => s.stop('SIGKILL')));
+      if (!o.redis) await redis.destroy();
+    },
+  };
+  try {
+    const starts: Promise<unknown>[] = [];
+    for (let i = 0; i < (o.gateways ?? 1); i++) starts.push(fleet.add('tcp-gateway'));
+    if (o.matchmaker ?? true) starts.push(fleet.add('matchmaker'));
+    if (o.historyWriter ?? true) starts.push(fleet.add('history-writer'));
+    await Promise.all(starts);
+  } catch (err) {
+    await fleet.stop();
+    throw err;
+  }
+  return fleet;
+}

@@ -1,0 +1,5 @@
+export * from './clients.js';
+export * from './fleet.js';
+export * from './ports.js';
+export * from './redis-server.js';
+export * from './service-process.js';

@@ -29,7 +29,9 @@ for (const svc of readdirSync('services')) {
   walk(dist, files);
 }
 const chosen = files
-  .filter((f) => (unitOnly ? !f.endsWith('.int.test.js') : intOnly ? f.endsWith('.int.test.js') : true))
+  .filter((f) =>
+    unitOnly ? !f.endsWith('.int.test.js') : intOnly ? f.endsWith('.int.test.js') : true,
+  )
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (chosen.length === 0) {

@@ -1,6 +1,13 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_STORE_LIMITS, envInt, envString, readBaseConfig, type BaseConfig, type StoreLimits } from '@chatfleet/common';
+import {
+  DEFAULT_STORE_LIMITS,
+  envInt,
+  envString,
+  readBaseConfig,
+  type BaseConfig,
+  type StoreLimits,
+} from '@chatfleet/common';
 
 export interface HistoryWriterConfig extends BaseConfig {
   historyMaxCount: number;

@@ -24,7 +24,15 @@ async function reclaim(ctx: WriterContext): Promise<void> {
   for (const stream of ctx.keys.allEvents()) {
     let cursor = '0-0';
     do {
-      const [next, claimed] = (await ctx.redis.xautoclaim(stream, GROUP, consumer, claimIdleMs, cursor, 'COUNT', batchSize)) as [string, Entry[]];
+      const [next, claimed] = (await ctx.redis.xautoclaim(
+        stream,
+        GROUP,
+        consumer,
+        claimIdleMs,
+        cursor,
+        'COUNT',
+        batchSize,
+      )) as [string, Entry[]];
       if (claimed.length > 0) {
         ctx.metrics.reclaimed.inc(claimed.length);
         ctx.log.info({ stream, count: claimed.length }, 'reclaimed pending entries');
@@ -51,8 +59,16 @@ export async function consumeLoop(ctx: WriterContext, signal: AbortSignal): Prom
         await reclaim(ctx);
       }
       const res = (await ctx.reader.xreadgroup(
-        'GROUP', GROUP, ctx.config.consumer, 'COUNT', ctx.config.batchSize, 'BLOCK', 5000,
-        'STREAMS', ...streams, ...streams.map(() => '>'),
+        'GROUP',
+        GROUP,
+        ctx.config.consumer,
+        'COUNT',
+        ctx.config.batchSize,
+        'BLOCK',
+        5000,
+        'STREAMS',
+        ...streams,
+        ...streams.map(() => '>'),
       )) as [string, Entry[]][] | null;
       for (const [stream, entries] of res ?? []) await handle(ctx, stream, entries);
     } catch (err) {

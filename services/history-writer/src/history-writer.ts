@@ -1,5 +1,13 @@
 import type { Server } from 'node:http';
-import { connectRedis, createKeys, createRedis, createRegistry, startMetricsServer, type Logger, type Service } from '@chatfleet/common';
+import {
+  connectRedis,
+  createKeys,
+  createRedis,
+  createRegistry,
+  startMetricsServer,
+  type Logger,
+  type Service,
+} from '@chatfleet/common';
 import type { HistoryWriterConfig } from './config.js';
 import { consumeLoop } from './consume-loop.js';
 import type { WriterContext } from './context.js';
@@ -12,8 +20,18 @@ export interface HistoryWriter extends Service {
 
 /** Turns the partition streams into durable per-conversation history and offline mailboxes. */
 export function createHistoryWriter(config: HistoryWriterConfig, log: Logger): HistoryWriter {
-  const redis = createRedis({ url: config.redisUrl, role: 'commands', name: 'history-writer', logger: log });
-  const reader = createRedis({ url: config.redisUrl, role: 'blocking', name: 'history-writer-reader', logger: log });
+  const redis = createRedis({
+    url: config.redisUrl,
+    role: 'commands',
+    name: 'history-writer',
+    logger: log,
+  });
+  const reader = createRedis({
+    url: config.redisUrl,
+    role: 'blocking',
+    name: 'history-writer-reader',
+    logger: log,
+  });
   const registry = createRegistry('history-writer');
   const keys = createKeys(config.prefix, config.partitions);
   const ctx: WriterContext = {

@@ -2,7 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GROUP, type WriterContext } from './context.js';
 
 /** Publishes the group's lag and pending counts, and forgets consumers long gone. */
-export async function lagLoop(ctx: WriterContext, signal: AbortSignal, everyMs = 5000): Promise<void> {
+export async function lagLoop(
+  ctx: WriterContext,
+  signal: AbortSignal,
+  everyMs = 5000,
+): Promise<void> {
   while (!signal.aborted) {
     try {
       let lag = 0;

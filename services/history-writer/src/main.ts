@@ -6,4 +6,7 @@ const config = readConfig();
 const log = createLogger('history-writer', config.logLevel);
 const service = createHistoryWriter(config, log);
 await runService(service, log);
-log.info({ metricsPort: service.metricsPort(), consumer: config.consumer }, 'history-writer running');
+log.info(
+  { metricsPort: service.metricsPort(), consumer: config.consumer },
+  'history-writer running',
+);

@@ -11,16 +11,33 @@ export interface WriterMetrics {
 export function createWriterMetrics(registry: Registry): WriterMetrics {
   const r = { registers: [registry] };
   const m: WriterMetrics = {
-    events: new Counter({ name: 'chat_history_writer_events_total', help: 'Stream entries materialized, by kind', labelNames: ['kind'], ...r }),
-    lagEntries: new Gauge({ name: 'chat_history_writer_lag_entries', help: 'Entries in the partition streams not yet read by the group', ...r }),
-    pendingEntries: new Gauge({ name: 'chat_history_writer_pending_entries', help: 'Entries read but not yet acknowledged', ...r }),
+    events: new Counter({
+      name: 'chat_history_writer_events_total',
+      help: 'Stream entries materialized, by kind',
+      labelNames: ['kind'],
+      ...r,
+    }),
+    lagEntries: new Gauge({
+      name: 'chat_history_writer_lag_entries',
+      help: 'Entries in the partition streams not yet read by the group',
+      ...r,
+    }),
+    pendingEntries: new Gauge({
+      name: 'chat_history_writer_pending_entries',
+      help: 'Entries read but not yet acknowledged',
+      ...r,
+    }),
     delay: new Histogram({
       name: 'chat_history_writer_delay_seconds',
       help: 'From the message stamp to its materialization',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       ...r,
     }),
-    reclaimed: new Counter({ name: 'chat_history_writer_reclaimed_total', help: 'Pending entries taken over from dead consumers', ...r }),
+    reclaimed: new Counter({
+      name: 'chat_history_writer_reclaimed_total',
+      help: 'Pending entries taken over from dead consumers',
+      ...r,
+    }),
   };
   for (const kind of ['room', 'dm', 'bad']) m.events.inc({ kind }, 0);
   return m;

@@ -34,7 +34,11 @@ async function handle(ctx: MatchmakerContext, entries: Entry[]): Promise<number>
  * Reads match requests with the consumer group and applies them to the queue. Requests a
  * dead instance left pending are claimed after claimIdleMs. Calls `after` after each batch.
  */
-export async function consumeLoop(ctx: MatchmakerContext, signal: AbortSignal, after: () => Promise<void>): Promise<void> {
+export async function consumeLoop(
+  ctx: MatchmakerContext,
+  signal: AbortSignal,
+  after: () => Promise<void>,
+): Promise<void> {
   const stream = ctx.keys.matchRequests();
   const { consumer, claimIdleMs } = ctx.config;
   let lastClaim = 0;
@@ -47,15 +51,35 @@ export async function consumeLoop(ctx: MatchmakerContext, signal: AbortSignal, a
       }
       if (Date.now() - lastClaim >= claimIdleMs / 2) {
         lastClaim = Date.now();
-        const [, claimed] = (await ctx.redis.xautoclaim(stream, GROUP, consumer, claimIdleMs, '0-0', 'COUNT', 500)) as [string, Entry[]];
+        const [, claimed] = (await ctx.redis.xautoclaim(
+          stream,
+          GROUP,
+          consumer,
+          claimIdleMs,
+          '0-0',
+          'COUNT',
+          500,
+        )) as [string, Entry[]];
         if (claimed.length > 0) {
           ctx.log.info({ count: claimed.length }, 'reclaimed pending requests');
-          await handle(ctx, claimed.filter((e) => Array.isArray(e[1])));
+          await handle(
+            ctx,
+            claimed.filter((e) => Array.isArray(e[1])),
+          );
         }
       }
-      const res = (await ctx.reader.xreadgroup('GROUP', GROUP, consumer, 'COUNT', 200, 'BLOCK', 5000, 'STREAMS', stream, '>')) as
-        | [string, Entry[]][]
-        | null;
+      const res = (await ctx.reader.xreadgroup(
+        'GROUP',
+        GROUP,
+        consumer,
+        'COUNT',
+        200,
+        'BLOCK',
+        5000,
+        'STREAMS',
+        stream,
+        '>',
+      )) as [string, Entry[]][] | null;
       const entries = res?.[0]?.[1] ?? [];
       if (entries.length > 0) {
         await handle(ctx, entries);

@@ -21,8 +21,18 @@ export interface Matchmaker extends Service {
 
 /** Pairs strangers: applies requests from the stream, pairs on every batch and every tick. */
 export function createMatchmaker(config: MatchmakerConfig, log: Logger): Matchmaker {
-  const redis = createRedis({ url: config.redisUrl, role: 'commands', name: 'matchmaker', logger: log });
-  const reader = createRedis({ url: config.redisUrl, role: 'blocking', name: 'matchmaker-reader', logger: log });
+  const redis = createRedis({
+    url: config.redisUrl,
+    role: 'commands',
+    name: 'matchmaker',
+    logger: log,
+  });
+  const reader = createRedis({
+    url: config.redisUrl,
+    role: 'blocking',
+    name: 'matchmaker-reader',
+    logger: log,
+  });
   const registry = createRegistry('matchmaker');
   const ctx: MatchmakerContext = {
     config,
@@ -49,7 +59,9 @@ export function createMatchmaker(config: MatchmakerConfig, log: Logger): Matchma
     running = (async () => {
       do {
         again = false;
-        await pairPass(ctx).catch((err: unknown) => log.warn({ err: String(err) }, 'pairing pass failed'));
+        await pairPass(ctx).catch((err: unknown) =>
+          log.warn({ err: String(err) }, 'pairing pass failed'),
+        );
       } while (again && !abort.signal.aborted);
     })();
     await running;

@@ -11,7 +11,11 @@ export interface MatchmakerMetrics {
 export function createMatchmakerMetrics(registry: Registry): MatchmakerMetrics {
   const r = { registers: [registry] };
   const m: MatchmakerMetrics = {
-    queueLength: new Gauge({ name: 'chat_matchmaker_queue_length', help: 'Tickets waiting for a partner', ...r }),
+    queueLength: new Gauge({
+      name: 'chat_matchmaker_queue_length',
+      help: 'Tickets waiting for a partner',
+      ...r,
+    }),
     timeToMatch: new Histogram({
       name: 'chat_matchmaker_time_to_match_seconds',
       help: 'From the match request to the pairing',
@@ -19,8 +23,18 @@ export function createMatchmakerMetrics(registry: Registry): MatchmakerMetrics {
       ...r,
     }),
     matches: new Counter({ name: 'chat_matchmaker_matches_total', help: 'Pairs made', ...r }),
-    requests: new Counter({ name: 'chat_matchmaker_requests_total', help: 'Requests applied, by op', labelNames: ['op'], ...r }),
-    dropped: new Counter({ name: 'chat_matchmaker_dropped_tickets_total', help: 'Tickets dropped, by reason', labelNames: ['reason'], ...r }),
+    requests: new Counter({
+      name: 'chat_matchmaker_requests_total',
+      help: 'Requests applied, by op',
+      labelNames: ['op'],
+      ...r,
+    }),
+    dropped: new Counter({
+      name: 'chat_matchmaker_dropped_tickets_total',
+      help: 'Tickets dropped, by reason',
+      labelNames: ['reason'],
+      ...r,
+    }),
   };
   for (const op of ['match', 'cancel']) m.requests.inc({ op }, 0);
   m.dropped.inc({ reason: 'gateway_gone' }, 0);

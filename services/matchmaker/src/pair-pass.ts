@@ -46,7 +46,8 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
         if (!room) continue;
         made++;
         metrics.matches.inc();
-        for (const t of [pair.a, pair.b]) metrics.timeToMatch.observe(Math.max(0, Date.now() - t.ts) / 1000);
+        for (const t of [pair.a, pair.b])
+          metrics.timeToMatch.observe(Math.max(0, Date.now() - t.ts) / 1000);
         ctx.log.debug({ room, a: pair.a.nick, b: pair.b.nick, tags: pair.tags }, 'matched');
       }
     }

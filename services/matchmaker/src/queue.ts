@@ -12,7 +12,11 @@ export interface QueuedTicket {
 const DAY = 24 * 3600 * 1000;
 
 /** Applies one request from the stream to the waiting queue. */
-export async function applyRequest(redis: Redis, keys: Keys, fields: Record<string, string>): Promise<boolean> {
+export async function applyRequest(
+  redis: Redis,
+  keys: Keys,
+  fields: Record<string, string>,
+): Promise<boolean> {
   const { op, sid, v, t } = fields;
   if ((op !== 'match' && op !== 'cancel') || !sid || !v) return false;
   let score = 0;
@@ -23,7 +27,11 @@ export async function applyRequest(redis: Redis, keys: Keys, fields: Record<stri
       return false;
     }
   }
-  const res = await applyRequestScript.run(redis, [keys.matchQueue(), keys.matchTickets(), keys.matchVersion(sid)], [op, sid, v, t ?? '', score, DAY]);
+  const res = await applyRequestScript.run(
+    redis,
+    [keys.matchQueue(), keys.matchTickets(), keys.matchVersion(sid)],
+    [op, sid, v, t ?? '', score, DAY],
+  );
   return res === 1;
 }
 
@@ -41,18 +49,32 @@ export async function loadQueue(redis: Redis, keys: Keys, max: number): Promise<
     try {
       out.push({ ticket: JSON.parse(raw) as Ticket, raw });
     } catch {
-      void dropTicketScript.run(redis, [keys.matchQueue(), keys.matchTickets()], [sids[i] ?? '', raw]);
+      void dropTicketScript.run(
+        redis,
+        [keys.matchQueue(), keys.matchTickets()],
+        [sids[i] ?? '', raw],
+      );
     }
   });
   return out;
 }
 
 export async function dropTicket(redis: Redis, keys: Keys, q: QueuedTicket): Promise<void> {
-  await dropTicketScript.run(redis, [keys.matchQueue(), keys.matchTickets()], [q.ticket.sid, q.raw]);
+  await dropTicketScript.run(
+    redis,
+    [keys.matchQueue(), keys.matchTickets()],
+    [q.ticket.sid, q.raw],
+  );
 }
 
 /** Commits a pair and tells both gateways, in one step. Resolves false if a ticket changed. */
-export async function commitPair(redis: Redis, keys: Keys, pair: Pair, raw: Map<string, string>, repeatBlockMs: number): Promise<string | undefined> {
+export async function commitPair(
+  redis: Redis,
+  keys: Keys,
+  pair: Pair,
+  raw: Map<string, string>,
+  repeatBlockMs: number,
+): Promise<string | undefined> {
   const room = `m-${randomBytes(6).toString('hex')}`;
   const { a, b, tags } = pair;
   const lcA = a.nick.toLowerCase();
@@ -62,7 +84,13 @@ export async function commitPair(redis: Redis, keys: Keys, pair: Pair, raw: Map<
   const envB: ControlEnvelope = { k: 'matched', sid: b.sid, room, partner: a.nick, tags };
   const ok = await commitPairScript.run(
     redis,
-    [keys.matchQueue(), keys.matchTickets(), keys.lastPartner(lcA), keys.lastPartner(lcB), keys.match(room)],
+    [
+      keys.matchQueue(),
+      keys.matchTickets(),
+      keys.lastPartner(lcA),
+      keys.lastPartner(lcB),
+      keys.match(room),
+    ],
     [
       a.sid,
       b.sid,

@@ -1,4 +1,11 @@
-import { envBool, envInt, envPort, envString, readGatewayConfig, type GatewayConfig } from '@chatfleet/common';
+import {
+  envBool,
+  envInt,
+  envPort,
+  envString,
+  readGatewayConfig,
+  type GatewayConfig,
+} from '@chatfleet/common';
 
 export interface TcpGatewayConfig extends GatewayConfig {
   tcpHost: string;

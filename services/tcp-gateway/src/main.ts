@@ -6,4 +6,7 @@ const config = readConfig();
 const log = createLogger('tcp-gateway', config.logLevel);
 const gateway = createTcpGateway(config, log);
 await runService(gateway, log);
-log.info({ tcpPort: gateway.tcpPort(), metricsPort: gateway.metricsPort() }, 'tcp-gateway listening');
+log.info(
+  { tcpPort: gateway.tcpPort(), metricsPort: gateway.metricsPort() },
+  'tcp-gateway listening',
+);

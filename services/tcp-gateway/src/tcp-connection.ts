@@ -63,7 +63,10 @@ export class TcpConnection implements Transport {
     }
     for (const ev of this.splitter.push(chunk)) {
       if (ev.kind === 'too_long') {
-        this.session.receiveInvalid('too_large', `lines are limited to ${this.config.maxFrameBytes} bytes; the rest of that line was dropped`);
+        this.session.receiveInvalid(
+          'too_large',
+          `lines are limited to ${this.config.maxFrameBytes} bytes; the rest of that line was dropped`,
+        );
         continue;
       }
       const text = decodeUtf8(ev.line);
@@ -75,7 +78,9 @@ export class TcpConnection implements Transport {
   }
 
   private onTextLine(line: string): void {
-    const input = parseTextLine(line, this.session.currentRoom(), { maxTextChars: this.config.session.maxTextChars });
+    const input = parseTextLine(line, this.session.currentRoom(), {
+      maxTextChars: this.config.session.maxTextChars,
+    });
     switch (input.kind) {
       case 'frame':
         return this.session.receiveFrame(input.frame);
@@ -111,7 +116,10 @@ export class TcpConnection implements Transport {
     if (this.socket.writableLength > this.config.maxBacklogBytes) {
       // A reader this far behind is not reading: drop it rather than buffer without bound.
       this.core.metrics.disconnects.inc({ reason: 'slow' });
-      this.core.log.info({ sid: this.session.sid, backlog: this.socket.writableLength }, 'slow reader disconnected');
+      this.core.log.info(
+        { sid: this.session.sid, backlog: this.socket.writableLength },
+        'slow reader disconnected',
+      );
       this.destroy();
     }
   }

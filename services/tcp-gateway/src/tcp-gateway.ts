@@ -21,8 +21,18 @@ export interface TcpGateway extends Service {
 
 /** The TCP transport: nc/telnet text mode and NDJSON, around the shared session engine. */
 export function createTcpGateway(config: TcpGatewayConfig, log: Logger): TcpGateway {
-  const redis = createRedis({ url: config.redisUrl, role: 'commands', name: 'tcp-gateway', logger: log });
-  const sub = createRedis({ url: config.redisUrl, role: 'subscriber', name: 'tcp-gateway-sub', logger: log });
+  const redis = createRedis({
+    url: config.redisUrl,
+    role: 'commands',
+    name: 'tcp-gateway',
+    logger: log,
+  });
+  const sub = createRedis({
+    url: config.redisUrl,
+    role: 'subscriber',
+    name: 'tcp-gateway-sub',
+    logger: log,
+  });
   const registry = createRegistry('tcp-gateway');
   const metrics = createGatewayMetrics(registry, 'tcp');
   const keys = createKeys(config.prefix, config.partitions);
@@ -47,7 +57,9 @@ export function createTcpGateway(config: TcpGatewayConfig, log: Logger): TcpGate
     const n = (perIp.get(ip) ?? 0) + 1;
     if (n > config.maxConnectionsPerIp || core.draining) {
       metrics.disconnects.inc({ reason: core.draining ? 'draining' : 'ip_limit' });
-      const message = core.draining ? 'the server is restarting' : 'too many connections from your address';
+      const message = core.draining
+        ? 'the server is restarting'
+        : 'too many connections from your address';
       socket.end(`${JSON.stringify({ type: 'error', code: 'forbidden', message })}\n`);
       socket.on('error', () => undefined);
       return;

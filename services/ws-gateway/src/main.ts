@@ -11,7 +11,12 @@ await runService(
   {
     async start() {
       const registry = createRegistry('ws-gateway');
-      http = (await startMetricsServer(registry, config.metricsHost, config.metricsPort, () => ({ ok: true, detail: { placeholder: true } }))).server;
+      http = (
+        await startMetricsServer(registry, config.metricsHost, config.metricsPort, () => ({
+          ok: true,
+          detail: { placeholder: true },
+        }))
+      ).server;
     },
     async stop() {
       http?.close();
@@ -19,4 +24,7 @@ await runService(
   },
   log,
 );
-log.info({ metricsPort: config.metricsPort }, 'ws-gateway placeholder: WebSockets are not served yet');
+log.info(
+  { metricsPort: config.metricsPort },
+  'ws-gateway placeholder: WebSockets are not served yet',
+);

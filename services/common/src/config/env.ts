@@ -14,7 +14,13 @@ export function envString(env: Env, name: string, def: string): string {
   return v === undefined || v === '' ? def : v;
 }
 
-export function envInt(env: Env, name: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function envInt(
+  env: Env,
+  name: string,
+  def: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
@@ -38,13 +44,15 @@ export function envPort(env: Env, name: string, def: number): number {
 
 export function envRedisUrl(env: Env): string {
   const url = envString(env, 'REDIS_URL', 'redis://127.0.0.1:6379');
-  if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL`);
+  if (!/^rediss?:\/\/[^\s]+$/.test(url))
+    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL`);
   return url;
 }
 
 export function envPrefix(env: Env): string {
   const p = envString(env, 'KEY_PREFIX', 'cf');
-  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(p)) throw new ConfigError('KEY_PREFIX must match [A-Za-z0-9_.-]{1,32}');
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(p))
+    throw new ConfigError('KEY_PREFIX must match [A-Za-z0-9_.-]{1,32}');
   return p;
 }
 
@@ -52,7 +60,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 export function envLogLevel(env: Env): string {
   const l = envString(env, 'LOG_LEVEL', 'info');
-  if (!(LOG_LEVELS as readonly string[]).includes(l)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(l))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   return l;
 }
 

@@ -46,7 +46,11 @@ export class GatewayCore implements Hub {
   private housekeeping: Promise<void> | undefined;
 
   constructor(private readonly o: GatewayCoreOptions) {
-    this.gw = o.gatewayId ?? `${hostname().replace(/[^A-Za-z0-9-]/g, '').slice(0, 20)}-${randomBytes(4).toString('hex')}`;
+    this.gw =
+      o.gatewayId ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9-]/g, '')
+        .slice(0, 20)}-${randomBytes(4).toString('hex')}`;
     this.store = o.store;
     this.log = o.log.child({ gw: this.gw });
     this.metrics = o.metrics;
@@ -118,7 +122,9 @@ export class GatewayCore implements Hub {
   async kick(gw: string, sid: string, reason: string): Promise<void> {
     if (gw === this.gw) return this.sessions.get(sid)?.bye(reason);
     const env: ControlEnvelope = { k: 'kick', sid, reason };
-    await this.store.redis.publish(this.store.keys.control(gw), JSON.stringify(env)).catch(() => undefined);
+    await this.store.redis
+      .publish(this.store.keys.control(gw), JSON.stringify(env))
+      .catch(() => undefined);
   }
 
   private onMessage(channel: string, payload: string): void {

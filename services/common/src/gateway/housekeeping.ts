@@ -1,12 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deadGateways, dropSession, heartbeat, reapGateway, cleanupSession, type SessionRecord } from '../store/gateways.js';
+import {
+  deadGateways,
+  dropSession,
+  heartbeat,
+  reapGateway,
+  cleanupSession,
+  type SessionRecord,
+} from '../store/gateways.js';
 import type { GatewayCore } from './gateway-core.js';
 
 /**
  * The gateway's background loop: heartbeat, cleanup after dead gateways, and a reconcile of
  * its own records with its live sessions (cleanups that failed while Redis was away).
  */
-export async function startHousekeeping(core: GatewayCore, everyMs: number, signal: AbortSignal): Promise<void> {
+export async function startHousekeeping(
+  core: GatewayCore,
+  everyMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   const { store, log, metrics } = core;
   let tick = 0;
   while (!signal.aborted) {

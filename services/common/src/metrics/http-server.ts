@@ -25,9 +25,9 @@ export async function startMetricsServer(
       );
     } else if (path === '/healthz') {
       const h = health();
-      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ status: h.ok ? 'ok' : 'draining', ...h.detail }),
-      );
+      res
+        .writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: h.ok ? 'ok' : 'draining', ...h.detail }));
     } else {
       res.writeHead(404).end();
     }

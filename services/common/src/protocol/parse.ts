@@ -7,9 +7,10 @@ export interface ParseLimits {
 }
 
 export type ParseResult =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; code: ErrorCode; message: string; ref?: string };
+  { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; ref?: string };
 
+// Control characters would let one user rewrite another's terminal (text mode shows text raw).
+// eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
 
 class Invalid {
@@ -26,14 +27,16 @@ const fail = (code: ErrorCode, message: string): never => {
 function optString(o: Record<string, unknown>, key: string, max: number): string | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.length > max) fail('bad_frame', `${key} must be a string of at most ${max} characters`);
+  if (typeof v !== 'string' || v.length > max)
+    fail('bad_frame', `${key} must be a string of at most ${max} characters`);
   return v as string;
 }
 
 function optInt(o: Record<string, unknown>, key: string): number | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail('bad_frame', `${key} must be a non-negative integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    fail('bad_frame', `${key} must be a non-negative integer`);
   return v as number;
 }
 
@@ -46,7 +49,8 @@ function room(o: Record<string, unknown>): string {
 function text(o: Record<string, unknown>, limits: ParseLimits): string {
   const t = o['text'];
   if (typeof t !== 'string') return fail('bad_frame', 'text must be a string');
-  if (t.length > limits.maxTextChars) fail('too_large', `text is longer than ${limits.maxTextChars} characters`);
+  if (t.length > limits.maxTextChars)
+    fail('too_large', `text is longer than ${limits.maxTextChars} characters`);
   if (t.trim().length === 0) fail('bad_frame', 'text is empty');
   if (CONTROL_RE.test(t)) fail('bad_frame', 'text contains control characters');
   return t;
@@ -55,28 +59,42 @@ function text(o: Record<string, unknown>, limits: ParseLimits): string {
 function tags(o: Record<string, unknown>): string[] {
   const v = o['tags'];
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.length > 5) return fail('bad_frame', 'tags must be a list of at most 5 tags');
+  if (!Array.isArray(v) || v.length > 5)
+    return fail('bad_frame', 'tags must be a list of at most 5 tags');
   const out = new Set<string>();
   for (const t of v) {
-    if (typeof t !== 'string' || !TAG_RE.test(t.toLowerCase())) fail('bad_frame', 'a tag must match [a-z0-9_-]{1,24}');
+    if (typeof t !== 'string' || !TAG_RE.test(t.toLowerCase()))
+      fail('bad_frame', 'a tag must match [a-z0-9_-]{1,24}');
     out.add((t as string).toLowerCase());
   }
   return [...out];
 }
 
-function build(o: Record<string, unknown>, type: unknown, limits: ParseLimits, ref?: string): ClientFrame {
+function build(
+  o: Record<string, unknown>,
+  type: unknown,
+  limits: ParseLimits,
+  ref?: string,
+): ClientFrame {
   const r = ref === undefined ? {} : { ref };
   switch (type) {
     case 'hello': {
       const nick = optString(o, 'nick', 1000);
-      if (nick !== undefined && !isNick(nick)) fail('bad_nick', 'nick must match [A-Za-z0-9_-]{1,24}');
+      if (nick !== undefined && !isNick(nick))
+        fail('bad_nick', 'nick must match [A-Za-z0-9_-]{1,24}');
       const token = optString(o, 'token', 128);
       return { type, ...(nick ? { nick } : {}), ...(token ? { token } : {}), ...r };
     }
     case 'join': {
       const password = optString(o, 'password', 128);
       const since = optInt(o, 'since');
-      return { type, room: room(o), ...(password ? { password } : {}), ...(since !== undefined ? { since } : {}), ...r };
+      return {
+        type,
+        room: room(o),
+        ...(password ? { password } : {}),
+        ...(since !== undefined ? { since } : {}),
+        ...r,
+      };
     }
     case 'leave':
     case 'who':
@@ -111,7 +129,12 @@ function build(o: Record<string, unknown>, type: unknown, limits: ParseLimits, r
     case 'quit':
       return { type, ...r };
     default:
-      return fail('bad_frame', typeof type === 'string' ? `unknown frame type "${type.slice(0, 32)}"` : 'type must be a string');
+      return fail(
+        'bad_frame',
+        typeof type === 'string'
+          ? `unknown frame type "${type.slice(0, 32)}"`
+          : 'type must be a string',
+      );
   }
 }
 
@@ -124,10 +147,12 @@ export function parseValue(value: unknown, limits: ParseLimits): ParseResult {
   const rawRef = o['ref'];
   const ref = typeof rawRef === 'string' && rawRef.length <= 64 ? rawRef : undefined;
   try {
-    if (rawRef !== undefined && rawRef !== null && ref === undefined) fail('bad_frame', 'ref must be a string of at most 64 characters');
+    if (rawRef !== undefined && rawRef !== null && ref === undefined)
+      fail('bad_frame', 'ref must be a string of at most 64 characters');
     return { ok: true, frame: build(o, o['type'], limits, ref) };
   } catch (err) {
-    if (err instanceof Invalid) return { ok: false, code: err.code, message: err.message, ...(ref ? { ref } : {}) };
+    if (err instanceof Invalid)
+      return { ok: false, code: err.code, message: err.message, ...(ref ? { ref } : {}) };
     throw err;
   }
 }

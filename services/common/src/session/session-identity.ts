@@ -13,13 +13,22 @@ const guestNick = (digits: number) => `guest-${randomInt(10 ** (digits - 1), 10 
 
 async function claim(s: Session, nick: string, token?: string): Promise<ClaimResult> {
   const { hub } = s;
-  return claimNick(hub.store, { nick, gw: hub.gw, sid: s.sid, gatewayTimeoutMs: hub.limits.gatewayTimeoutMs, ...(token ? { token } : {}) });
+  return claimNick(hub.store, {
+    nick,
+    gw: hub.gw,
+    sid: s.sid,
+    gatewayTimeoutMs: hub.limits.gatewayTimeoutMs,
+    ...(token ? { token } : {}),
+  });
 }
 
 /** Names the connection (or renames it), then hands out DMs kept while the nick was offline. */
 export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   const ref = f.ref !== undefined ? { ref: f.ref } : {};
-  if (s.nick !== undefined && (f.nick === undefined || f.nick.toLowerCase() === s.nick.toLowerCase())) {
+  if (
+    s.nick !== undefined &&
+    (f.nick === undefined || f.nick.toLowerCase() === s.nick.toLowerCase())
+  ) {
     return s.emit({ type: 'welcome', nick: s.nick, token: s.token, ...ref });
   }
   let nick = f.nick;
@@ -32,7 +41,8 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
       nick = guestNick(4 + Math.floor(i / 10));
       res = await claim(s, nick);
     }
-    if (res.status === 'taken' || nick === undefined) throw new ProtocolError('unavailable', 'no guest nick is free, pick one');
+    if (res.status === 'taken' || nick === undefined)
+      throw new ProtocolError('unavailable', 'no guest nick is free, pick one');
   }
   if (res.status === 'replaced') await s.hub.kick(res.oldGw, res.oldSid, 'replaced');
   const old = s.nick;
@@ -53,7 +63,8 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
 
 export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
   const me = s.nick ?? '';
-  if (f.to.toLowerCase() === me.toLowerCase()) throw new ProtocolError('forbidden', 'you cannot DM yourself');
+  if (f.to.toLowerCase() === me.toLowerCase())
+    throw new ProtocolError('forbidden', 'you cannot DM yourself');
   const m = await sendMessage(s.hub.store, {
     conv: conv.dm(me, f.to),
     from: me,
@@ -76,7 +87,8 @@ export function onDmDelivered(s: Session, raw: unknown): void {
 
 function deliver(s: Session, m: StoredMessage, how: 'live' | 'mailbox'): void {
   if (!remember(s, m)) return;
-  if (how === 'live') s.hub.metrics.delivery.observe({ kind: 'dm' }, Math.max(0, Date.now() - m.ts) / 1000);
+  if (how === 'live')
+    s.hub.metrics.delivery.observe({ kind: 'dm' }, Math.max(0, Date.now() - m.ts) / 1000);
   s.emit(toDmFrame(m));
 }
 

@@ -33,7 +33,8 @@ export async function onMatch(s: Session, f: F<'match'>): Promise<void> {
 }
 
 export async function onNext(s: Session, f: F<'next'>): Promise<void> {
-  if (!s.match && !s.waiting) throw new ProtocolError('not_matched', 'you are not matched with anyone: send match first');
+  if (!s.match && !s.waiting)
+    throw new ProtocolError('not_matched', 'you are not matched with anyone: send match first');
   if (s.match) {
     await endOwnMatch(s);
     await enqueue(s);
@@ -42,7 +43,12 @@ export async function onNext(s: Session, f: F<'next'>): Promise<void> {
 }
 
 /** The matchmaker paired this session. A match nobody can use any more is ended at once. */
-export async function onMatched(s: Session, room: string, partner: string, tags: string[]): Promise<void> {
+export async function onMatched(
+  s: Session,
+  room: string,
+  partner: string,
+  tags: string[],
+): Promise<void> {
   if (s.closed || !s.waiting || s.match) {
     if (s.match?.room !== room) await endMatch(s.hub.store, room, s.sid);
     return;

@@ -1,10 +1,22 @@
 import { ProtocolError } from '../protocol/errors.js';
-import { toFrame, toMessageFrame, type ClientFrame, type StoredMessage } from '../protocol/frames.js';
+import {
+  toFrame,
+  toMessageFrame,
+  type ClientFrame,
+  type StoredMessage,
+} from '../protocol/frames.js';
 import { isMatchRoom } from '../protocol/names.js';
 import { conv } from '../redis/keys.js';
 import { readMatch } from '../store/matches.js';
 import { readHistory, readSince, sendMessage } from '../store/messages.js';
-import { checkRoomPassword, isRoomLocked, joinRoom, leaveRoom, listRooms, roomMembers } from '../store/rooms.js';
+import {
+  checkRoomPassword,
+  isRoomLocked,
+  joinRoom,
+  leaveRoom,
+  listRooms,
+  roomMembers,
+} from '../store/rooms.js';
 import type { LiveEnvelope } from './envelopes.js';
 import { endOwnMatch } from './session-match.js';
 import type { Session } from './session.js';
@@ -36,12 +48,22 @@ export function onLive(s: Session, env: LiveEnvelope): void {
     const frame = toMessageFrame(env.m);
     s.emit(env.sid === s.sid && env.ref !== undefined ? { ...frame, ref: env.ref } : frame);
   } else if (env.k === 'p' && env.sid !== s.sid && !isMatchRoom(env.room)) {
-    s.emit({ type: 'presence', room: env.room, nick: env.nick, event: env.event, count: env.count });
+    s.emit({
+      type: 'presence',
+      room: env.room,
+      nick: env.nick,
+      event: env.event,
+      count: env.count,
+    });
   }
 }
 
 /** Subscribes first, then reads members and history, then lets held-back live events through. */
-export async function enterRoom(s: Session, room: string, since?: number): Promise<{ members: string[]; history: StoredMessage[] }> {
+export async function enterRoom(
+  s: Session,
+  room: string,
+  since?: number,
+): Promise<{ members: string[]; history: StoredMessage[] }> {
   const st: RoomState = { lastId: 0, buffer: [] };
   s.rooms.set(room, st);
   try {
@@ -83,16 +105,27 @@ export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
   if (isMatchRoom(f.room)) {
     const rec = await readMatch(s.hub.store, f.room);
     const lc = s.nick?.toLowerCase();
-    if (!rec || (rec.a !== lc && rec.b !== lc)) throw new ProtocolError('forbidden', 'match rooms are only for the two who were matched');
+    if (!rec || (rec.a !== lc && rec.b !== lc))
+      throw new ProtocolError('forbidden', 'match rooms are only for the two who were matched');
   } else {
     const count = [...s.rooms.keys()].filter((r) => !isMatchRoom(r)).length;
-    if (count >= s.hub.limits.maxRooms) throw new ProtocolError('forbidden', `you can be in at most ${s.hub.limits.maxRooms} rooms`);
+    if (count >= s.hub.limits.maxRooms)
+      throw new ProtocolError('forbidden', `you can be in at most ${s.hub.limits.maxRooms} rooms`);
     if (!(await checkRoomPassword(s.hub.store, f.room, f.password))) {
-      throw new ProtocolError('wrong_password', f.password === undefined ? 'this room is locked: it needs a password' : 'wrong password');
+      throw new ProtocolError(
+        'wrong_password',
+        f.password === undefined ? 'this room is locked: it needs a password' : 'wrong password',
+      );
     }
   }
   const { members, history } = await enterRoom(s, f.room, f.since);
-  s.emit({ type: 'joined', room: f.room, members, history: history.map(toMessageFrame), ...withRef(f.ref) });
+  s.emit({
+    type: 'joined',
+    room: f.room,
+    members,
+    history: history.map(toMessageFrame),
+    ...withRef(f.ref),
+  });
   flushRoom(s, f.room);
 }
 
@@ -129,7 +162,12 @@ export async function onWho(s: Session, f: F<'who'>): Promise<void> {
   if (!s.rooms.has(f.room) && (isMatchRoom(f.room) || (await isRoomLocked(s.hub.store, f.room)))) {
     throw new ProtocolError('forbidden', `${f.room} is private`);
   }
-  s.emit({ type: 'members', room: f.room, nicks: await roomMembers(s.hub.store, f.room), ...withRef(f.ref) });
+  s.emit({
+    type: 'members',
+    room: f.room,
+    nicks: await roomMembers(s.hub.store, f.room),
+    ...withRef(f.ref),
+  });
 }
 
 export async function onRooms(s: Session, f: F<'rooms'>): Promise<void> {
@@ -139,9 +177,15 @@ export async function onRooms(s: Session, f: F<'rooms'>): Promise<void> {
 
 export async function onHistory(s: Session, f: F<'history'>): Promise<void> {
   if (f.room !== undefined) {
-    if (!s.rooms.has(f.room)) throw new ProtocolError('not_in_room', `join ${f.room} to read its history`);
+    if (!s.rooms.has(f.room))
+      throw new ProtocolError('not_in_room', `join ${f.room} to read its history`);
     const msgs = await readHistory(s.hub.store, conv.room(f.room), f.before, f.limit);
-    return s.emit({ type: 'history', room: f.room, messages: msgs.map(toFrame), ...withRef(f.ref) });
+    return s.emit({
+      type: 'history',
+      room: f.room,
+      messages: msgs.map(toFrame),
+      ...withRef(f.ref),
+    });
   }
   const peer = f.with ?? '';
   const msgs = await readHistory(s.hub.store, conv.dm(s.nick ?? '', peer), f.before, f.limit);
@@ -152,7 +196,12 @@ export async function onHistory(s: Session, f: F<'history'>): Promise<void> {
 export async function resyncRooms(s: Session): Promise<void> {
   for (const [room, st] of s.rooms) {
     if (st.buffer) continue;
-    const missed = await readSince(s.hub.store, conv.room(room), st.lastId, s.hub.store.limits.recentMax);
+    const missed = await readSince(
+      s.hub.store,
+      conv.room(room),
+      st.lastId,
+      s.hub.store.limits.recentMax,
+    );
     for (const m of missed) onLive(s, { k: 'm', sid: '', m });
   }
 }

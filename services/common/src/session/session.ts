@@ -7,7 +7,16 @@ import type { Hub, Transport } from './hub.js';
 import { FloodGuard, TokenBucket } from './rate-limiter.js';
 import { onHello, onDm, onDmDelivered } from './session-identity.js';
 import { onMatch, onMatched, onNext, onPartnerEnd } from './session-match.js';
-import { onHistory, onJoin, onLeave, onRooms, onSay, onWho, onLive, type RoomState } from './session-rooms.js';
+import {
+  onHistory,
+  onJoin,
+  onLeave,
+  onRooms,
+  onSay,
+  onWho,
+  onLive,
+  type RoomState,
+} from './session-rooms.js';
 import type { LiveEnvelope } from './envelopes.js';
 
 export type { RoomState };
@@ -70,7 +79,10 @@ export class Session {
       this.hub.metrics.disconnects.inc({ reason: 'flood' });
       this.bye('flood');
     } else if (report) {
-      this.refuse('rate_limited', `slow down: at most ${this.hub.limits.ratePerSec} frames per second`);
+      this.refuse(
+        'rate_limited',
+        `slow down: at most ${this.hub.limits.ratePerSec} frames per second`,
+      );
     }
     return false;
   }
@@ -155,11 +167,16 @@ export class Session {
   }
 
   record(): SessionRecord {
-    return { nick: this.nick ?? '', rooms: [...this.rooms.keys()], ...(this.match ? { match: this.match.room } : {}) };
+    return {
+      nick: this.nick ?? '',
+      rooms: [...this.rooms.keys()],
+      ...(this.match ? { match: this.match.room } : {}),
+    };
   }
 
   async saveState(): Promise<void> {
-    if (this.nick !== undefined && !this.closed) await saveSession(this.hub.store, this.hub.gw, this.sid, this.record());
+    if (this.nick !== undefined && !this.closed)
+      await saveSession(this.hub.store, this.hub.gw, this.sid, this.record());
   }
 
   /** Says goodbye and closes; cleanup follows through `closed()`. */

@@ -15,7 +15,12 @@ export async function heartbeat(ctx: StoreContext, gw: string): Promise<void> {
   await guarded(() => ctx.redis.zadd(ctx.keys.gateways(), Date.now(), gw));
 }
 
-export async function saveSession(ctx: StoreContext, gw: string, sid: string, rec: SessionRecord): Promise<void> {
+export async function saveSession(
+  ctx: StoreContext,
+  gw: string,
+  sid: string,
+  rec: SessionRecord,
+): Promise<void> {
   await guarded(() => ctx.redis.hset(ctx.keys.gatewayState(gw), sid, JSON.stringify(rec)));
 }
 
@@ -24,16 +29,24 @@ export async function dropSession(ctx: StoreContext, gw: string, sid: string): P
 }
 
 export async function deregister(ctx: StoreContext, gw: string): Promise<void> {
-  await guarded(() => ctx.redis.multi().zrem(ctx.keys.gateways(), gw).del(ctx.keys.gatewayState(gw)).exec());
+  await guarded(() =>
+    ctx.redis.multi().zrem(ctx.keys.gateways(), gw).del(ctx.keys.gatewayState(gw)).exec(),
+  );
 }
 
 /** Gateways whose last heartbeat is older than `timeoutMs`. */
 export async function deadGateways(ctx: StoreContext, timeoutMs: number): Promise<string[]> {
-  return guarded(() => ctx.redis.zrangebyscore(ctx.keys.gateways(), '-inf', `(${Date.now() - timeoutMs}`));
+  return guarded(() =>
+    ctx.redis.zrangebyscore(ctx.keys.gateways(), '-inf', `(${Date.now() - timeoutMs}`),
+  );
 }
 
 /** Cleans up after one session: member lists, match partner, nick. Safe to repeat. */
-export async function cleanupSession(ctx: StoreContext, sid: string, rec: SessionRecord): Promise<void> {
+export async function cleanupSession(
+  ctx: StoreContext,
+  sid: string,
+  rec: SessionRecord,
+): Promise<void> {
   if (rec.match) await endMatch(ctx, rec.match, sid);
   for (const room of rec.rooms) await leaveRoom(ctx, room, rec.nick, sid);
   await releaseNick(ctx, rec.nick, sid);
@@ -43,7 +56,12 @@ export async function cleanupSession(ctx: StoreContext, sid: string, rec: Sessio
  * Takes over the cleanup of a dead gateway. A lock keeps two reapers from doing it twice;
  * each step is idempotent, so a reaper that dies halfway leaves work the next one redoes.
  */
-export async function reapGateway(ctx: StoreContext, gw: string, me: string, log: Logger): Promise<number> {
+export async function reapGateway(
+  ctx: StoreContext,
+  gw: string,
+  me: string,
+  log: Logger,
+): Promise<number> {
   const got = await guarded(() => ctx.redis.set(ctx.keys.reapLock(gw), me, 'PX', 30_000, 'NX'));
   if (got !== 'OK') return 0;
   const state = await guarded(() => ctx.redis.hgetall(ctx.keys.gatewayState(gw)));

@@ -76,11 +76,21 @@ export async function readHistory(
     const m = parseStored(raw);
     if (m) byId.set(m.id, m);
   }
-  return [...byId.values()].sort((a, b) => b.id - a.id).slice(0, limit).reverse();
+  return [...byId.values()]
+    .sort((a, b) => b.id - a.id)
+    .slice(0, limit)
+    .reverse();
 }
 
 /** Messages of a conversation after id `after` (exclusive), oldest first, at most `max`. */
-export async function readSince(ctx: StoreContext, conv: string, after: number, max: number): Promise<StoredMessage[]> {
-  const raw = await guarded(() => ctx.redis.zrangebyscore(ctx.keys.recent(conv), `(${after}`, '+inf', 'LIMIT', 0, max));
+export async function readSince(
+  ctx: StoreContext,
+  conv: string,
+  after: number,
+  max: number,
+): Promise<StoredMessage[]> {
+  const raw = await guarded(() =>
+    ctx.redis.zrangebyscore(ctx.keys.recent(conv), `(${after}`, '+inf', 'LIMIT', 0, max),
+  );
   return raw.map(parseStored).filter((m): m is StoredMessage => m !== undefined);
 }

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { StoredMessage } from '../protocol/frames.js';
-import { claimNickScript, releaseNickScript, routeDmScript, takeMailboxScript } from '../redis/scripts.js';
+import {
+  claimNickScript,
+  releaseNickScript,
+  routeDmScript,
+  takeMailboxScript,
+} from '../redis/scripts.js';
 import { guarded, idFromMs, type StoreContext } from './context.js';
 import { parseStored } from './messages.js';
 
@@ -10,7 +15,11 @@ export type ClaimResult =
   | { status: 'taken' };
 
 /** Tells whether a gateway has sent a heartbeat within `timeoutMs`. */
-export async function gatewayAlive(ctx: StoreContext, gw: string, timeoutMs: number): Promise<boolean> {
+export async function gatewayAlive(
+  ctx: StoreContext,
+  gw: string,
+  timeoutMs: number,
+): Promise<boolean> {
   const score = await guarded(() => ctx.redis.zscore(ctx.keys.gateways(), gw));
   return score !== null && Number(score) >= Date.now() - timeoutMs;
 }
@@ -27,11 +36,22 @@ export async function claimNick(
       claimNickScript.run(ctx.redis, [key], [a.nick, a.gw, a.sid, fresh, a.token ?? '', deadGw]),
     )) as string[];
   let res = await run('');
-  if (res[0] === 'taken' && res[1] && res[1] !== a.gw && !(await gatewayAlive(ctx, res[1], a.gatewayTimeoutMs))) {
+  if (
+    res[0] === 'taken' &&
+    res[1] &&
+    res[1] !== a.gw &&
+    !(await gatewayAlive(ctx, res[1], a.gatewayTimeoutMs))
+  ) {
     res = await run(res[1]);
   }
   if (res[0] === 'ok') return { status: 'ok', token: res[1] ?? fresh };
-  if (res[0] === 'replaced') return { status: 'replaced', token: res[1] ?? fresh, oldGw: res[2] ?? '', oldSid: res[3] ?? '' };
+  if (res[0] === 'replaced')
+    return {
+      status: 'replaced',
+      token: res[1] ?? fresh,
+      oldGw: res[2] ?? '',
+      oldSid: res[3] ?? '',
+    };
   return { status: 'taken' };
 }
 

@@ -7,7 +7,12 @@ import { joinScript, leaveScript, lockRoomScript } from '../redis/scripts.js';
 import { guarded, type StoreContext } from './context.js';
 import { parseStored } from './messages.js';
 
-const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, o: object) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  o: object,
+) => Promise<Buffer>;
 // Cheap enough for a join, slow enough that a leaked lock key is not a password list.
 const SCRYPT = { N: 16384, r: 8, p: 1 };
 
@@ -21,7 +26,11 @@ export interface JoinResult {
 }
 
 /** Checks or sets a room's password. Resolves true when the password is accepted. */
-export async function checkRoomPassword(ctx: StoreContext, room: string, password: string | undefined): Promise<boolean> {
+export async function checkRoomPassword(
+  ctx: StoreContext,
+  room: string,
+  password: string | undefined,
+): Promise<boolean> {
   const key = ctx.keys.roomLock(convId.room(room));
   const lock = await guarded(() => ctx.redis.hmget(key, 'salt', 'hash'));
   let [salt, hash] = lock;
@@ -30,7 +39,11 @@ export async function checkRoomPassword(ctx: StoreContext, room: string, passwor
     const newSalt = randomBytes(16);
     const newHash = await scryptAsync(password, newSalt, 32, SCRYPT);
     const res = (await guarded(() =>
-      lockRoomScript.run(ctx.redis, [key], [newSalt.toString('base64'), newHash.toString('base64'), ctx.limits.recentTtlMs]),
+      lockRoomScript.run(
+        ctx.redis,
+        [key],
+        [newSalt.toString('base64'), newHash.toString('base64'), ctx.limits.recentTtlMs],
+      ),
     )) as [string, string];
     [salt, hash] = res;
   }
@@ -72,19 +85,33 @@ export async function joinRoom(
   if (!isMatchRoom(room)) await guarded(() => ctx.redis.sadd(keys.roomIndex(), room));
   const history = res[2].map(parseStored).filter((m): m is StoredMessage => m !== undefined);
   if (res[3] === 1) history.reverse();
-  return { count: res[0], members: res[1].map(memberNick).sort((a, b) => a.localeCompare(b)), history };
+  return {
+    count: res[0],
+    members: res[1].map(memberNick).sort((a, b) => a.localeCompare(b)),
+    history,
+  };
 }
 
 /** Removes a member if `sid` still holds its place; returns the new count, or -1. */
-export async function leaveRoom(ctx: StoreContext, room: string, nick: string, sid: string): Promise<number> {
+export async function leaveRoom(
+  ctx: StoreContext,
+  room: string,
+  nick: string,
+  sid: string,
+): Promise<number> {
   const c = convId.room(room);
   const count = (await guarded(() =>
-    leaveScript.run(ctx.redis, [ctx.keys.members(c)], [nick.toLowerCase(), sid, ctx.keys.live(c), presencePrefix(nick, room, sid)]),
+    leaveScript.run(
+      ctx.redis,
+      [ctx.keys.members(c)],
+      [nick.toLowerCase(), sid, ctx.keys.live(c), presencePrefix(nick, room, sid)],
+    ),
   )) as number;
   if (count === 0 && !isMatchRoom(room)) {
     // Drop empty rooms from the index, then put one back if somebody joined meanwhile.
     await guarded(() => ctx.redis.srem(ctx.keys.roomIndex(), room));
-    if ((await guarded(() => ctx.redis.hlen(ctx.keys.members(c)))) > 0) await guarded(() => ctx.redis.sadd(ctx.keys.roomIndex(), room));
+    if ((await guarded(() => ctx.redis.hlen(ctx.keys.members(c)))) > 0)
+      await guarded(() => ctx.redis.sadd(ctx.keys.roomIndex(), room));
   }
   return count;
 }
@@ -102,11 +129,14 @@ export async function roomMembers(ctx: StoreContext, room: string): Promise<stri
   return vals.map(memberNick).sort((a, b) => a.localeCompare(b));
 }
 
-export async function listRooms(ctx: StoreContext): Promise<{ room: string; count: number; locked: boolean }[]> {
+export async function listRooms(
+  ctx: StoreContext,
+): Promise<{ room: string; count: number; locked: boolean }[]> {
   const names = await guarded(() => ctx.redis.smembers(ctx.keys.roomIndex()));
   if (names.length === 0) return [];
   const pipe = ctx.redis.pipeline();
-  for (const r of names) pipe.hlen(ctx.keys.members(convId.room(r))).exists(ctx.keys.roomLock(convId.room(r)));
+  for (const r of names)
+    pipe.hlen(ctx.keys.members(convId.room(r))).exists(ctx.keys.roomLock(convId.room(r)));
   const res = (await guarded(() => pipe.exec())) ?? [];
   const out: { room: string; count: number; locked: boolean }[] = [];
   names.forEach((room, i) => {

@@ -24,7 +24,10 @@ class Inbox<T> {
         return this.items[i] as T;
       }
       const left = end - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; got:\n${this.items.map((x) => JSON.stringify(x)).join('\n')}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for ${what}; got:\n${this.items.map((x) => JSON.stringify(x)).join('\n')}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -79,7 +82,8 @@ export class LineClient {
   }
 
   waitLine(match: RegExp | string, timeoutMs = 5000): Promise<string> {
-    const pred = typeof match === 'string' ? (l: string) => l.includes(match) : (l: string) => match.test(l);
+    const pred =
+      typeof match === 'string' ? (l: string) => l.includes(match) : (l: string) => match.test(l);
     return this.lines.take(pred, timeoutMs, `a line matching ${String(match)}`);
   }
 
@@ -99,7 +103,11 @@ export class JsonClient extends LineClient {
   }
 
   /** Connects and says hello; resolves with the welcome frame. */
-  static async hello(port: number, nick?: string, token?: string): Promise<{ c: JsonClient; welcome: Frame }> {
+  static async hello(
+    port: number,
+    nick?: string,
+    token?: string,
+  ): Promise<{ c: JsonClient; welcome: Frame }> {
     const c = await JsonClient.connect(port);
     c.send({ type: 'hello', ...(nick ? { nick } : {}), ...(token ? { token } : {}) });
     const welcome = await c.next('welcome');
@@ -127,13 +135,20 @@ export class JsonClient extends LineClient {
   async request(frame: Record<string, unknown>, timeoutMs = 5000): Promise<Frame> {
     const ref = `r${Math.random().toString(36).slice(2, 10)}`;
     this.send({ ...frame, ref });
-    return this.frames.take((f) => f['ref'] === ref, timeoutMs, `a reply to ${JSON.stringify(frame)}`);
+    return this.frames.take(
+      (f) => f['ref'] === ref,
+      timeoutMs,
+      `a reply to ${JSON.stringify(frame)}`,
+    );
   }
 }
 
 function open(port: number, localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = createConnection({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) }, () => resolve(s));
+    const s = createConnection(
+      { port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) },
+      () => resolve(s),
+    );
     s.once('error', reject);
   });
 }

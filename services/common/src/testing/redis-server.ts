@@ -34,7 +34,20 @@ export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<T
   const start = async () => {
     proc = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', opts.appendonly ? 'yes' : 'no', '--daemonize', 'no'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        opts.appendonly ? 'yes' : 'no',
+        '--daemonize',
+        'no',
+      ],
       { stdio: 'ignore' },
     );
     proc.once('error', () => undefined);

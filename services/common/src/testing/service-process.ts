@@ -20,7 +20,10 @@ export interface ServiceProcess {
 }
 
 /** Starts a built service (dist/main.js) as its own process and waits for /healthz. */
-export async function startService(name: ServiceName, env: Record<string, string>): Promise<ServiceProcess> {
+export async function startService(
+  name: ServiceName,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
   const metricsPort = Number(env['METRICS_PORT'] ?? (await freePort()));
   const tcpPort = name === 'tcp-gateway' ? Number(env['TCP_PORT'] ?? (await freePort())) : 0;
   const fullEnv: Record<string, string> = {
@@ -32,10 +35,14 @@ export async function startService(name: ServiceName, env: Record<string, string
     METRICS_PORT: String(metricsPort),
     ...(tcpPort ? { TCP_PORT: String(tcpPort) } : {}),
   };
-  const proc = spawn(process.execPath, ['--enable-source-maps', join(REPO_ROOT, 'services', name, 'dist', 'main.js')], {
-    env: fullEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--enable-source-maps', join(REPO_ROOT, 'services', name, 'dist', 'main.js')],
+    {
+      env: fullEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   const keep = (d: Buffer) => {
     out += d.toString();
@@ -43,7 +50,9 @@ export async function startService(name: ServiceName, env: Record<string, string
   };
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => resolve(code)),
+  );
   await waitUntil(
     async () => {
       if (proc.exitCode !== null) throw new Error(`${name} exited: ${out}`);
@@ -75,7 +84,11 @@ export async function startService(name: ServiceName, env: Record<string, string
 }
 
 /** Reads one metric value (sum over label sets matching `labels`) from a service. */
-export async function readMetric(port: number, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function readMetric(
+  port: number,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {

@@ -31,8 +31,12 @@ export class LineSplitter {
       }
       if (nl === -1) break;
       if (!this.discarding) {
-        let line = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.size);
-        if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+        let line =
+          this.parts.length === 1
+            ? (this.parts[0] as Buffer)
+            : Buffer.concat(this.parts, this.size);
+        if (line.length > 0 && line[line.length - 1] === 0x0d)
+          line = line.subarray(0, line.length - 1);
         out.push({ kind: 'line', line: Buffer.from(line) });
       }
       this.parts = [];

@@ -3,7 +3,11 @@ import { parseValue, type ParseLimits } from '../protocol/parse.js';
 
 export type TextInput =
   | { kind: 'frame'; frame: ClientFrame }
-  | { kind: 'error'; code: 'bad_frame' | 'not_matched' | 'bad_room' | 'bad_nick' | 'too_large' | 'forbidden'; message: string }
+  | {
+      kind: 'error';
+      code: 'bad_frame' | 'not_matched' | 'bad_room' | 'bad_nick' | 'too_large' | 'forbidden';
+      message: string;
+    }
   | { kind: 'help' }
   | { kind: 'json' }
   | { kind: 'empty' };
@@ -29,14 +33,23 @@ export const HELP = [
  * Turns a text-mode line into a protocol frame. `current` is where plain lines go.
  * Validation is the protocol's own, so both modes refuse the same things.
  */
-export function parseTextLine(line: string, current: string | undefined, limits: ParseLimits): TextInput {
+export function parseTextLine(
+  line: string,
+  current: string | undefined,
+  limits: ParseLimits,
+): TextInput {
   const trimmed = line.trim();
   if (trimmed === '') return { kind: 'empty' };
   const upper = trimmed.toUpperCase();
   if (upper === 'PING') return frame({ type: 'ping' }, limits);
   if (upper === 'QUIT') return frame({ type: 'quit' }, limits);
   if (!trimmed.startsWith('/')) {
-    if (current === undefined) return { kind: 'error', code: 'not_matched', message: 'you are not talking to anyone yet: /match for a stranger or /join a room' };
+    if (current === undefined)
+      return {
+        kind: 'error',
+        code: 'not_matched',
+        message: 'you are not talking to anyone yet: /match for a stranger or /join a room',
+      };
     return frame({ type: 'say', room: current, text: line }, limits);
   }
   const [cmdRaw = '', ...args] = trimmed.slice(1).split(/\s+/);
@@ -47,12 +60,20 @@ export function parseTextLine(line: string, current: string | undefined, limits:
     case 'nick':
       return frame({ type: 'hello', nick: args[0] ?? '' }, limits);
     case 'join':
-      return frame({ type: 'join', room: (args[0] ?? '').toLowerCase(), ...(args[1] ? { password: args[1] } : {}) }, limits);
+      return frame(
+        {
+          type: 'join',
+          room: (args[0] ?? '').toLowerCase(),
+          ...(args[1] ? { password: args[1] } : {}),
+        },
+        limits,
+      );
     case 'leave':
     case 'who':
     case 'history': {
       const room = roomArg();
-      if (room === undefined) return { kind: 'error', code: 'not_matched', message: `/${cmd} needs a room` };
+      if (room === undefined)
+        return { kind: 'error', code: 'not_matched', message: `/${cmd} needs a room` };
       return frame({ type: cmd, room }, limits);
     }
     case 'rooms':
@@ -71,7 +92,11 @@ export function parseTextLine(line: string, current: string | undefined, limits:
     case 'help':
       return { kind: 'help' };
     default:
-      return { kind: 'error', code: 'bad_frame', message: `unknown command /${cmd.slice(0, 32)}: /help lists them` };
+      return {
+        kind: 'error',
+        code: 'bad_frame',
+        message: `unknown command /${cmd.slice(0, 32)}: /help lists them`,
+      };
   }
 }
 

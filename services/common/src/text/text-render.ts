@@ -15,7 +15,8 @@ const line = (m: MessageFrame | DmFrame): string =>
       ? `<${m.from}> ${m.text}`
       : `[${m.room}] <${m.from}> ${m.text}`;
 
-const mine = (v: TextView, from: string) => v.nick !== undefined && from.toLowerCase() === v.nick.toLowerCase();
+const mine = (v: TextView, from: string) =>
+  v.nick !== undefined && from.toLowerCase() === v.nick.toLowerCase();
 
 /**
  * Renders a server frame as the lines a person at nc sees. Your own messages are not
@@ -27,7 +28,9 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
       const first = !v.greeted;
       v.greeted = true;
       v.nick = f.nick;
-      return first ? [`* welcome to chatfleet, you are ${f.nick} — /help for commands`] : [`* you are now ${f.nick}`];
+      return first
+        ? [`* welcome to chatfleet, you are ${f.nick} — /help for commands`]
+        : [`* you are now ${f.nick}`];
     }
     case 'joined': {
       const out = [`* joined ${f.room} (${f.members.length} here: ${f.members.join(', ')})`];
@@ -43,7 +46,11 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
     case 'dm':
       return mine(v, f.from) ? [`* sent to ${f.to}`] : [line(f)];
     case 'waiting':
-      return [f.tags.length > 0 ? `* looking for a partner who likes ${f.tags.join(', ')}…` : '* looking for a partner…'];
+      return [
+        f.tags.length > 0
+          ? `* looking for a partner who likes ${f.tags.join(', ')}…`
+          : '* looking for a partner…',
+      ];
     case 'matched':
       v.partner = f.partner;
       return [
@@ -54,7 +61,9 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
     case 'rooms':
       return f.rooms.length === 0
         ? ['* no rooms yet: /join NAME opens one']
-        : [`* rooms: ${f.rooms.map((r) => `${r.room} (${r.count}${r.locked ? ', locked' : ''})`).join(', ')}`];
+        : [
+            `* rooms: ${f.rooms.map((r) => `${r.room} (${r.count}${r.locked ? ', locked' : ''})`).join(', ')}`,
+          ];
     case 'members':
       return [`* in ${f.room}: ${f.nicks.join(', ') || 'nobody'}`];
     case 'history':
@@ -64,7 +73,11 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
     case 'pong':
       return ['PONG'];
     case 'bye':
-      return [f.reason === 'shutdown' ? '* bye: the server is restarting, reconnect in a moment' : `* bye (${f.reason})`];
+      return [
+        f.reason === 'shutdown'
+          ? '* bye: the server is restarting, reconnect in a moment'
+          : `* bye (${f.reason})`,
+      ];
     case 'error':
       return [`! ${f.code}: ${f.message}`];
   }

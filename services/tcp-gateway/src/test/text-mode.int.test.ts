@@ -13,7 +13,9 @@ describe('tcp text mode', () => {
 
   async function stranger(): Promise<{ c: LineClient; nick: string }> {
     const c = await LineClient.connect(port);
-    const greet = await c.waitLine(/^\* welcome to chatfleet, you are (guest-\d{4}) — \/help for commands$/);
+    const greet = await c.waitLine(
+      /^\* welcome to chatfleet, you are (guest-\d{4}) — \/help for commands$/,
+    );
     await c.waitLine('* looking for a partner…');
     return { c, nick: /you are (\S+)/.exec(greet)![1]! };
   }
@@ -42,7 +44,10 @@ describe('tcp text mode', () => {
     // The partner is queued again too, and the two are not paired again in a row.
     await b.c.waitLine('* looking for a partner…');
     const c = await stranger();
-    const first = await Promise.race([a.c.waitLine(`* matched with ${c.nick}`), b.c.waitLine(`* matched with ${c.nick}`)]);
+    const first = await Promise.race([
+      a.c.waitLine(`* matched with ${c.nick}`),
+      b.c.waitLine(`* matched with ${c.nick}`),
+    ]);
     assert.match(first, /matched with/);
     for (const x of [a, b, c]) x.c.close();
   });
@@ -101,7 +106,10 @@ describe('tcp text mode', () => {
     await a.waitLine('* roomy2 joined plain (2 here)');
     b.line('hello plain room');
     await a.waitLine('[plain] <roomy2> hello plain room');
-    assert.ok(!a.lines.items.some((l) => l.includes('looking for a partner')), 'no automatch when AUTOMATCH=false');
+    assert.ok(
+      !a.lines.items.some((l) => l.includes('looking for a partner')),
+      'no automatch when AUTOMATCH=false',
+    );
     a.close();
     await b.waitLine('* roomy1 left plain (1 here)');
     b.close();

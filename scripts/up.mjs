@@ -1,0 +1,112 @@
+// `make up`: a local redis-server (unless REDIS_URL is set), then the four services in the
+// foreground with prefixed, readable logs. Ctrl-C stops everything.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { createInterface } from 'node:readline';
+
+const env = { ...process.env };
+const children = [];
+const colors = {
+  redis: 31,
+  'tcp-gateway': 32,
+  'ws-gateway': 36,
+  matchmaker: 33,
+  'history-writer': 35,
+};
+const width = 14;
+
+function pretty(line) {
+  try {
+    const o = JSON.parse(line);
+    const { level, time, msg, service: _s, pid: _p, name: _n, hostname: _h, ...rest } = o;
+    const lvl =
+      { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }[level] ??
+      level;
+    const fields = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+    return `${new Date(time).toISOString().slice(11, 19)} ${lvl} ${msg}${fields}`;
+  } catch {
+    return line;
+  }
+}
+
+function run(name, cmd, args) {
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tag = `\x1b[${colors[name] ?? 37}m${name.padEnd(width)}\x1b[0m|`;
+  for (const s of [child.stdout, child.stderr]) {
+    createInterface({ input: s }).on('line', (l) => console.log(`${tag} ${pretty(l)}`));
+  }
+  child.on('exit', (code, sig) => {
+    console.log(`${tag} exited (${sig ?? code})`);
+    if (!stopping) stop(1);
+  });
+  children.push(child);
+  return child;
+}
+
+const answers = (port) =>
+  new Promise((resolve) => {
+    const s = createConnection({ port, host: '127.0.0.1' }, () => s.write('PING\r\n'));
+    s.once('data', (d) => (s.destroy(), resolve(d.toString().startsWith('+PONG'))));
+    s.once('error', () => resolve(false));
+  });
+
+let stopping = false;
+function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nstopping the fleet…');
+  const services = children.filter((c) => c.spawnargs[0] !== 'redis-server');
+  for (const c of services) c.kill('SIGTERM');
+  const redis = children.find((c) => c.spawnargs[0] === 'redis-server');
+  Promise.all(
+    services.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)),
+  ).then(() => {
+    redis?.kill('SIGTERM');
+    setTimeout(() => process.exit(code), 300);
+  });
+  setTimeout(() => process.exit(code), 15_000).unref();
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+if (!env.REDIS_URL) {
+  const port = Number(env.REDIS_PORT ?? 6379);
+  if (await answers(port)) {
+    console.log(`a Redis already answers on port ${port}: using it`);
+  } else {
+    if (spawnSync('redis-server', ['--version']).status !== 0) {
+      console.error('redis-server not found: run `make install`, or set REDIS_URL');
+      process.exit(1);
+    }
+    mkdirSync('.tmp/redis', { recursive: true });
+    run('redis', 'redis-server', [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      '.tmp/redis',
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+    ]);
+    for (let i = 0; i < 100 && !(await answers(port)); i++)
+      await new Promise((r) => setTimeout(r, 100));
+  }
+  env.REDIS_URL = `redis://127.0.0.1:${port}`;
+}
+
+for (const svc of ['matchmaker', 'history-writer', 'tcp-gateway', 'ws-gateway']) {
+  run(svc, process.execPath, ['--enable-source-maps', `services/${svc}/dist/main.js`]);
+}
+const tcp = env.TCP_PORT ?? '8888';
+setTimeout(() => {
+  console.log(`\nchatfleet is up (Redis at ${env.REDIS_URL}).`);
+  console.log(`  talk to a stranger:   nc localhost ${tcp}     (run it twice)`);
+  console.log(
+    `  metrics:              http://localhost:9101/metrics (tcp-gateway), 9102, 9103, 9104`,
+  );
+  console.log('  Ctrl-C stops everything.\n');
+}, 1500);

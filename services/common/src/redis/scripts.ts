@@ -137,13 +137,18 @@ export const routeDmScript = new LuaScript(
   `
 local gw = redis.call('HGET', KEYS[1], 'gw')
 local sid = redis.call('HGET', KEYS[1], 'sid')
+local mark = tonumber(redis.call('HGET', KEYS[3], ARGV[3]) or '0')
 if gw and gw ~= ARGV[5] then
   if ARGV[4] == 'live' then
     redis.call('PUBLISH', ARGV[6] .. gw .. ARGV[7], ARGV[8] .. '"sid":"' .. sid .. '","m":' .. ARGV[1] .. '}')
+    -- Handed out: a replay by the history-writer must not keep it again.
+    if tonumber(ARGV[2]) > mark then
+      redis.call('HSET', KEYS[3], ARGV[3], ARGV[2])
+      redis.call('PEXPIRE', KEYS[3], ARGV[11])
+    end
   end
   return 'online'
 end
-local mark = tonumber(redis.call('HGET', KEYS[3], ARGV[3]) or '0')
 if tonumber(ARGV[2]) <= mark then return 'seen' end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[10])

@@ -1,0 +1,178 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { JsonClient, startFleet, type Fleet, type Frame } from '@chatfleet/common/testing';
+
+describe('protocol v1 over NDJSON', () => {
+  let fleet: Fleet;
+  let port: number;
+  before(async () => {
+    fleet = await startFleet({ gateways: 1 });
+    port = fleet.gateways[0]!.tcpPort;
+  });
+  after(() => fleet.stop());
+
+  const hello = (nick?: string, token?: string) => JsonClient.hello(port, nick, token);
+
+  it('names guests, refuses taken nicks case-insensitively and bad nicks', async () => {
+    const { c: g, welcome } = await hello();
+    assert.match(String(welcome['nick']), /^guest-\d{4}$/);
+    assert.ok(String(welcome['token']).length >= 16);
+    const { c: a } = await hello('Alice');
+    const b = await JsonClient.connect(port);
+    assert.deepEqual(await b.request({ type: 'hello', nick: 'alice' }), {
+      type: 'error',
+      code: 'nick_taken',
+      message: 'alice is taken',
+      ref: (b.frames.items.at(-1) as Frame)['ref'],
+    });
+    const bad = await b.request({ type: 'hello', nick: 'no spaces!' });
+    assert.equal(bad['code'], 'bad_nick');
+    const early = await b.request({ type: 'join', room: 'lobby' });
+    assert.equal(early['code'], 'forbidden');
+    assert.equal((await b.request({ type: 'ping' }))['type'], 'pong');
+    for (const c of [g, a, b]) c.close();
+  });
+
+  it('lets a token reclaim a nick from a connection still open', async () => {
+    const { c: old, welcome } = await hello('Reclaimer');
+    const { c: fresh, welcome: w2 } = await hello('reclaimer', String(welcome['token']));
+    assert.equal(w2['nick'], 'reclaimer');
+    assert.deepEqual(await old.next('bye'), { type: 'bye', reason: 'replaced' });
+    await old.closed;
+    const { c: other } = await hello('somebody');
+    assert.equal((await other.request({ type: 'hello', nick: 'RECLAIMER', token: 'wrong' }))['code'], 'nick_taken');
+    fresh.close();
+    other.close();
+  });
+
+  it('joins a room with members, presence to others, and leaves', async () => {
+    const { c: a } = await hello('ann');
+    const { c: b } = await hello('ben');
+    const ja = await a.request({ type: 'join', room: 'hall' });
+    assert.deepEqual(ja['members'], ['ann']);
+    assert.deepEqual(ja['history'], []);
+    const jb = await b.request({ type: 'join', room: 'hall' });
+    assert.deepEqual(jb['members'], ['ann', 'ben']);
+    assert.deepEqual(await a.next('presence'), { type: 'presence', room: 'hall', nick: 'ben', event: 'join', count: 2 });
+    assert.deepEqual((await a.request({ type: 'who', room: 'hall' }))['nicks'], ['ann', 'ben']);
+    const rooms = (await a.request({ type: 'rooms' }))['rooms'] as { room: string }[];
+    assert.deepEqual(rooms.find((r) => r.room === 'hall'), { room: 'hall', count: 2, locked: false });
+    assert.deepEqual(await b.request({ type: 'leave', room: 'hall' }), { type: 'left', room: 'hall', ref: b.frames.items.at(-1)!['ref'] });
+    assert.deepEqual(await a.next('presence', (f) => f['event'] === 'leave'), { type: 'presence', room: 'hall', nick: 'ben', event: 'leave', count: 1 });
+    assert.equal((await b.request({ type: 'leave', room: 'hall' }))['code'], 'not_in_room');
+    assert.equal((await b.request({ type: 'join', room: 'Not A Room' }))['code'], 'bad_room');
+    a.close();
+    b.close();
+  });
+
+  it('echoes a message to its sender with ref after it is stored, and never lets the sender be spoofed', async () => {
+    const { c: a } = await hello('sayer');
+    const { c: b } = await hello('hearer');
+    await a.request({ type: 'join', room: 'talk' });
+    await b.request({ type: 'join', room: 'talk' });
+    a.send({ type: 'say', room: 'talk', text: 'hello', ref: 'm1', from: 'hearer', id: 1 });
+    const echo = await a.next('message');
+    assert.equal(echo['ref'], 'm1');
+    assert.equal(echo['from'], 'sayer');
+    const got = await b.next('message');
+    assert.equal(got['from'], 'sayer');
+    assert.equal(got['ref'], undefined);
+    assert.equal(got['id'], echo['id']);
+    assert.ok(typeof got['ts'] === 'number');
+    assert.equal((await b.request({ type: 'say', room: 'elsewhere', text: 'x' }))['code'], 'not_in_room');
+    a.close();
+    b.close();
+  });
+
+  it('answers join with since with exactly the messages missed, and history pages back', async () => {
+    const { c: a } = await hello('writer1');
+    await a.request({ type: 'join', room: 'log' });
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      a.send({ type: 'say', room: 'log', text: `m${i}`, ref: `s${i}` });
+      ids.push(Number((await a.next('message', (f) => f['ref'] === `s${i}`))['id']));
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 1100)); // stay under the rate limit
+    }
+    assert.deepEqual([...ids].sort((x, y) => x - y), ids);
+    const { c: b } = await hello('reader1');
+    const last20 = (await b.request({ type: 'join', room: 'log' }))['history'] as Frame[];
+    assert.deepEqual(last20.map((m) => m['text']), Array.from({ length: 20 }, (_, i) => `m${i + 10}`));
+    await b.request({ type: 'leave', room: 'log' });
+    const since = (await b.request({ type: 'join', room: 'log', since: ids[24] }))['history'] as Frame[];
+    assert.deepEqual(since.map((m) => m['id']), ids.slice(25));
+    const page = (await b.request({ type: 'history', room: 'log', before: ids[10], limit: 5 }))['messages'] as Frame[];
+    assert.deepEqual(page.map((m) => m['text']), ['m5', 'm6', 'm7', 'm8', 'm9']);
+    const newest = (await b.request({ type: 'history', room: 'log' }))['messages'] as Frame[];
+    assert.equal(newest.length, 30);
+    assert.equal(newest.at(-1)!['text'], 'm29');
+    a.close();
+    b.close();
+  });
+
+  it('delivers DMs live, keeps them for offline nicks and hands them out after welcome', async () => {
+    const { c: a } = await hello('dmsender');
+    const { c: b } = await hello('dmreader');
+    a.send({ type: 'dm', to: 'dmreader', text: 'psst', ref: 'd1' });
+    const echo = await a.next('dm');
+    assert.equal(echo['ref'], 'd1');
+    const live = await b.next('dm');
+    assert.deepEqual({ ...live, id: 0, ts: 0 }, { type: 'dm', id: 0, from: 'dmsender', to: 'dmreader', text: 'psst', ts: 0 });
+    b.close();
+    await b.closed;
+    await new Promise((r) => setTimeout(r, 200));
+    a.send({ type: 'dm', to: 'dmreader', text: 'while you were away' });
+    a.send({ type: 'dm', to: 'nobody-yet', text: 'hello stranger' });
+    await a.next('dm', (f) => f['text'] === 'hello stranger');
+    const { c: b2 } = await hello('dmreader');
+    const kept = await b2.next('dm');
+    assert.equal(kept['text'], 'while you were away');
+    const hist = (await b2.request({ type: 'history', with: 'dmsender' }))['messages'] as Frame[];
+    assert.deepEqual(hist.map((m) => m['text']), ['psst', 'while you were away']);
+    // Handed out once: a second welcome does not repeat it.
+    b2.close();
+    await b2.closed;
+    const { c: b3 } = await hello('dmreader');
+    await b3.request({ type: 'ping' });
+    assert.equal(b3.frames.items.filter((f) => f.type === 'dm').length, 0);
+    assert.equal((await a.request({ type: 'dm', to: 'dmsender', text: 'me' }))['code'], 'forbidden');
+    a.close();
+    b3.close();
+  });
+
+  it('locks a room with the first joiner password', async () => {
+    const { c: a } = await hello('locker');
+    const { c: b } = await hello('guesser');
+    await a.request({ type: 'join', room: 'vault', password: 's3cret' });
+    assert.equal((await b.request({ type: 'join', room: 'vault' }))['code'], 'wrong_password');
+    assert.equal((await b.request({ type: 'join', room: 'vault', password: 'nope' }))['code'], 'wrong_password');
+    assert.equal((await b.request({ type: 'who', room: 'vault' }))['code'], 'forbidden');
+    const rooms = (await b.request({ type: 'rooms' }))['rooms'] as { room: string; locked: boolean }[];
+    assert.equal(rooms.find((r) => r.room === 'vault')?.locked, true);
+    assert.deepEqual((await b.request({ type: 'join', room: 'vault', password: 's3cret' }))['members'], ['guesser', 'locker']);
+    a.close();
+    b.close();
+  });
+
+  it('refuses bad frames with a clear error and keeps the connection', async () => {
+    const { c } = await hello('badframes');
+    const expect = async (raw: string, code: string) => {
+      c.line(raw);
+      const f = await c.next('error');
+      assert.equal(f['code'], code, raw);
+      assert.ok(String(f['message']).length > 0);
+    };
+    await expect('not json', 'bad_frame');
+    await expect('[1,2]', 'bad_frame');
+    await expect('{"type":"shout"}', 'bad_frame');
+    await expect('{"type":42}', 'bad_frame');
+    await expect('{"type":"say","room":"x"}', 'bad_frame');
+    await expect('{"type":"say","room":"x","text":"bell\\u0007"}', 'bad_frame');
+    await expect(JSON.stringify({ type: 'say', room: 'x', text: 'a'.repeat(2001) }), 'too_large');
+    await expect('{"type":"join","room":"UPPER"}', 'bad_room');
+    await expect('{"type":"dm","to":"bad nick","text":"x"}', 'bad_nick');
+    await expect('{"type":"next"}', 'not_matched');
+    await expect('{"type":"join","room":"m-abc123"}', 'forbidden');
+    assert.deepEqual(await c.request({ type: 'ping', extra: { ignored: true } }), { type: 'pong', ref: c.frames.items.at(-1)!['ref'] });
+    c.close();
+  });
+});

@@ -40,7 +40,10 @@ describe('protocol v1 over NDJSON', () => {
     assert.deepEqual(await old.next('bye'), { type: 'bye', reason: 'replaced' });
     await old.closed;
     const { c: other } = await hello('somebody');
-    assert.equal((await other.request({ type: 'hello', nick: 'RECLAIMER', token: 'wrong' }))['code'], 'nick_taken');
+    assert.equal(
+      (await other.request({ type: 'hello', nick: 'RECLAIMER', token: 'wrong' }))['code'],
+      'nick_taken',
+    );
     fresh.close();
     other.close();
   });
@@ -53,12 +56,31 @@ describe('protocol v1 over NDJSON', () => {
     assert.deepEqual(ja['history'], []);
     const jb = await b.request({ type: 'join', room: 'hall' });
     assert.deepEqual(jb['members'], ['ann', 'ben']);
-    assert.deepEqual(await a.next('presence'), { type: 'presence', room: 'hall', nick: 'ben', event: 'join', count: 2 });
+    assert.deepEqual(await a.next('presence'), {
+      type: 'presence',
+      room: 'hall',
+      nick: 'ben',
+      event: 'join',
+      count: 2,
+    });
     assert.deepEqual((await a.request({ type: 'who', room: 'hall' }))['nicks'], ['ann', 'ben']);
     const rooms = (await a.request({ type: 'rooms' }))['rooms'] as { room: string }[];
-    assert.deepEqual(rooms.find((r) => r.room === 'hall'), { room: 'hall', count: 2, locked: false });
-    assert.deepEqual(await b.request({ type: 'leave', room: 'hall' }), { type: 'left', room: 'hall', ref: b.frames.items.at(-1)!['ref'] });
-    assert.deepEqual(await a.next('presence', (f) => f['event'] === 'leave'), { type: 'presence', room: 'hall', nick: 'ben', event: 'leave', count: 1 });
+    assert.deepEqual(
+      rooms.find((r) => r.room === 'hall'),
+      { room: 'hall', count: 2, locked: false },
+    );
+    assert.deepEqual(await b.request({ type: 'leave', room: 'hall' }), {
+      type: 'left',
+      room: 'hall',
+      ref: b.frames.items.at(-1)!['ref'],
+    });
+    assert.deepEqual(await a.next('presence', (f) => f['event'] === 'leave'), {
+      type: 'presence',
+      room: 'hall',
+      nick: 'ben',
+      event: 'leave',
+      count: 1,
+    });
     assert.equal((await b.request({ type: 'leave', room: 'hall' }))['code'], 'not_in_room');
     assert.equal((await b.request({ type: 'join', room: 'Not A Room' }))['code'], 'bad_room');
     a.close();
@@ -79,7 +101,10 @@ describe('protocol v1 over NDJSON', () => {
     assert.equal(got['ref'], undefined);
     assert.equal(got['id'], echo['id']);
     assert.ok(typeof got['ts'] === 'number');
-    assert.equal((await b.request({ type: 'say', room: 'elsewhere', text: 'x' }))['code'], 'not_in_room');
+    assert.equal(
+      (await b.request({ type: 'say', room: 'elsewhere', text: 'x' }))['code'],
+      'not_in_room',
+    );
     a.close();
     b.close();
   });
@@ -93,15 +118,31 @@ describe('protocol v1 over NDJSON', () => {
       ids.push(Number((await a.next('message', (f) => f['ref'] === `s${i}`))['id']));
       if (i % 10 === 9) await new Promise((r) => setTimeout(r, 1100)); // stay under the rate limit
     }
-    assert.deepEqual([...ids].sort((x, y) => x - y), ids);
+    assert.deepEqual(
+      [...ids].sort((x, y) => x - y),
+      ids,
+    );
     const { c: b } = await hello('reader1');
     const last20 = (await b.request({ type: 'join', room: 'log' }))['history'] as Frame[];
-    assert.deepEqual(last20.map((m) => m['text']), Array.from({ length: 20 }, (_, i) => `m${i + 10}`));
+    assert.deepEqual(
+      last20.map((m) => m['text']),
+      Array.from({ length: 20 }, (_, i) => `m${i + 10}`),
+    );
     await b.request({ type: 'leave', room: 'log' });
-    const since = (await b.request({ type: 'join', room: 'log', since: ids[24] }))['history'] as Frame[];
-    assert.deepEqual(since.map((m) => m['id']), ids.slice(25));
-    const page = (await b.request({ type: 'history', room: 'log', before: ids[10], limit: 5 }))['messages'] as Frame[];
-    assert.deepEqual(page.map((m) => m['text']), ['m5', 'm6', 'm7', 'm8', 'm9']);
+    const since = (await b.request({ type: 'join', room: 'log', since: ids[24] }))[
+      'history'
+    ] as Frame[];
+    assert.deepEqual(
+      since.map((m) => m['id']),
+      ids.slice(25),
+    );
+    const page = (await b.request({ type: 'history', room: 'log', before: ids[10], limit: 5 }))[
+      'messages'
+    ] as Frame[];
+    assert.deepEqual(
+      page.map((m) => m['text']),
+      ['m5', 'm6', 'm7', 'm8', 'm9'],
+    );
     const newest = (await b.request({ type: 'history', room: 'log' }))['messages'] as Frame[];
     assert.equal(newest.length, 30);
     assert.equal(newest.at(-1)!['text'], 'm29');
@@ -116,7 +157,10 @@ describe('protocol v1 over NDJSON', () => {
     const echo = await a.next('dm');
     assert.equal(echo['ref'], 'd1');
     const live = await b.next('dm');
-    assert.deepEqual({ ...live, id: 0, ts: 0 }, { type: 'dm', id: 0, from: 'dmsender', to: 'dmreader', text: 'psst', ts: 0 });
+    assert.deepEqual(
+      { ...live, id: 0, ts: 0 },
+      { type: 'dm', id: 0, from: 'dmsender', to: 'dmreader', text: 'psst', ts: 0 },
+    );
     b.close();
     await b.closed;
     await new Promise((r) => setTimeout(r, 200));
@@ -127,14 +171,20 @@ describe('protocol v1 over NDJSON', () => {
     const kept = await b2.next('dm');
     assert.equal(kept['text'], 'while you were away');
     const hist = (await b2.request({ type: 'history', with: 'dmsender' }))['messages'] as Frame[];
-    assert.deepEqual(hist.map((m) => m['text']), ['psst', 'while you were away']);
+    assert.deepEqual(
+      hist.map((m) => m['text']),
+      ['psst', 'while you were away'],
+    );
     // Handed out once: a second welcome does not repeat it.
     b2.close();
     await b2.closed;
     const { c: b3 } = await hello('dmreader');
     await b3.request({ type: 'ping' });
     assert.equal(b3.frames.items.filter((f) => f.type === 'dm').length, 0);
-    assert.equal((await a.request({ type: 'dm', to: 'dmsender', text: 'me' }))['code'], 'forbidden');
+    assert.equal(
+      (await a.request({ type: 'dm', to: 'dmsender', text: 'me' }))['code'],
+      'forbidden',
+    );
     a.close();
     b3.close();
   });
@@ -144,11 +194,20 @@ describe('protocol v1 over NDJSON', () => {
     const { c: b } = await hello('guesser');
     await a.request({ type: 'join', room: 'vault', password: 's3cret' });
     assert.equal((await b.request({ type: 'join', room: 'vault' }))['code'], 'wrong_password');
-    assert.equal((await b.request({ type: 'join', room: 'vault', password: 'nope' }))['code'], 'wrong_password');
+    assert.equal(
+      (await b.request({ type: 'join', room: 'vault', password: 'nope' }))['code'],
+      'wrong_password',
+    );
     assert.equal((await b.request({ type: 'who', room: 'vault' }))['code'], 'forbidden');
-    const rooms = (await b.request({ type: 'rooms' }))['rooms'] as { room: string; locked: boolean }[];
+    const rooms = (await b.request({ type: 'rooms' }))['rooms'] as {
+      room: string;
+      locked: boolean;
+    }[];
     assert.equal(rooms.find((r) => r.room === 'vault')?.locked, true);
-    assert.deepEqual((await b.request({ type: 'join', room: 'vault', password: 's3cret' }))['members'], ['guesser', 'locker']);
+    assert.deepEqual(
+      (await b.request({ type: 'join', room: 'vault', password: 's3cret' }))['members'],
+      ['guesser', 'locker'],
+    );
     a.close();
     b.close();
   });
@@ -172,7 +231,10 @@ describe('protocol v1 over NDJSON', () => {
     await expect('{"type":"dm","to":"bad nick","text":"x"}', 'bad_nick');
     await expect('{"type":"next"}', 'not_matched');
     await expect('{"type":"join","room":"m-abc123"}', 'forbidden');
-    assert.deepEqual(await c.request({ type: 'ping', extra: { ignored: true } }), { type: 'pong', ref: c.frames.items.at(-1)!['ref'] });
+    assert.deepEqual(await c.request({ type: 'ping', extra: { ignored: true } }), {
+      type: 'pong',
+      ref: c.frames.items.at(-1)!['ref'],
+    });
     c.close();
   });
 });

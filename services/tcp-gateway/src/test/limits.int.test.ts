@@ -1,0 +1,135 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  JsonClient,
+  LineClient,
+  readMetric,
+  startFleet,
+  waitUntil,
+  type Fleet,
+  type ServiceProcess,
+} from '@chatfleet/common/testing';
+
+describe('limits and bad input', () => {
+  let fleet: Fleet;
+  let port: number;
+  let roomy: ServiceProcess;
+  before(async () => {
+    fleet = await startFleet({ gateways: 1, historyWriter: false });
+    port = fleet.gateways[0]!.tcpPort;
+    // A gateway with a high rate limit and a small backlog, for tests that need volume.
+    roomy = await fleet.add('tcp-gateway', {
+      RATE_PER_SEC: '5000',
+      RATE_BURST: '5000',
+      MAX_BACKLOG_BYTES: '262144',
+      FLOOD_LIMIT: '100000',
+    });
+  });
+  after(() => fleet.stop());
+
+  it('drops an oversized line up to its newline, says too_large once, and reads on', async () => {
+    const { c } = await JsonClient.hello(port, 'bigline');
+    c.write('{"type":"say","room":"x","text":"' + 'a'.repeat(6000));
+    c.write('b'.repeat(6000));
+    c.write('c'.repeat(6000) + '"}\n{"type":"ping","ref":"after"}\n');
+    const err = await c.next('error');
+    assert.equal(err['code'], 'too_large');
+    assert.deepEqual(await c.next('pong'), { type: 'pong', ref: 'after' });
+    assert.equal(c.frames.items.filter((f) => f.type === 'error').length, 1);
+    c.close();
+  });
+
+  it('answers invalid UTF-8 with bad_frame', async () => {
+    const { c } = await JsonClient.hello(port, 'badutf');
+    c.write(
+      Buffer.concat([
+        Buffer.from('{"type":"ping","ref":"'),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from('"}\n'),
+      ]),
+    );
+    assert.equal((await c.next('error'))['code'], 'bad_frame');
+    const t = await LineClient.connect(port);
+    await t.waitLine('* welcome');
+    t.write(Buffer.from([0xff, 0xfe, 0x0a]));
+    await t.waitLine('! bad_frame: input must be UTF-8');
+    c.close();
+    t.close();
+  });
+
+  it('rate-limits a burst with rate_limited and keeps the connection', async () => {
+    const { c } = await JsonClient.hello(port, 'burster');
+    for (let i = 0; i < 40; i++) c.send({ type: 'ping', ref: `p${i}` });
+    const err = await c.next('error');
+    assert.equal(err['code'], 'rate_limited');
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.equal((await c.request({ type: 'ping' }))['type'], 'pong');
+    const pongs = c.frames.items.filter((f) => f.type === 'pong').length;
+    assert.ok(pongs >= 20 && pongs < 30, `pongs: ${pongs}`);
+    c.close();
+  });
+
+  it('disconnects a client that keeps flooding', async () => {
+    const flood = await fleet.add('tcp-gateway', { FLOOD_LIMIT: '50' });
+    const { c } = await JsonClient.hello(flood.tcpPort, 'flooder');
+    const payload = '{"type":"ping"}\n'.repeat(400);
+    c.write(payload);
+    assert.deepEqual(await c.next('bye'), { type: 'bye', reason: 'flood' });
+    await c.closed;
+    assert.equal(
+      await readMetric(flood.metricsPort, 'chat_disconnects_total', { reason: 'flood' }),
+      1,
+    );
+  });
+
+  it('caps connections per address', async () => {
+    const capped = await fleet.add('tcp-gateway', { MAX_CONNECTIONS_PER_IP: '3' });
+    const open = await Promise.all([1, 2, 3].map(() => JsonClient.connect(capped.tcpPort)));
+    const fourth = await JsonClient.connect(capped.tcpPort);
+    const err = await fourth.next('error');
+    assert.equal(err['code'], 'forbidden');
+    await fourth.closed;
+    const elsewhere = await JsonClient.connect(capped.tcpPort, '127.0.0.2');
+    assert.equal((await elsewhere.request({ type: 'ping' }))['type'], 'pong');
+    for (const c of [...open, elsewhere]) c.close();
+  });
+
+  it('disconnects a reader that stops reading once its backlog passes the limit', async () => {
+    const { c: writer } = await JsonClient.hello(roomy.tcpPort, 'bulkwriter');
+    await writer.request({ type: 'join', room: 'bulk' });
+    const text = 'x'.repeat(2000);
+    for (let i = 0; i < 100; i++) writer.send({ type: 'say', room: 'bulk', text, ref: `b${i}` });
+    await writer.next('message', (f) => f['ref'] === 'b99', 15_000);
+    const { c: slow } = await JsonClient.hello(roomy.tcpPort, 'slowreader');
+    await slow.request({ type: 'join', room: 'bulk' });
+    slow.socket.pause();
+    for (let i = 0; i < 200; i++) slow.send({ type: 'history', room: 'bulk', limit: 100 });
+    await waitUntil(
+      async () =>
+        (await readMetric(roomy.metricsPort, 'chat_disconnects_total', { reason: 'slow' })) === 1,
+      20_000,
+      'the slow reader to be dropped',
+    );
+    // A paused socket only notices the reset once it reads again.
+    slow.socket.resume();
+    await slow.closed;
+    assert.equal((await writer.request({ type: 'ping' }))['type'], 'pong');
+    writer.close();
+  });
+
+  it('allows at most 20 rooms per connection', async () => {
+    const { c } = await JsonClient.hello(roomy.tcpPort, 'roomhog');
+    for (let i = 0; i < 20; i++)
+      assert.equal((await c.request({ type: 'join', room: `r${i}` }))['type'], 'joined');
+    const err = await c.request({ type: 'join', room: 'r20' });
+    assert.equal(err['code'], 'forbidden');
+    c.close();
+  });
+
+  it('says bye to a connection idle past the limit', async () => {
+    const idle = await fleet.add('tcp-gateway', { IDLE_TIMEOUT_MS: '500' });
+    const { c } = await JsonClient.hello(idle.tcpPort, 'sleepy');
+    assert.deepEqual(await c.next('bye', () => true, 3000), { type: 'bye', reason: 'idle' });
+    await c.closed;
+  });
+});

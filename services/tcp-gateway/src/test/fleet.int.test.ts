@@ -1,0 +1,110 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { JsonClient, startFleet, waitUntil, type Fleet, type Frame } from '@chatfleet/common/testing';
+
+describe('several gateways on one Redis', () => {
+  let fleet: Fleet;
+  let p1: number;
+  let p2: number;
+  before(async () => {
+    fleet = await startFleet({ gateways: 2 });
+    [p1, p2] = fleet.gateways.map((g) => g.tcpPort) as [number, number];
+  });
+  after(() => fleet.stop());
+
+  it('matches two users on different gateway processes and lets them chat and DM', async () => {
+    const { c: a } = await JsonClient.hello(p1, 'crossa');
+    const { c: b } = await JsonClient.hello(p2, 'crossb');
+    a.send({ type: 'match', tags: ['go'] });
+    b.send({ type: 'match', tags: ['go', 'rust'] });
+    const ma = await a.next('matched');
+    const mb = await b.next('matched');
+    assert.equal(ma['room'], mb['room']);
+    assert.equal(ma['partner'], 'crossb');
+    assert.deepEqual(ma['tags'], ['go']);
+    a.send({ type: 'say', room: ma['room'], text: 'hi from 1' });
+    assert.equal((await b.next('message'))['text'], 'hi from 1');
+    b.send({ type: 'dm', to: 'crossa', text: 'dm from 2' });
+    assert.equal((await a.next('dm'))['text'], 'dm from 2');
+    a.close();
+    await b.next('partner_left');
+    b.close();
+  });
+
+  it('shows every member the same order under concurrent senders on two gateways', async () => {
+    const clients: JsonClient[] = [];
+    for (const [i, port] of [p1, p2, p1, p2].entries()) {
+      const { c } = await JsonClient.hello(port, `order${i}`);
+      await c.request({ type: 'join', room: 'order' });
+      clients.push(c);
+    }
+    const per = 15;
+    await Promise.all(
+      clients.map(async (c, i) => {
+        for (let k = 0; k < per; k++) c.send({ type: 'say', room: 'order', text: `${i}:${k}` });
+      }),
+    );
+    const total = per * clients.length;
+    const seen = await Promise.all(
+      clients.map(async (c) => {
+        const got: Frame[] = [];
+        for (let n = 0; n < total; n++) got.push(await c.next('message', () => true, 10_000));
+        return got;
+      }),
+    );
+    const ids = seen[0]!.map((m) => Number(m['id']));
+    assert.deepEqual([...ids].sort((x, y) => x - y), ids, 'ids strictly increase');
+    assert.equal(new Set(ids).size, total);
+    for (const s of seen) assert.deepEqual(s.map((m) => m['id']), seen[0]!.map((m) => m['id']));
+    for (const c of clients) c.close();
+  });
+});
+
+describe('a gateway that dies or stops', () => {
+  let fleet: Fleet;
+  before(async () => {
+    fleet = await startFleet({ gateways: 2 });
+  });
+  after(() => fleet.stop());
+
+  it('after kill -9, removes its users from member lists and tells partners within 15 s', async () => {
+    const doomed = await fleet.add('tcp-gateway');
+    const survivor = fleet.gateways[0]!.tcpPort;
+    const { c: a } = await JsonClient.hello(survivor, 'survivor');
+    const { c: v } = await JsonClient.hello(doomed.tcpPort, 'victim');
+    await a.request({ type: 'join', room: 'wake' });
+    await v.request({ type: 'join', room: 'wake' });
+    const { c: s } = await JsonClient.hello(survivor, 'stranded');
+    s.send({ type: 'match' });
+    v.send({ type: 'match' });
+    await s.next('matched');
+    await v.next('matched');
+    const killedAt = Date.now();
+    await doomed.stop('SIGKILL');
+    await s.next('partner_left', () => true, 15_000);
+    const leave = await a.next('presence', (f) => f['event'] === 'leave' && f['nick'] === 'victim', 15_000);
+    assert.equal(leave['count'], 1);
+    assert.ok(Date.now() - killedAt < 15_000);
+    assert.deepEqual((await a.request({ type: 'who', room: 'wake' }))['nicks'], ['survivor']);
+    const { welcome } = await JsonClient.hello(survivor, 'victim');
+    assert.equal(welcome['nick'], 'victim');
+    a.close();
+    s.close();
+  });
+
+  it('on SIGTERM says bye shutdown to everyone, cleans up and exits 0', async () => {
+    const leaving = await fleet.add('tcp-gateway');
+    const { c: watcher } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'watcher');
+    await watcher.request({ type: 'join', room: 'term' });
+    const users = await Promise.all([1, 2, 3].map((i) => JsonClient.hello(leaving.tcpPort, `term${i}`)));
+    for (const { c } of users) await c.request({ type: 'join', room: 'term' });
+    const code = await leaving.stop('SIGTERM');
+    assert.equal(code, 0);
+    for (const { c } of users) {
+      assert.deepEqual(await c.next('bye'), { type: 'bye', reason: 'shutdown' });
+      await c.closed;
+    }
+    await waitUntil(async () => ((await watcher.request({ type: 'who', room: 'term' }))['nicks'] as string[]).length === 1, 3000, 'members to leave');
+    watcher.close();
+  });
+});

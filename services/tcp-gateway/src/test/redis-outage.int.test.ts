@@ -1,0 +1,40 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { JsonClient, startFleet, startRedis, waitUntil, type Fleet, type TestRedis } from '@chatfleet/common/testing';
+
+describe('Redis going away and coming back', () => {
+  let redis: TestRedis;
+  let fleet: Fleet;
+  before(async () => {
+    redis = await startRedis({ appendonly: true });
+    fleet = await startFleet({ gateways: 1, redis });
+  });
+  after(async () => {
+    await fleet.stop();
+    await redis.destroy();
+  });
+
+  it('answers unavailable while Redis is down and recovers by itself', async () => {
+    const port = fleet.gateways[0]!.tcpPort;
+    const { c: a } = await JsonClient.hello(port, 'outagea');
+    const { c: b } = await JsonClient.hello(port, 'outageb');
+    await a.request({ type: 'join', room: 'up' });
+    await b.request({ type: 'join', room: 'up' });
+    await redis.stop();
+    const started = Date.now();
+    const say = await a.request({ type: 'say', room: 'up', text: 'into the void' });
+    assert.equal(say['code'], 'unavailable');
+    assert.equal((await a.request({ type: 'join', room: 'other' }))['code'], 'unavailable');
+    assert.equal((await a.request({ type: 'rooms' }))['code'], 'unavailable');
+    assert.ok(Date.now() - started < 10_000, 'refusals come quickly');
+    assert.equal((await a.request({ type: 'ping' }))['type'], 'pong');
+    await redis.start();
+    await waitUntil(async () => (await a.request({ type: 'say', room: 'up', text: 'back again' }))['type'] !== 'error', 15_000, 'say to work again');
+    const got = await b.next('message', (m) => m['text'] === 'back again', 5000);
+    assert.equal(got['from'], 'outagea');
+    assert.ok(!b.frames.items.some((f) => f['text'] === 'into the void'));
+    assert.equal(fleet.gateways[0]!.proc.exitCode, null, 'the gateway is still running');
+    a.close();
+    b.close();
+  });
+});

@@ -1,6 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsonClient, startFleet, waitUntil, type Fleet, type Frame } from '@chatfleet/common/testing';
+import {
+  JsonClient,
+  startFleet,
+  waitUntil,
+  type Fleet,
+  type Frame,
+} from '@chatfleet/common/testing';
 
 describe('several gateways on one Redis', () => {
   let fleet: Fleet;
@@ -53,9 +59,17 @@ describe('several gateways on one Redis', () => {
       }),
     );
     const ids = seen[0]!.map((m) => Number(m['id']));
-    assert.deepEqual([...ids].sort((x, y) => x - y), ids, 'ids strictly increase');
+    assert.deepEqual(
+      [...ids].sort((x, y) => x - y),
+      ids,
+      'ids strictly increase',
+    );
     assert.equal(new Set(ids).size, total);
-    for (const s of seen) assert.deepEqual(s.map((m) => m['id']), seen[0]!.map((m) => m['id']));
+    for (const s of seen)
+      assert.deepEqual(
+        s.map((m) => m['id']),
+        seen[0]!.map((m) => m['id']),
+      );
     for (const c of clients) c.close();
   });
 });
@@ -82,7 +96,11 @@ describe('a gateway that dies or stops', () => {
     const killedAt = Date.now();
     await doomed.stop('SIGKILL');
     await s.next('partner_left', () => true, 15_000);
-    const leave = await a.next('presence', (f) => f['event'] === 'leave' && f['nick'] === 'victim', 15_000);
+    const leave = await a.next(
+      'presence',
+      (f) => f['event'] === 'leave' && f['nick'] === 'victim',
+      15_000,
+    );
     assert.equal(leave['count'], 1);
     assert.ok(Date.now() - killedAt < 15_000);
     assert.deepEqual((await a.request({ type: 'who', room: 'wake' }))['nicks'], ['survivor']);
@@ -96,7 +114,9 @@ describe('a gateway that dies or stops', () => {
     const leaving = await fleet.add('tcp-gateway');
     const { c: watcher } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'watcher');
     await watcher.request({ type: 'join', room: 'term' });
-    const users = await Promise.all([1, 2, 3].map((i) => JsonClient.hello(leaving.tcpPort, `term${i}`)));
+    const users = await Promise.all(
+      [1, 2, 3].map((i) => JsonClient.hello(leaving.tcpPort, `term${i}`)),
+    );
     for (const { c } of users) await c.request({ type: 'join', room: 'term' });
     const code = await leaving.stop('SIGTERM');
     assert.equal(code, 0);
@@ -104,7 +124,12 @@ describe('a gateway that dies or stops', () => {
       assert.deepEqual(await c.next('bye'), { type: 'bye', reason: 'shutdown' });
       await c.closed;
     }
-    await waitUntil(async () => ((await watcher.request({ type: 'who', room: 'term' }))['nicks'] as string[]).length === 1, 3000, 'members to leave');
+    await waitUntil(
+      async () =>
+        ((await watcher.request({ type: 'who', room: 'term' }))['nicks'] as string[]).length === 1,
+      3000,
+      'members to leave',
+    );
     watcher.close();
   });
 });

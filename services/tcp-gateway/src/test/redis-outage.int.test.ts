@@ -1,6 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsonClient, startFleet, startRedis, waitUntil, type Fleet, type TestRedis } from '@chatfleet/common/testing';
+import {
+  JsonClient,
+  startFleet,
+  startRedis,
+  waitUntil,
+  type Fleet,
+  type TestRedis,
+} from '@chatfleet/common/testing';
 
 describe('Redis going away and coming back', () => {
   let redis: TestRedis;
@@ -29,7 +36,12 @@ describe('Redis going away and coming back', () => {
     assert.ok(Date.now() - started < 10_000, 'refusals come quickly');
     assert.equal((await a.request({ type: 'ping' }))['type'], 'pong');
     await redis.start();
-    await waitUntil(async () => (await a.request({ type: 'say', room: 'up', text: 'back again' }))['type'] !== 'error', 15_000, 'say to work again');
+    await waitUntil(
+      async () =>
+        (await a.request({ type: 'say', room: 'up', text: 'back again' }))['type'] !== 'error',
+      15_000,
+      'say to work again',
+    );
     const got = await b.next('message', (m) => m['text'] === 'back again', 5000);
     assert.equal(got['from'], 'outagea');
     assert.ok(!b.frames.items.some((f) => f['text'] === 'into the void'));

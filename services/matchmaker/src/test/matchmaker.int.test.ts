@@ -1,0 +1,106 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { JsonClient, readMetric, startFleet, type Fleet } from '@chatfleet/common/testing';
+
+describe('matchmaker', () => {
+  let fleet: Fleet;
+  let port: number;
+  before(async () => {
+    fleet = await startFleet({
+      gateways: 1,
+      matchmaker: false,
+      historyWriter: false,
+      env: { MATCH_WIDEN_MS: '1500', GATEWAY_TIMEOUT_MS: '3000', CLAIM_IDLE_MS: '1000' },
+    });
+    port = fleet.gateways[0]!.tcpPort;
+  });
+  after(() => fleet.stop());
+
+  it('loses no waiting ticket when killed and restarted', async () => {
+    const mm = await fleet.add('matchmaker');
+    const { c: a } = await JsonClient.hello(port, 'patient1');
+    a.send({ type: 'match' });
+    await a.next('waiting');
+    await new Promise((r) => setTimeout(r, 300));
+    await mm.stop('SIGKILL');
+    const { c: b } = await JsonClient.hello(port, 'patient2');
+    b.send({ type: 'match' });
+    await b.next('waiting');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(a.frames.items.filter((f) => f.type === 'matched').length, 0);
+    const mm2 = await fleet.add('matchmaker');
+    const ma = await a.next('matched', () => true, 8000);
+    const mb = await b.next('matched', () => true, 8000);
+    assert.equal(ma['room'], mb['room']);
+    assert.equal(ma['partner'], 'patient2');
+    a.close();
+    b.close();
+    await mm2.stop();
+  });
+
+  it('prefers shared tags, then widens to anyone after the wait', async () => {
+    const mm = await fleet.add('matchmaker');
+    const { c: a } = await JsonClient.hello(port, 'tagmusic1');
+    const { c: b } = await JsonClient.hello(port, 'tagsport');
+    const { c: c } = await JsonClient.hello(port, 'tagmusic2');
+    a.send({ type: 'match', tags: ['music'] });
+    await a.next('waiting');
+    b.send({ type: 'match', tags: ['sport'] });
+    await b.next('waiting');
+    c.send({ type: 'match', tags: ['MUSIC', 'film'] });
+    const mc = await c.next('matched');
+    assert.equal(mc['partner'], 'tagmusic1');
+    assert.deepEqual(mc['tags'], ['music']);
+    const { c: d } = await JsonClient.hello(port, 'notags');
+    const askedAt = Date.now();
+    d.send({ type: 'match' });
+    const md = await d.next('matched', () => true, 5000);
+    assert.equal(md['partner'], 'tagsport');
+    assert.deepEqual(md['tags'], []);
+    assert.ok(Date.now() - askedAt >= 500, 'sport waited for a shared tag first');
+    for (const x of [a, b, c, d]) x.close();
+    await mm.stop();
+  });
+
+  it('pairs everyone exactly once with two instances running', async () => {
+    const mms = await Promise.all([fleet.add('matchmaker'), fleet.add('matchmaker')]);
+    const clients = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => JsonClient.hello(port, `many${i}`)),
+    );
+    for (const { c } of clients) c.send({ type: 'match' });
+    const matched = await Promise.all(clients.map(({ c }) => c.next('matched', () => true, 8000)));
+    const rooms = new Map<string, string[]>();
+    for (const [i, m] of matched.entries())
+      rooms.set(String(m['room']), [...(rooms.get(String(m['room'])) ?? []), `many${i}`]);
+    assert.equal(rooms.size, 6);
+    for (const [, who] of rooms) assert.equal(who.length, 2);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const { c } of clients)
+      assert.equal(c.frames.items.filter((f) => f.type === 'matched').length, 1);
+    const total =
+      (await readMetric(mms[0]!.metricsPort, 'chat_matchmaker_matches_total')) +
+      (await readMetric(mms[1]!.metricsPort, 'chat_matchmaker_matches_total'));
+    assert.equal(total, 6);
+    for (const { c } of clients) c.close();
+    await Promise.all(mms.map((m) => m.stop()));
+  });
+
+  it('drops the tickets of a gateway that died', async () => {
+    const mm = await fleet.add('matchmaker');
+    const doomed = await fleet.add('tcp-gateway');
+    const { c: ghost } = await JsonClient.hello(doomed.tcpPort, 'ghost');
+    ghost.send({ type: 'match', tags: ['never'] });
+    await ghost.next('waiting');
+    await doomed.stop('SIGKILL');
+    await new Promise((r) => setTimeout(r, 4000));
+    const { c: live } = await JsonClient.hello(port, 'alive1');
+    const { c: live2 } = await JsonClient.hello(port, 'alive2');
+    live.send({ type: 'match' });
+    live2.send({ type: 'match' });
+    assert.equal((await live.next('matched'))['partner'], 'alive2');
+    assert.ok((await readMetric(mm.metricsPort, 'chat_matchmaker_dropped_tickets_total')) >= 1);
+    live.close();
+    live2.close();
+    await mm.stop();
+  });
+});

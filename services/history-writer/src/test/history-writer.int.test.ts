@@ -1,0 +1,170 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  conv,
+  createKeys,
+  createLogger,
+  createRedis,
+  idFromMs,
+  type StoredMessage,
+} from '@chatfleet/common';
+import {
+  JsonClient,
+  readMetric,
+  startFleet,
+  waitUntil,
+  type Fleet,
+} from '@chatfleet/common/testing';
+import type { Redis } from 'ioredis';
+
+describe('history-writer', () => {
+  let fleet: Fleet;
+  let port: number;
+  let redis: Redis;
+  before(async () => {
+    fleet = await startFleet({
+      gateways: 1,
+      matchmaker: false,
+      historyWriter: false,
+      env: {
+        RATE_PER_SEC: '1000',
+        RATE_BURST: '1000',
+        CLAIM_IDLE_MS: '1000',
+        BATCH_SIZE: '7',
+        HISTORY_MAX_COUNT: '1000',
+      },
+    });
+    port = fleet.gateways[0]!.tcpPort;
+    redis = createRedis({
+      url: fleet.redis.url,
+      role: 'commands',
+      name: 'test',
+      logger: createLogger('test', 'silent'),
+    });
+    await redis.connect();
+  });
+  after(async () => {
+    redis.disconnect();
+    await fleet.stop();
+  });
+
+  const keys = () => createKeys(fleet.prefix, 16);
+  const history = async (c: string) =>
+    (await redis.zrange(keys().history(c), 0, -1)).map((r) => JSON.parse(r) as StoredMessage);
+
+  it('killed mid-stream and restarted: history is complete and has no duplicates', async () => {
+    let writer = await fleet.add('history-writer');
+    const { c } = await JsonClient.hello(port, 'streamer');
+    await c.request({ type: 'join', room: 'durable' });
+    const ids: number[] = [];
+    for (let i = 0; i < 90; i++) {
+      c.send({ type: 'say', room: 'durable', text: `n${i}`, ref: `k${i}` });
+      if (i === 30) await writer.stop('SIGKILL');
+      if (i === 60) writer = await fleet.add('history-writer');
+    }
+    for (let i = 0; i < 90; i++)
+      ids.push(Number((await c.next('message', (f) => f['ref'] === `k${i}`))['id']));
+    await waitUntil(
+      async () => (await history(conv.room('durable'))).length >= 90,
+      15_000,
+      'history to fill',
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const got = await history(conv.room('durable'));
+    assert.deepEqual(
+      got.map((m) => m.id),
+      ids,
+    );
+    assert.deepEqual(
+      got.map((m) => m.text),
+      ids.map((_, i) => `n${i}`),
+    );
+    c.close();
+    await writer.stop();
+  });
+
+  it('takes over entries a dead consumer read but never acknowledged', async () => {
+    const { c } = await JsonClient.hello(port, 'orphaner');
+    await c.request({ type: 'join', room: 'orphans' });
+    const k = keys();
+    const stream = k.events(k.partitionOf(conv.room('orphans')));
+    await redis.xgroup('CREATE', stream, 'history-writer', '$', 'MKSTREAM').catch(() => undefined);
+    for (let i = 0; i < 5; i++) {
+      c.send({ type: 'say', room: 'orphans', text: `o${i}`, ref: `o${i}` });
+      await c.next('message', (f) => f['ref'] === `o${i}`);
+    }
+    // A consumer that read the batch and died before acknowledging it.
+    const read = (await redis.xreadgroup(
+      'GROUP',
+      'history-writer',
+      'dead-consumer',
+      'COUNT',
+      100,
+      'STREAMS',
+      stream,
+      '>',
+    )) as [string, unknown[]][];
+    assert.ok((read[0]?.[1].length ?? 0) >= 5);
+    await new Promise((r) => setTimeout(r, 1100));
+    const writer = await fleet.add('history-writer');
+    await waitUntil(
+      async () => (await history(conv.room('orphans'))).length === 5,
+      10_000,
+      'orphaned entries to be materialized',
+    );
+    assert.ok((await readMetric(writer.metricsPort, 'chat_history_writer_reclaimed_total')) >= 5);
+    const pending = (await redis.xpending(stream, 'history-writer')) as [number, ...unknown[]];
+    assert.equal(pending[0], 0);
+    c.close();
+    await writer.stop();
+  });
+
+  it('keeps a DM in the mailbox when its sender never routed it, and trims old history', async () => {
+    const writer = await fleet.add('history-writer', { HISTORY_MAX_COUNT: '3' });
+    const k = keys();
+    const now = Date.now();
+    const dm: StoredMessage = {
+      id: idFromMs(now),
+      conv: conv.dm('ghostwriter', 'inboxer'),
+      from: 'ghostwriter',
+      to: 'inboxer',
+      text: 'written by a gateway that died',
+      ts: now,
+    };
+    await redis.xadd(k.events(k.partitionOf(dm.conv)), '*', 'c', dm.conv, 'm', JSON.stringify(dm));
+    const room = conv.room('trimmed');
+    const old = idFromMs(now - 40 * 24 * 3600 * 1000);
+    for (const [i, id] of [
+      old,
+      old + 1,
+      idFromMs(now) + 1,
+      idFromMs(now) + 2,
+      idFromMs(now) + 3,
+      idFromMs(now) + 4,
+    ].entries()) {
+      const m: StoredMessage = {
+        id,
+        conv: room,
+        room: 'trimmed',
+        from: 'x',
+        text: `t${i}`,
+        ts: Math.floor(id / 1000),
+      };
+      await redis.xadd(k.events(k.partitionOf(room)), '*', 'c', room, 'm', JSON.stringify(m));
+    }
+    await waitUntil(
+      async () => (await redis.zcard(k.mailbox('inboxer'))) === 1,
+      10_000,
+      'the DM to reach the mailbox',
+    );
+    const { c } = await JsonClient.hello(port, 'inboxer');
+    assert.equal((await c.next('dm'))['text'], 'written by a gateway that died');
+    await waitUntil(
+      async () => (await history(room)).map((m) => m.text).join() === 't3,t4,t5',
+      10_000,
+      'retention by count and age',
+    );
+    c.close();
+    await writer.stop();
+  });
+});

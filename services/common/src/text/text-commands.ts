@@ -58,7 +58,7 @@ export function parseTextLine(
   const roomArg = () => (args[0] !== undefined ? args[0].toLowerCase() : current);
   switch (cmd) {
     case 'nick':
-      return frame({ type: 'hello', nick: args[0] ?? '' }, limits);
+      return frame({ type: 'hello', nick: rest }, limits);
     case 'join':
       return frame(
         {

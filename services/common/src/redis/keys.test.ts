@@ -1,0 +1,34 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { conv, createKeys } from './keys.js';
+
+describe('keys', () => {
+  it('keeps every key of a conversation under one partition hash tag', () => {
+    const k = createKeys('cf', 16);
+    const c = conv.room('lobby');
+    const tag = /\{p\d+\}/;
+    const tags = [
+      k.recent(c),
+      k.history(c),
+      k.members(c),
+      k.live(c),
+      k.seq(c),
+      k.roomLock(c),
+      k.events(k.partitionOf(c)),
+    ].map((s) => tag.exec(s)?.[0]);
+    assert.equal(new Set(tags).size, 1);
+    assert.ok(k.recent(c).startsWith('cf:{p'));
+  });
+
+  it('names DM conversations the same way from both sides', () => {
+    assert.equal(conv.dm('Bob', 'alice'), conv.dm('ALICE', 'bob'));
+  });
+
+  it('spreads conversations over the partitions', () => {
+    const k = createKeys('cf', 16);
+    const used = new Set(
+      Array.from({ length: 500 }, (_, i) => k.partitionOf(conv.room(`room-${i}`))),
+    );
+    assert.equal(used.size, 16);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { parseTextLine } from './text-commands.js';
+import { renderText, type TextView } from './text-render.js';
+
+const limits = { maxTextChars: 2000 };
+const frameOf = (line: string, current?: string) => {
+  const r = parseTextLine(line, current, limits);
+  return r.kind === 'frame' ? r.frame : r;
+};
+
+describe('text-mode commands', () => {
+  it('maps each command to its protocol frame', () => {
+    assert.deepEqual(frameOf('/nick Zed'), { type: 'hello', nick: 'Zed' });
+    assert.deepEqual(frameOf('/JOIN Lobby pw'), { type: 'join', room: 'lobby', password: 'pw' });
+    assert.deepEqual(frameOf('/leave', 'lobby'), { type: 'leave', room: 'lobby' });
+    assert.deepEqual(frameOf('/msg bob hello  there'), {
+      type: 'dm',
+      to: 'bob',
+      text: 'hello  there',
+    });
+    assert.deepEqual(frameOf('/match Go rust'), { type: 'match', tags: ['go', 'rust'] });
+    assert.deepEqual(frameOf('/history', 'r'), { type: 'history', room: 'r', limit: 50 });
+    assert.deepEqual(frameOf('PING'), { type: 'ping' });
+    assert.deepEqual(frameOf('quit'), { type: 'quit' });
+    assert.deepEqual(frameOf('hello all', 'lobby'), {
+      type: 'say',
+      room: 'lobby',
+      text: 'hello all',
+    });
+    assert.deepEqual(frameOf('/json'), { kind: 'json' });
+    assert.equal((frameOf('hi') as { code: string }).code, 'not_matched');
+    assert.equal((frameOf('/wat') as { code: string }).code, 'bad_frame');
+    assert.equal((frameOf('/nick bad nick!') as { code: string }).code, 'bad_nick');
+  });
+
+  it('never throws on any line', () => {
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.option(fc.constantFrom('lobby', 'm-abc')),
+        (l, cur) => void parseTextLine(l, cur ?? undefined, limits),
+      ),
+    );
+  });
+});
+
+describe('text-mode rendering', () => {
+  it('renders conversations the way nc users read them', () => {
+    const v: TextView = {};
+    assert.deepEqual(renderText({ type: 'welcome', nick: 'guest-1234', token: 't' }, v), [
+      '* welcome to chatfleet, you are guest-1234 — /help for commands',
+    ]);
+    assert.deepEqual(
+      renderText({ type: 'matched', room: 'm-1', partner: 'guest-9', tags: [] }, v),
+      ['* matched with guest-9 — say hi (/next for someone else)'],
+    );
+    assert.deepEqual(
+      renderText({ type: 'message', room: 'm-1', id: 1, from: 'guest-9', text: 'yo', ts: 0 }, v),
+      ['<guest-9> yo'],
+    );
+    assert.deepEqual(
+      renderText(
+        { type: 'message', room: 'm-1', id: 2, from: 'guest-1234', text: 'mine', ts: 0 },
+        v,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      renderText({ type: 'message', room: 'lobby', id: 3, from: 'bo', text: 'x', ts: 0 }, v),
+      ['[lobby] <bo> x'],
+    );
+    assert.deepEqual(
+      renderText({ type: 'dm', id: 4, from: 'bo', to: 'guest-1234', text: 'p', ts: 0 }, v),
+      ['[dm] <bo> p'],
+    );
+    assert.deepEqual(renderText({ type: 'partner_left', room: 'm-1' }, v), [
+      '* guest-9 left the chat',
+    ]);
+    assert.deepEqual(renderText({ type: 'error', code: 'rate_limited', message: 'slow down' }, v), [
+      '! rate_limited: slow down',
+    ]);
+    assert.deepEqual(renderText({ type: 'pong' }, v), ['PONG']);
+  });
+});

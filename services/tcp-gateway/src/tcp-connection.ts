@@ -83,6 +83,9 @@ export class TcpConnection implements Transport {
     });
     switch (input.kind) {
       case 'frame':
+        // A greeting that failed (Redis away) is retried before the user's next command.
+        if (this.session.nick === undefined && input.frame.type !== 'hello')
+          this.session.receiveFrame({ type: 'hello' });
         return this.session.receiveFrame(input.frame);
       case 'error':
         return this.session.receiveInvalid(input.code, input.message);

@@ -1,7 +1,7 @@
 # chatfleet: `make up` runs the fleet locally, `make test` runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help install build lint test test-unit test-int up clean
+.PHONY: help install install-test build lint test test-unit test-int up clean
 
 help:
 	@echo "make up      install what is missing, build, run the whole fleet (Ctrl-C stops it)"
@@ -11,19 +11,22 @@ help:
 install:
 	@scripts/install-deps.sh
 
+install-test:
+	@scripts/install-deps.sh --test
+
 build: install
 	npm run build
 
 lint: install
 	npm run lint
 
-test: build lint
+test: install-test build lint
 	node scripts/run-tests.mjs
 
 test-unit: build
 	node scripts/run-tests.mjs --unit
 
-test-int: build
+test-int: install-test build
 	node scripts/run-tests.mjs --int
 
 up: build

@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# Installs what chatfleet needs and a fresh machine lacks: npm packages and redis-server.
+# Installs what chatfleet needs and a fresh machine lacks: npm packages and redis-server, and
+# with --test also Prometheus (the tests scrape the fleet with a real one, and use promtool).
 # Used by `make up` and `make test`, so the README's two commands work on a new Debian box.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_redis() { ! command -v redis-server >/dev/null 2>&1; }
+pkgs=()
+command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
+if [ "${1:-}" = "--test" ]; then
+  { command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || pkgs+=(prometheus)
+fi
 
-if need_redis; then
+if [ ${#pkgs[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "installing redis-server with apt-get"
+    echo "installing ${pkgs[*]} with apt-get"
     if [ ! -f /tmp/.chatfleet-apt-updated ]; then apt-get update -qq && touch /tmp/.chatfleet-apt-updated; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
   elif command -v brew >/dev/null 2>&1; then
-    echo "installing redis with brew"
-    brew install redis
+    brew_pkgs=("${pkgs[@]/redis-server/redis}")
+    echo "installing ${brew_pkgs[*]} with brew"
+    brew install "${brew_pkgs[@]}"
   else
-    echo "redis-server is missing. Install it, then run this again:" >&2
-    echo "  Debian/Ubuntu: sudo apt-get install redis-server" >&2
-    echo "  macOS:         brew install redis" >&2
+    echo "missing: ${pkgs[*]}. Install them, then run this again:" >&2
+    echo "  Debian/Ubuntu: sudo apt-get install ${pkgs[*]}" >&2
+    echo "  macOS:         brew install ${pkgs[*]/redis-server/redis}" >&2
     exit 1
   fi
 fi

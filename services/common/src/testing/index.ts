@@ -3,3 +3,4 @@ export * from './fleet.js';
 export * from './ports.js';
 export * from './redis-server.js';
 export * from './service-process.js';
+export * from './prometheus.js';

@@ -18,7 +18,7 @@ import {
   roomMembers,
 } from '../store/rooms.js';
 import type { LiveEnvelope } from './envelopes.js';
-import { endOwnMatch } from './session-match.js';
+import { endOwnMatch, onPartnerEnd } from './session-match.js';
 import type { Session } from './session.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
@@ -192,8 +192,12 @@ export async function onHistory(s: Session, f: F<'history'>): Promise<void> {
   s.emit({ type: 'history', with: peer, messages: msgs.map(toFrame), ...withRef(f.ref) });
 }
 
-/** After a lost subscription, fetches what each room missed; duplicates are dropped by id. */
+/**
+ * After a lost subscription, fetches what each room missed (duplicates are dropped by id), and
+ * notices a match that ended while the end message could not reach us.
+ */
 export async function resyncRooms(s: Session): Promise<void> {
+  if (s.match && !(await readMatch(s.hub.store, s.match.room))) await onPartnerEnd(s, s.match.room, '');
   for (const [room, st] of s.rooms) {
     if (st.buffer) continue;
     const missed = await readSince(

@@ -83,6 +83,28 @@ describe('history-writer', () => {
     await writer.stop();
   });
 
+  it('shares the streams between two instances without losing or doubling anything', async () => {
+    const writers = await Promise.all([fleet.add('history-writer'), fleet.add('history-writer')]);
+    const { c } = await JsonClient.hello(port, 'twowriters');
+    await c.request({ type: 'join', room: 'shared' });
+    for (let i = 0; i < 60; i++)
+      c.send({ type: 'say', room: 'shared', text: `w${i}`, ref: `w${i}` });
+    const ids: number[] = [];
+    for (let i = 0; i < 60; i++)
+      ids.push(Number((await c.next('message', (f) => f['ref'] === `w${i}`))['id']));
+    await waitUntil(
+      async () => (await history(conv.room('shared'))).length >= 60,
+      10_000,
+      'history to fill',
+    );
+    assert.deepEqual(
+      (await history(conv.room('shared'))).map((m) => m.id),
+      ids,
+    );
+    c.close();
+    for (const w of writers) assert.equal(await w.stop('SIGTERM'), 0);
+  });
+
   it('takes over entries a dead consumer read but never acknowledged', async () => {
     const { c } = await JsonClient.hello(port, 'orphaner');
     await c.request({ type: 'join', room: 'orphans' });

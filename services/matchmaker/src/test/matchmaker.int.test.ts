@@ -85,6 +85,27 @@ describe('matchmaker', () => {
     await Promise.all(mms.map((m) => m.stop()));
   });
 
+  it('drops the ticket of a connection that closed while waiting', async () => {
+    const mm = await fleet.add('matchmaker');
+    const { c: gone } = await JsonClient.hello(port, 'quitter');
+    gone.send({ type: 'match' });
+    await gone.next('waiting');
+    gone.close();
+    await gone.closed;
+    await new Promise((r) => setTimeout(r, 300));
+    const { c: b } = await JsonClient.hello(port, 'stayer1');
+    b.send({ type: 'match' });
+    await b.next('waiting');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(b.frames.items.filter((f) => f.type === 'matched').length, 0);
+    const { c: c2 } = await JsonClient.hello(port, 'stayer2');
+    c2.send({ type: 'match' });
+    assert.equal((await b.next('matched'))['partner'], 'stayer2');
+    b.close();
+    c2.close();
+    assert.equal(await mm.stop('SIGTERM'), 0);
+  });
+
   it('drops the tickets of a gateway that died', async () => {
     const mm = await fleet.add('matchmaker');
     const doomed = await fleet.add('tcp-gateway');

@@ -26,3 +26,4 @@ export * from './service/lifecycle.js';
 export * from './text/line-splitter.js';
 export * from './text/text-commands.js';
 export * from './text/text-render.js';
+export * from './streams/consumer-group.js';

@@ -4,14 +4,15 @@ import {
   createKeys,
   createRedis,
   createRegistry,
+  runConsumerGroup,
   startMetricsServer,
   type Logger,
   type Service,
 } from '@chatfleet/common';
 import type { HistoryWriterConfig } from './config.js';
-import { consumeLoop } from './consume-loop.js';
-import type { WriterContext } from './context.js';
+import { GROUP, type WriterContext } from './context.js';
 import { lagLoop } from './lag-loop.js';
+import { materialize } from './materialize.js';
 import { createWriterMetrics } from './metrics.js';
 
 export interface HistoryWriter extends Service {
@@ -58,7 +59,22 @@ export function createHistoryWriter(config: HistoryWriterConfig, log: Logger): H
       }));
       http = m.server;
       port = m.port;
-      loops = Promise.all([consumeLoop(ctx, abort.signal), lagLoop(ctx, abort.signal)]);
+      const consume = runConsumerGroup(
+        {
+          redis,
+          reader,
+          streams: keys.allEvents(),
+          group: GROUP,
+          consumer: config.consumer,
+          claimIdleMs: config.claimIdleMs,
+          count: config.batchSize,
+          log,
+          handle: (_stream, entries) => materialize(ctx, entries),
+          onReclaimed: (n) => ctx.metrics.reclaimed.inc(n),
+        },
+        abort.signal,
+      );
+      loops = Promise.all([consume, lagLoop(ctx, abort.signal)]);
     },
     stop() {
       stopping ??= (async () => {

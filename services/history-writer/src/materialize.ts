@@ -1,14 +1,12 @@
-import { idFromMs, parseStored, routeDm } from '@chatfleet/common';
+import { idFromMs, parseStored, routeDm, type StreamEntry } from '@chatfleet/common';
 import type { WriterContext } from './context.js';
-
-export type Entry = [id: string, fields: string[]];
 
 /**
  * Writes one batch of one partition stream into per-conversation history and, for DMs to
  * someone offline, their mailbox. Every write is idempotent (sorted sets keyed by the exact
  * stored message), so replaying a batch after a crash duplicates nothing.
  */
-export async function materialize(ctx: WriterContext, entries: Entry[]): Promise<void> {
+export async function materialize(ctx: WriterContext, entries: StreamEntry[]): Promise<void> {
   const { redis, keys, config, metrics } = ctx;
   const minId = idFromMs(Date.now() - config.historyMaxAgeMs);
   const pipe = redis.pipeline();

@@ -5,15 +5,17 @@ import {
   createKeys,
   createRedis,
   createRegistry,
+  fieldsOf,
+  runConsumerGroup,
   startMetricsServer,
   type Logger,
   type Service,
 } from '@chatfleet/common';
 import type { MatchmakerConfig } from './config.js';
-import { consumeLoop } from './consume-loop.js';
-import type { MatchmakerContext } from './context.js';
+import { GROUP, type MatchmakerContext } from './context.js';
 import { createMatchmakerMetrics } from './metrics.js';
 import { pairPass } from './pair-pass.js';
+import { applyRequest } from './queue.js';
 
 export interface Matchmaker extends Service {
   metricsPort(): number;
@@ -85,7 +87,28 @@ export function createMatchmaker(config: MatchmakerConfig, log: Logger): Matchma
       }));
       http = m.server;
       port = m.port;
-      loops = Promise.all([consumeLoop(ctx, abort.signal, pair), tickLoop()]);
+      const consume = runConsumerGroup(
+        {
+          redis,
+          reader,
+          streams: [ctx.keys.matchRequests()],
+          group: GROUP,
+          consumer: config.consumer,
+          claimIdleMs: config.claimIdleMs,
+          count: 200,
+          log,
+          handle: async (_stream, entries) => {
+            for (const [, flat] of entries) {
+              const fields = fieldsOf(flat);
+              if (await applyRequest(redis, ctx.keys, fields))
+                ctx.metrics.requests.inc({ op: fields['op'] ?? 'match' });
+            }
+          },
+          afterBatch: pair,
+        },
+        abort.signal,
+      );
+      loops = Promise.all([consume, tickLoop()]);
     },
     stop() {
       stopping ??= (async () => {

@@ -197,7 +197,8 @@ export async function onHistory(s: Session, f: F<'history'>): Promise<void> {
  * notices a match that ended while the end message could not reach us.
  */
 export async function resyncRooms(s: Session): Promise<void> {
-  if (s.match && !(await readMatch(s.hub.store, s.match.room))) await onPartnerEnd(s, s.match.room, '');
+  if (s.match && !(await readMatch(s.hub.store, s.match.room)))
+    await onPartnerEnd(s, s.match.room, '');
   for (const [room, st] of s.rooms) {
     if (st.buffer) continue;
     const missed = await readSince(

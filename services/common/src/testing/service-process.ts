@@ -53,18 +53,18 @@ export async function startService(
   const exited = new Promise<number | null>((resolve) =>
     proc.once('exit', (code) => resolve(code)),
   );
-  await waitUntil(
-    async () => {
-      if (proc.exitCode !== null) throw new Error(`${name} exited: ${out}`);
-      const res = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
-      return res.ok;
-    },
-    15_000,
-    `${name} /healthz`,
-  ).catch((err: unknown) => {
+  const healthy = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return true; // stop waiting: it died
+    return (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).ok;
+  };
+  try {
+    await waitUntil(healthy, 15_000, `${name} /healthz`);
+  } catch (err) {
     proc.kill('SIGKILL');
     throw new Error(`${String(err)}\n${out}`);
-  });
+  }
+  if (proc.exitCode !== null || proc.signalCode !== null)
+    throw new Error(`${name} exited at start (${proc.exitCode}):\n${out}`);
   return {
     name,
     proc,

@@ -61,7 +61,7 @@ export async function startService(
     await waitUntil(healthy, 15_000, `${name} /healthz`);
   } catch (err) {
     proc.kill('SIGKILL');
-    throw new Error(`${String(err)}\n${out}`);
+    throw new Error(`${String(err)}\n${out}`, { cause: err });
   }
   if (proc.exitCode !== null || proc.signalCode !== null)
     throw new Error(`${name} exited at start (${proc.exitCode}):\n${out}`);

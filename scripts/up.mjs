@@ -30,8 +30,8 @@ function pretty(line) {
   }
 }
 
-function run(name, cmd, args) {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(name, cmd, args, detached = false) {
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached });
   const tag = `\x1b[${colors[name] ?? 37}m${name.padEnd(width)}\x1b[0m|`;
   for (const s of [child.stdout, child.stderr]) {
     createInterface({ input: s }).on('line', (l) => console.log(`${tag} ${pretty(l)}`));

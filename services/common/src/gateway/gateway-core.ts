@@ -5,12 +5,13 @@ import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { UnavailableError } from '../protocol/errors.js';
 import type { StoreContext } from '../store/context.js';
-import { deregister } from '../store/gateways.js';
+import { deregister, heartbeat } from '../store/gateways.js';
 import { endMatch } from '../store/matches.js';
 import { parseEnvelope, type ControlEnvelope, type LiveEnvelope } from '../session/envelopes.js';
 import type { Hub, SessionLimits, Transport } from '../session/hub.js';
 import { Session } from '../session/session.js';
 import { resyncRooms } from '../session/session-rooms.js';
+import { restoreSession } from '../session/session-restore.js';
 import { startHousekeeping } from './housekeeping.js';
 
 export interface GatewayCoreOptions {
@@ -63,6 +64,11 @@ export class GatewayCore implements Hub {
   }
 
   async start(): Promise<void> {
+    let cmdReady = this.store.redis.status === 'ready';
+    this.store.redis.on('ready', () => {
+      if (cmdReady) this.restoreAll();
+      cmdReady = true;
+    });
     this.sub.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
     let subReady = this.sub.status === 'ready';
     this.sub.on('ready', () => {
@@ -150,6 +156,16 @@ export class GatewayCore implements Hub {
     } else if (env.k === 'kick') {
       s?.bye(env.reason);
     }
+  }
+
+  private restoreAll(): void {
+    this.log.info({ sessions: this.sessions.size }, 'redis back, restoring sessions');
+    // The heartbeat first: the matchmaker drops tickets of gateways it does not see alive.
+    void heartbeat(this.store, this.gw)
+      .catch(() => undefined)
+      .then(() => {
+        for (const s of this.sessions.values()) void s.run(() => restoreSession(s));
+      });
   }
 
   private resyncAll(): void {

@@ -6,14 +6,17 @@ import { enterRoom, exitRoom, flushRoom } from './session-rooms.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
-async function enqueue(s: Session): Promise<void> {
+/** Queues the session for a stranger; `again` keeps its place (same request time). */
+export async function enqueue(s: Session, again = false): Promise<void> {
   const { hub } = s;
+  const ts = again && s.waitingSince !== undefined ? s.waitingSince : Date.now();
   await requestMatch(
     hub.store,
-    { sid: s.sid, nick: s.nick ?? '', gw: hub.gw, tags: s.lastTags, ts: Date.now() },
+    { sid: s.sid, nick: s.nick ?? '', gw: hub.gw, tags: s.lastTags, ts },
     hub.nextVersion(),
   );
   s.waiting = true;
+  s.waitingSince = ts;
 }
 
 /** Ends this session's match: the partner gets partner_left through the match room. */
@@ -55,7 +58,13 @@ export async function onMatched(
   }
   s.waiting = false;
   s.match = { room, partner };
-  await enterRoom(s, room);
+  try {
+    await enterRoom(s, room);
+  } catch (err) {
+    s.match = undefined;
+    await endMatch(s.hub.store, room, s.sid).catch(() => undefined);
+    throw err;
+  }
   if (!(await readMatch(s.hub.store, room))) {
     // The partner left before we got here: stay in the queue instead of showing a dead match.
     s.match = undefined;

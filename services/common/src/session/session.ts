@@ -35,6 +35,7 @@ export class Session {
   readonly joinOrder: string[] = [];
   match: { room: string; partner: string } | undefined;
   waiting = false;
+  waitingSince: number | undefined;
   lastTags: string[] = [];
   /** Recently seen DM ids, to drop a DM that arrives twice. */
   readonly dmSeen = new Set<string>();

@@ -27,10 +27,18 @@ export async function gatewayAlive(
 /** Claims a nick fleet-wide, case-insensitively; takes it over from a dead gateway. */
 export async function claimNick(
   ctx: StoreContext,
-  a: { nick: string; gw: string; sid: string; token?: string; gatewayTimeoutMs: number },
+  a: {
+    nick: string;
+    gw: string;
+    sid: string;
+    token?: string;
+    gatewayTimeoutMs: number;
+    /** The token to store if the nick is free (default: a new one). */
+    newToken?: string;
+  },
 ): Promise<ClaimResult> {
   const key = ctx.keys.nick(a.nick.toLowerCase());
-  const fresh = randomBytes(18).toString('base64url');
+  const fresh = a.newToken ?? randomBytes(18).toString('base64url');
   const run = async (deadGw: string) =>
     (await guarded(() =>
       claimNickScript.run(ctx.redis, [key], [a.nick, a.gw, a.sid, fresh, a.token ?? '', deadGw]),

@@ -145,3 +145,20 @@ export async function listRooms(
   });
   return out.sort((a, b) => b.count - a.count || a.room.localeCompare(b.room));
 }
+
+/** Puts a member back without presence: after Redis lost its data, nobody saw them leave. */
+export async function restoreMember(
+  ctx: StoreContext,
+  room: string,
+  nick: string,
+  sid: string,
+): Promise<void> {
+  await guarded(() =>
+    ctx.redis.hset(
+      ctx.keys.members(convId.room(room)),
+      nick.toLowerCase(),
+      JSON.stringify({ nick, sid }),
+    ),
+  );
+  if (!isMatchRoom(room)) await guarded(() => ctx.redis.sadd(ctx.keys.roomIndex(), room));
+}

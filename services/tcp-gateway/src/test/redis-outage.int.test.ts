@@ -50,3 +50,43 @@ describe('Redis going away and coming back', () => {
     b.close();
   });
 });
+
+describe('Redis restarting without its data', () => {
+  let redis: TestRedis;
+  let fleet: Fleet;
+  before(async () => {
+    redis = await startRedis({ appendonly: false });
+    fleet = await startFleet({ gateways: 1, redis });
+  });
+  after(async () => {
+    await fleet.stop();
+    await redis.destroy();
+  });
+
+  it('puts back nicks, members and waiting tickets, so the fleet carries on', async () => {
+    const port = fleet.gateways[0]!.tcpPort;
+    const { c: a, welcome } = await JsonClient.hello(port, 'amnesia');
+    await a.request({ type: 'join', room: 'kept' });
+    const { c: w } = await JsonClient.hello(port, 'waiter');
+    w.send({ type: 'match' });
+    await w.next('waiting');
+    await redis.stop();
+    await redis.start();
+    await waitUntil(
+      async () =>
+        (
+          (await a.request({ type: 'who', room: 'kept' }))['nicks'] as string[] | undefined
+        )?.join() === 'amnesia',
+      15_000,
+      'membership to come back',
+    );
+    const thief = await JsonClient.connect(port);
+    assert.equal((await thief.request({ type: 'hello', nick: 'amnesia' }))['code'], 'nick_taken');
+    const { c: again } = await JsonClient.hello(port, 'amnesia', String(welcome['token']));
+    await a.next('bye');
+    const { c: n } = await JsonClient.hello(port, 'newcomer');
+    n.send({ type: 'match' });
+    assert.equal((await w.next('matched', () => true, 10_000))['partner'], 'newcomer');
+    for (const c of [thief, again, n, w]) c.close();
+  });
+});

@@ -192,9 +192,11 @@ export class Session {
   close(): Promise<void> {
     if (this.closed) return this.chain;
     this.closed = true;
-    const rec = this.record();
-    const waiting = this.waiting;
     return this.run(async () => {
+      // Read the state only now: a hello or join still in flight when the socket closed has
+      // finished, and what it took must be given back too.
+      const rec = this.record();
+      const waiting = this.waiting;
       const { store, gw } = this.hub;
       for (const room of this.rooms.keys()) await this.hub.unsubscribe(`r:${room}`, this.sid);
       if (this.nick === undefined) return;

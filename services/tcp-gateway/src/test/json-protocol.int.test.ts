@@ -1,6 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsonClient, startFleet, type Fleet, type Frame } from '@chatfleet/common/testing';
+import {
+  JsonClient,
+  startFleet,
+  waitUntil,
+  type Fleet,
+  type Frame,
+} from '@chatfleet/common/testing';
 
 describe('protocol v1 over NDJSON', () => {
   let fleet: Fleet;
@@ -31,6 +37,26 @@ describe('protocol v1 over NDJSON', () => {
     assert.equal(early['code'], 'forbidden');
     assert.equal((await b.request({ type: 'ping' }))['type'], 'pong');
     for (const c of [g, a, b]) c.close();
+  });
+
+  it('frees the nick of a connection that closes while its hello is in flight', async () => {
+    for (let i = 0; i < 5; i++) {
+      const c = await JsonClient.connect(port);
+      c.send({ type: 'hello', nick: 'hasty' });
+      c.send({ type: 'join', room: 'hasty-room' });
+      c.close();
+      await c.closed;
+      // Release follows the close by a few milliseconds: retry briefly, as a client would.
+      const again = await JsonClient.connect(port);
+      await waitUntil(
+        async () => (await again.request({ type: 'hello', nick: 'hasty' }))['type'] === 'welcome',
+        3000,
+        `round ${i}`,
+      );
+      again.close();
+      await again.closed;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 
   it('lets a token reclaim a nick from a connection still open', async () => {

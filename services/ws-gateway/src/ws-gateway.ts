@@ -1,0 +1,161 @@
+import uWS from 'uWebSockets.js';
+import type { Server } from 'node:http';
+import {
+  GatewayCore,
+  connectRedis,
+  createGatewayMetrics,
+  createKeys,
+  createRedis,
+  createRegistry,
+  startMetricsServer,
+  type Logger,
+  type Service,
+} from '@chatfleet/common';
+import type { WsGatewayConfig } from './config.js';
+import { addHttpRoutes } from './http-routes.js';
+import { originAllowed } from './origin.js';
+import { loadStatic } from './static-files.js';
+import { WsTransport, type SocketData } from './ws-transport.js';
+
+export interface WsGateway extends Service {
+  wsPort(): number;
+  metricsPort(): number;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The WebSocket transport on uWebSockets.js, around the shared session engine. */
+export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway {
+  const redis = createRedis({
+    url: config.redisUrl,
+    role: 'commands',
+    name: 'ws-gateway',
+    logger: log,
+  });
+  const sub = createRedis({
+    url: config.redisUrl,
+    role: 'subscriber',
+    name: 'ws-gateway-sub',
+    logger: log,
+  });
+  const registry = createRegistry('ws-gateway');
+  const metrics = createGatewayMetrics(registry, 'ws');
+  const core = new GatewayCore({
+    store: { redis, keys: createKeys(config.prefix, config.partitions), limits: config.store },
+    sub,
+    log,
+    metrics,
+    limits: config.session,
+    heartbeatMs: config.heartbeatMs,
+  });
+  const perIp = new Map<string, number>();
+  const app = uWS.App();
+  let listenSocket: uWS.us_listen_socket | undefined;
+  let http: Server | undefined;
+  let wsPort = config.wsPort;
+  let metricsPort = config.metricsPort;
+  let stopping: Promise<void> | undefined;
+
+  app.ws<SocketData>('/ws', {
+    // uWS drops a connection whose message passes maxPayloadLength without a close frame (1006),
+    // so its cap sits above ours: frames between the two get a too_large error, as over TCP.
+    maxPayloadLength: config.maxPayloadBytes,
+    // We enforce the backlog limit ourselves, so uWS must never drop a frame before we see it.
+    maxBackpressure: config.maxBacklogBytes * 2,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: config.idleTimeoutSec,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const origin = req.getHeader('origin');
+      const refuse = (status: string, why: string) => {
+        metrics.disconnects.inc({ reason: why });
+        res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain').end(why));
+      };
+      if (core.draining) return refuse('503 Service Unavailable', 'draining');
+      if (!originAllowed(origin, req.getHeader('host'), config.allowedOrigins))
+        return refuse('403 Forbidden', 'origin');
+      if ((perIp.get(ip) ?? 0) >= config.maxConnectionsPerIp)
+        return refuse('429 Too Many Requests', 'ip_limit');
+      res.upgrade<SocketData>(
+        { ip },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    open: (ws) => {
+      const data = ws.getUserData();
+      perIp.set(data.ip, (perIp.get(data.ip) ?? 0) + 1);
+      metrics.connections.inc({ transport: 'ws' });
+      metrics.connectionsTotal.inc({ transport: 'ws' });
+      const transport = new WsTransport(ws, core, config.maxBacklogBytes);
+      transport.session = core.createSession(transport);
+      data.transport = transport;
+    },
+    message: (ws, message, isBinary) => {
+      const session = ws.getUserData().transport?.session;
+      if (!session) return;
+      if (isBinary) return session.receiveInvalid('bad_frame', 'frames are JSON text, not binary');
+      if (message.byteLength > config.maxFrameBytes) {
+        return session.receiveInvalid(
+          'too_large',
+          `frames are limited to ${config.maxFrameBytes} bytes`,
+        );
+      }
+      let text: string;
+      try {
+        text = decoder.decode(message);
+      } catch {
+        return session.receiveInvalid('bad_frame', 'input must be UTF-8');
+      }
+      session.receiveText(text);
+    },
+    close: (ws) => {
+      const data = ws.getUserData();
+      metrics.connections.dec({ transport: 'ws' });
+      const left = (perIp.get(data.ip) ?? 1) - 1;
+      if (left <= 0) perIp.delete(data.ip);
+      else perIp.set(data.ip, left);
+      const t = data.transport;
+      if (!t) return;
+      t.gone();
+      void core.endSession(t.session);
+    },
+  });
+  addHttpRoutes(app, core, loadStatic(config.publicDir));
+
+  return {
+    wsPort: () => wsPort,
+    metricsPort: () => metricsPort,
+    async start() {
+      await Promise.all([connectRedis(redis), connectRedis(sub)]);
+      await core.start();
+      const m = await startMetricsServer(registry, config.metricsHost, config.metricsPort, () => ({
+        ok: !core.draining,
+        detail: { redis: redis.status, sessions: core.sessions.size },
+      }));
+      http = m.server;
+      metricsPort = m.port;
+      await new Promise<void>((resolve, reject) => {
+        app.listen(config.wsHost, config.wsPort, (s) => {
+          if (!s) return reject(new Error(`cannot listen on ${config.wsHost}:${config.wsPort}`));
+          listenSocket = s;
+          wsPort = uWS.us_socket_local_port(s);
+          resolve();
+        });
+      });
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+        listenSocket = undefined;
+        await core.stop(config.shutdownGraceMs);
+        http?.close();
+        await Promise.allSettled([redis.quit(), sub.quit()]);
+      })();
+      return stopping;
+    },
+  };
+}

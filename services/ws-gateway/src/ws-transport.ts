@@ -1,0 +1,55 @@
+import type { WebSocket } from 'uWebSockets.js';
+import type { GatewayCore, ServerFrame, Session, Transport } from '@chatfleet/common';
+
+export interface SocketData {
+  ip: string;
+  transport?: WsTransport;
+}
+
+/** Close codes that say why (docs/protocol.md). */
+export const CLOSE_CODES: Record<string, number> = {
+  quit: 1000,
+  shutdown: 1001,
+  idle: 1001,
+  flood: 1008,
+  slow: 1008,
+  replaced: 4001,
+};
+
+/** One WebSocket client: frames out with backpressure; the protocol is the session's business. */
+export class WsTransport implements Transport {
+  session!: Session;
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket<SocketData>,
+    private readonly core: GatewayCore,
+    private readonly maxBacklogBytes: number,
+  ) {}
+
+  send(frame: ServerFrame): void {
+    if (this.closed) return;
+    const data = JSON.stringify(frame);
+    // cork: sends from Redis callbacks are batched into one syscall.
+    this.ws.cork(() => this.ws.send(data, false));
+    if (this.ws.getBufferedAmount() > this.maxBacklogBytes) {
+      this.core.metrics.disconnects.inc({ reason: 'slow' });
+      this.core.log.info(
+        { sid: this.session.sid, backlog: this.ws.getBufferedAmount() },
+        'slow reader disconnected',
+      );
+      this.close('slow');
+    }
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.end(CLOSE_CODES[reason] ?? 1000, reason);
+  }
+
+  /** uWS says the socket is gone: it must not be touched again. */
+  gone(): void {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,298 @@
+import type { ServerFrame } from '@chatfleet/common/protocol';
+import { Connection } from './connection.js';
+import {
+  addMessage,
+  describeError,
+  dmKey,
+  ensureConv,
+  newState,
+  notice,
+  roomKey,
+  type Conv,
+  type State,
+} from './state.js';
+
+const STORE = 'chatfleet.identity';
+
+/** The client's brain: frames in, state out, actions from the views. */
+export class App {
+  readonly s: State = newState();
+  private readonly conn: Connection;
+  private toastId = 0;
+  private lobbyTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    url: string,
+    private readonly render: () => void,
+  ) {
+    try {
+      const saved = JSON.parse(localStorage.getItem(STORE) ?? 'null') as {
+        nick?: string;
+        token?: string;
+      } | null;
+      if (saved?.nick) this.s.wantedNick = saved.nick;
+      if (saved?.token) this.s.token = saved.token;
+    } catch {
+      // nothing saved
+    }
+    this.conn = new Connection(url, {
+      open: () => this.onOpen(),
+      frame: (f) => {
+        this.onFrame(f);
+        this.render();
+      },
+      status: (st, retry) => {
+        this.s.status = st;
+        this.s.retryInMs = retry;
+        if (st === 'offline') this.onLost();
+        this.render();
+      },
+    });
+  }
+
+  start(): void {
+    this.conn.connect();
+    this.lobbyTimer = setInterval(() => this.s.nick && this.conn.send({ type: 'rooms' }), 5000);
+  }
+
+  get active(): Conv | undefined {
+    return this.s.active ? this.s.convs.get(this.s.active) : undefined;
+  }
+
+  // Actions from the views.
+
+  pickNick(nick: string): void {
+    this.s.wantedNick = nick.trim() || undefined;
+    this.s.token = undefined;
+    this.conn.send({ type: 'hello', ...(this.s.wantedNick ? { nick: this.s.wantedNick } : {}) });
+  }
+
+  join(room: string, password?: string): void {
+    const r = room.trim().toLowerCase();
+    if (!r) return;
+    const existing = this.s.convs.get(roomKey(r));
+    if (existing && !existing.ended) return this.open(existing.key);
+    this.conn.send({ type: 'join', room: r, ...(password ? { password } : {}), ref: `join:${r}` });
+    if (password)
+      ensureConv(this.s, roomKey(r), () => ({
+        key: roomKey(r),
+        type: 'room',
+        title: r,
+        target: r,
+      })).password = password;
+  }
+
+  leave(c: Conv): void {
+    if (c.type === 'dm' || c.ended) {
+      this.s.convs.delete(c.key);
+      this.s.active = undefined;
+    } else {
+      this.conn.send({ type: 'leave', room: c.target });
+    }
+    this.render();
+  }
+
+  say(c: Conv, text: string): void {
+    if (!text.trim()) return;
+    const frame =
+      c.type === 'dm' ? { type: 'dm', to: c.target, text } : { type: 'say', room: c.target, text };
+    if (!this.conn.send(frame)) this.toast('Not connected: your message was not sent.');
+  }
+
+  findStranger(tags: string): void {
+    this.s.tags = tags
+      .split(/[\s,]+/)
+      .map((t) => t.toLowerCase())
+      .filter((t) => t !== '')
+      .slice(0, 5);
+    this.conn.send({ type: 'match', tags: this.s.tags });
+  }
+
+  next(): void {
+    this.conn.send({ type: 'next' });
+  }
+
+  openDm(peer: string): void {
+    const c = ensureConv(this.s, dmKey(peer), () => ({
+      key: dmKey(peer),
+      type: 'dm',
+      title: `@${peer}`,
+      target: peer,
+    }));
+    if (c.items.length === 0) this.conn.send({ type: 'history', with: peer, limit: 50 });
+    this.open(c.key);
+  }
+
+  open(key: string | undefined): void {
+    this.s.active = key;
+    this.s.showMenu = false;
+    const c = key ? this.s.convs.get(key) : undefined;
+    if (c) c.unread = 0;
+    this.render();
+  }
+
+  toast(text: string): void {
+    const id = ++this.toastId;
+    this.s.toasts.push({ id, text });
+    setTimeout(() => {
+      this.s.toasts = this.s.toasts.filter((t) => t.id !== id);
+      this.render();
+    }, 6000);
+    this.render();
+  }
+
+  // The connection.
+
+  private onOpen(): void {
+    if (this.s.nick || this.s.wantedNick) {
+      this.conn.send({
+        type: 'hello',
+        ...((this.s.nick ?? this.s.wantedNick) ? { nick: this.s.nick ?? this.s.wantedNick } : {}),
+        ...(this.s.token ? { token: this.s.token } : {}),
+      });
+    }
+  }
+
+  /** A lost connection ends a stranger chat (the server ends it too); rooms resume later. */
+  private onLost(): void {
+    for (const c of this.s.convs.values()) {
+      if (c.type === 'match' && !c.ended) {
+        c.ended = true;
+        notice(c, 'Connection lost: this chat has ended.');
+      }
+    }
+  }
+
+  private resume(): void {
+    for (const c of this.s.convs.values()) {
+      if (c.type !== 'room' || c.ended) continue;
+      this.conn.send({
+        type: 'join',
+        room: c.target,
+        ...(c.password ? { password: c.password } : {}),
+        ...(c.lastId ? { since: c.lastId } : {}),
+      });
+    }
+    if (this.s.waiting) this.conn.send({ type: 'match', tags: this.s.tags });
+    this.conn.send({ type: 'rooms' });
+  }
+
+  private onFrame(f: ServerFrame): void {
+    const s = this.s;
+    switch (f.type) {
+      case 'welcome':
+        s.nick = f.nick;
+        s.token = f.token;
+        localStorage.setItem(STORE, JSON.stringify({ nick: f.nick, token: f.token }));
+        return this.resume();
+      case 'joined': {
+        const c = ensureConv(s, roomKey(f.room), () => ({
+          key: roomKey(f.room),
+          type: 'room',
+          title: `#${f.room}`,
+          target: f.room,
+        }));
+        const wasNew = c.items.length === 0;
+        c.members = f.members;
+        c.ended = false;
+        for (const m of f.history) addMessage(s, c, m);
+        if (wasNew || f.ref === `join:${f.room}`) this.open(c.key);
+        return;
+      }
+      case 'left': {
+        s.convs.delete(roomKey(f.room));
+        if (s.active === roomKey(f.room)) s.active = undefined;
+        return;
+      }
+      case 'presence': {
+        const c = s.convs.get(roomKey(f.room));
+        if (!c) return;
+        c.members =
+          f.event === 'join'
+            ? [...new Set([...c.members, f.nick])].sort()
+            : c.members.filter((n) => n !== f.nick);
+        notice(c, `${f.nick} ${f.event === 'join' ? 'joined' : 'left'} (${f.count} here)`);
+        return;
+      }
+      case 'message': {
+        const c = s.convs.get(roomKey(f.room));
+        if (c) addMessage(s, c, f);
+        return;
+      }
+      case 'dm': {
+        const peer = f.from.toLowerCase() === s.nick?.toLowerCase() ? f.to : f.from;
+        const c = ensureConv(s, dmKey(peer), () => ({
+          key: dmKey(peer),
+          type: 'dm',
+          title: `@${peer}`,
+          target: peer,
+        }));
+        addMessage(s, c, f);
+        return;
+      }
+      case 'waiting':
+        s.waiting = true;
+        return;
+      case 'matched': {
+        s.waiting = false;
+        const c = ensureConv(s, roomKey(f.room), () => ({
+          key: roomKey(f.room),
+          type: 'match',
+          title: `Stranger: ${f.partner}`,
+          target: f.room,
+        }));
+        c.members = [f.partner, s.nick ?? ''];
+        notice(
+          c,
+          `You are now chatting with ${f.partner}${f.tags.length ? ` (you both like ${f.tags.join(', ')})` : ''}. Say hi!`,
+        );
+        return this.open(c.key);
+      }
+      case 'partner_left': {
+        const c = s.convs.get(roomKey(f.room));
+        if (c) {
+          c.ended = true;
+          notice(c, 'Your stranger left the chat.');
+        }
+        return;
+      }
+      case 'rooms':
+        s.lobby = f.rooms;
+        return;
+      case 'members': {
+        const c = s.convs.get(roomKey(f.room));
+        if (c) c.members = f.nicks;
+        return;
+      }
+      case 'history': {
+        const c = f.with
+          ? s.convs.get(dmKey(f.with))
+          : f.room
+            ? s.convs.get(roomKey(f.room))
+            : undefined;
+        if (c) for (const m of f.messages) addMessage(s, c, m);
+        return;
+      }
+      case 'bye':
+        if (f.reason === 'replaced') {
+          s.fatal = 'You opened chatfleet somewhere else with this nick. Reload to continue here.';
+          this.conn.stop();
+        }
+        return;
+      case 'error':
+        if (f.code === 'nick_taken' || f.code === 'bad_nick') {
+          s.nick = undefined;
+          s.wantedNick = undefined;
+        }
+        if (f.ref?.startsWith('join:')) s.convs.delete(roomKey(f.ref.slice(5)));
+        return this.toast(describeError(f));
+      case 'pong':
+        return;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.lobbyTimer);
+    this.conn.stop();
+  }
+}

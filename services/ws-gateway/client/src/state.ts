@@ -1,0 +1,107 @@
+import type { DmFrame, MessageFrame, ServerFrame } from '@chatfleet/common/protocol';
+
+export type Item =
+  | { kind: 'msg'; id: number; from: string; text: string; ts: number }
+  | { kind: 'notice'; text: string; ts: number };
+
+export interface Conv {
+  key: string;
+  type: 'room' | 'match' | 'dm';
+  title: string;
+  /** Room name (rooms and matches) or peer nick (DMs). */
+  target: string;
+  items: Item[];
+  seen: Set<number>;
+  lastId: number;
+  members: string[];
+  unread: number;
+  password?: string;
+  ended?: boolean;
+}
+
+export interface State {
+  status: 'connecting' | 'online' | 'offline';
+  retryInMs?: number;
+  nick?: string;
+  token?: string;
+  wantedNick?: string;
+  convs: Map<string, Conv>;
+  active?: string;
+  lobby: { room: string; count: number; locked: boolean }[];
+  waiting: boolean;
+  tags: string[];
+  toasts: { id: number; text: string }[];
+  showMembers: boolean;
+  showMenu: boolean;
+  fatal?: string;
+}
+
+export const newState = (): State => ({
+  status: 'connecting',
+  convs: new Map(),
+  lobby: [],
+  waiting: false,
+  tags: [],
+  toasts: [],
+  showMembers: false,
+  showMenu: false,
+});
+
+export const roomKey = (room: string) => (room.startsWith('m-') ? `match:${room}` : `room:${room}`);
+export const dmKey = (peer: string) => `dm:${peer.toLowerCase()}`;
+
+export function ensureConv(
+  s: State,
+  key: string,
+  init: () => Omit<Conv, 'items' | 'seen' | 'lastId' | 'members' | 'unread'>,
+): Conv {
+  let c = s.convs.get(key);
+  if (!c) {
+    c = { ...init(), items: [], seen: new Set(), lastId: 0, members: [], unread: 0 };
+    s.convs.set(key, c);
+  }
+  return c;
+}
+
+const MAX_ITEMS = 500;
+
+/** Adds a message once, in id order; returns false for a duplicate. */
+export function addMessage(s: State, c: Conv, m: MessageFrame | DmFrame): boolean {
+  if (c.seen.has(m.id)) return false;
+  c.seen.add(m.id);
+  const item: Item = { kind: 'msg', id: m.id, from: m.from, text: m.text, ts: m.ts };
+  let i = c.items.length;
+  while (i > 0) {
+    const prev = c.items[i - 1];
+    if (prev?.kind === 'msg' && prev.id > m.id) i--;
+    else break;
+  }
+  c.items.splice(i, 0, item);
+  if (c.items.length > MAX_ITEMS) c.items.splice(0, c.items.length - MAX_ITEMS);
+  c.lastId = Math.max(c.lastId, m.id);
+  if (s.active !== c.key && m.from !== s.nick) c.unread++;
+  return true;
+}
+
+export function notice(c: Conv, text: string): void {
+  c.items.push({ kind: 'notice', text, ts: Date.now() });
+}
+
+export const FRIENDLY: Record<string, string> = {
+  bad_frame: 'That did not make sense to the server.',
+  bad_nick: 'Nicks are 1–24 letters, digits, _ or -.',
+  nick_taken: 'That nick is taken. Try another.',
+  bad_room: 'Room names are 1–64 lowercase letters, digits, _ or -.',
+  not_in_room: 'You are not in that room.',
+  wrong_password: 'Wrong password for that room.',
+  too_large: 'That message is too long.',
+  rate_limited: 'Slow down a little: too many messages at once.',
+  not_matched: 'You are not talking to a stranger right now.',
+  forbidden: 'That is not allowed.',
+  unavailable: 'The chat service is briefly unavailable. Try again in a moment.',
+};
+
+export function describeError(f: Extract<ServerFrame, { type: 'error' }>): string {
+  const base = FRIENDLY[f.code] ?? 'Something went wrong.';
+  return f.code === 'forbidden' || f.code === 'bad_frame' ? `${base} (${f.message})` : base;
+}

@@ -23,7 +23,7 @@ export class App {
 
   constructor(
     url: string,
-    private readonly render: () => void,
+    readonly render: () => void,
   ) {
     try {
       const saved = JSON.parse(localStorage.getItem(STORE) ?? 'null') as {
@@ -197,6 +197,7 @@ export class App {
         c.ended = false;
         for (const m of f.history) addMessage(s, c, m);
         if (wasNew || f.ref === `join:${f.room}`) this.open(c.key);
+        this.conn.send({ type: 'rooms' });
         return;
       }
       case 'left': {

@@ -75,6 +75,8 @@ function roomsCard(app: App): HTMLElement {
   const join = (ev: Event) => {
     ev.preventDefault();
     app.join(name.value, pw.value || undefined);
+    name.value = '';
+    pw.value = '';
   };
   const list = app.s.lobby.length
     ? el(
@@ -93,7 +95,7 @@ function roomsCard(app: App): HTMLElement {
               },
               `#${r.room}`,
             ),
-            el('span', { class: 'count' }, `${r.count}${r.locked ? ' 🔒' : ''}`),
+            el('span', { class: 'count' }, `${r.count}${r.locked ? ', locked' : ''}`),
           ),
         ),
       )
@@ -175,7 +177,7 @@ function conversation(app: App, c: Conv): HTMLElement {
             id: 'members-toggle',
             onclick: () => ((app.s.showMembers = !app.s.showMembers), app.open(c.key)),
           },
-          `👥 ${c.members.length}`,
+          `${c.members.length} here`,
         )
       : null,
     c.type === 'match'
@@ -253,7 +255,7 @@ export function view(app: App): HTMLElement {
   const active = app.active;
   return el(
     'div',
-    { class: `shell ${s.showMenu ? 'menu-open' : ''}` },
+    { class: `shell${s.showMenu || !active ? ' menu-open' : ''}` },
     el(
       'header',
       { class: 'top' },

@@ -3,7 +3,7 @@ import { createConnection, type Socket } from 'node:net';
 type Pred<T> = (x: T) => boolean;
 
 /** Collects items and lets a test wait for the first unclaimed one that matches. */
-class Inbox<T> {
+export class Inbox<T> {
   readonly items: T[] = [];
   private readonly taken = new Set<number>();
   private waiters: (() => void)[] = [];

@@ -8,12 +8,14 @@ export interface Fleet {
   env: Record<string, string>;
   services: ServiceProcess[];
   gateways: ServiceProcess[];
+  wsGateways: ServiceProcess[];
   add(name: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
 export interface FleetOptions {
   gateways?: number;
+  wsGateways?: number;
   matchmaker?: boolean;
   historyWriter?: boolean;
   env?: Record<string, string>;
@@ -27,16 +29,19 @@ export async function startFleet(o: FleetOptions = {}): Promise<Fleet> {
   const env = { REDIS_URL: redis.url, KEY_PREFIX: prefix, MODE_DETECT_MS: '150', ...o.env };
   const services: ServiceProcess[] = [];
   const gateways: ServiceProcess[] = [];
+  const wsGateways: ServiceProcess[] = [];
   const fleet: Fleet = {
     redis,
     prefix,
     env,
     services,
     gateways,
+    wsGateways,
     async add(name, extra = {}) {
       const s = await startService(name, { ...env, ...extra });
       services.push(s);
       if (name === 'tcp-gateway') gateways.push(s);
+      if (name === 'ws-gateway') wsGateways.push(s);
       return s;
     },
     async stop() {
@@ -47,6 +52,7 @@ export async function startFleet(o: FleetOptions = {}): Promise<Fleet> {
   try {
     const starts: Promise<unknown>[] = [];
     for (let i = 0; i < (o.gateways ?? 1); i++) starts.push(fleet.add('tcp-gateway'));
+    for (let i = 0; i < (o.wsGateways ?? 0); i++) starts.push(fleet.add('ws-gateway'));
     if (o.matchmaker ?? true) starts.push(fleet.add('matchmaker'));
     if (o.historyWriter ?? true) starts.push(fleet.add('history-writer'));
     await Promise.all(starts);

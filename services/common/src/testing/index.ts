@@ -4,3 +4,4 @@ export * from './ports.js';
 export * from './redis-server.js';
 export * from './service-process.js';
 export * from './prometheus.js';
+export * from './ws-client.js';

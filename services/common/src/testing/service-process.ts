@@ -13,6 +13,8 @@ export interface ServiceProcess {
   metricsPort: number;
   /** TCP port of a tcp-gateway. */
   tcpPort: number;
+  /** HTTP and WebSocket port of a ws-gateway. */
+  wsPort: number;
   env: Record<string, string>;
   logs(): string;
   /** Sends a signal and waits for the exit code. */
@@ -26,6 +28,7 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const metricsPort = Number(env['METRICS_PORT'] ?? (await freePort()));
   const tcpPort = name === 'tcp-gateway' ? Number(env['TCP_PORT'] ?? (await freePort())) : 0;
+  const wsPort = name === 'ws-gateway' ? Number(env['WS_PORT'] ?? (await freePort())) : 0;
   const fullEnv: Record<string, string> = {
     PATH: process.env['PATH'] ?? '',
     LOG_LEVEL: 'info',
@@ -34,6 +37,7 @@ export async function startService(
     ...env,
     METRICS_PORT: String(metricsPort),
     ...(tcpPort ? { TCP_PORT: String(tcpPort) } : {}),
+    ...(wsPort ? { WS_PORT: String(wsPort), WS_HOST: '127.0.0.1' } : {}),
   };
   const proc = spawn(
     process.execPath,
@@ -70,6 +74,7 @@ export async function startService(
     proc,
     metricsPort,
     tcpPort,
+    wsPort,
     env: fullEnv,
     logs: () => out,
     async stop(signal = 'SIGTERM', timeoutMs = 15_000) {

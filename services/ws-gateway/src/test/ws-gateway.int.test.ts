@@ -1,0 +1,178 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  readMetric,
+  startFleet,
+  WsClient,
+  type Fleet,
+  type ServiceProcess,
+} from '@chatfleet/common/testing';
+
+describe('ws-gateway', () => {
+  let fleet: Fleet;
+  let ws: ServiceProcess;
+  let port: number;
+  before(async () => {
+    fleet = await startFleet({ gateways: 0, wsGateways: 1 });
+    ws = fleet.wsGateways[0]!;
+    port = ws.wsPort;
+  });
+  after(() => fleet.stop());
+
+  it('speaks protocol v1 over WebSocket text frames', async () => {
+    const { c: a } = await WsClient.hello(port, 'wsa');
+    const { c: b } = await WsClient.hello(port, 'wsb');
+    await a.request({ type: 'join', room: 'web' });
+    await b.request({ type: 'join', room: 'web' });
+    a.send({ type: 'say', room: 'web', text: 'over ws', ref: 'x1' });
+    assert.equal((await a.next('message'))['ref'], 'x1');
+    const got = await b.next('message');
+    assert.equal(got['from'], 'wsa');
+    assert.equal(got['text'], 'over ws');
+    a.close();
+    b.close();
+  });
+
+  it('serves the page, /healthz and /api/rooms on the same port', async () => {
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.match(await page.text(), /<div id="app">/);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/app.js`)).status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/nope`)).status, 404);
+    assert.equal(
+      ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { status: string })
+        .status,
+      'ok',
+    );
+    const { c } = await WsClient.hello(port, 'lister');
+    await c.request({ type: 'join', room: 'listed' });
+    const rooms = (await (await fetch(`http://127.0.0.1:${port}/api/rooms`)).json()) as {
+      rooms: { room: string; count: number }[];
+    };
+    assert.deepEqual(
+      rooms.rooms.find((r) => r.room === 'listed'),
+      { room: 'listed', count: 1, locked: false },
+    );
+    c.close();
+  });
+
+  it('answers bad frames with errors and keeps the connection', async () => {
+    const { c } = await WsClient.hello(port, 'wsbad');
+    const expect = async (send: () => void, code: string) => {
+      send();
+      assert.equal((await c.next('error'))['code'], code);
+    };
+    await expect(() => c.sendRaw('not json'), 'bad_frame');
+    await expect(() => c.sendRaw(Buffer.from([1, 2, 3]), true), 'bad_frame');
+    await expect(() => c.sendRaw('{"type":"teleport"}'), 'bad_frame');
+    await expect(() => c.sendRaw('{"type":"join"}'), 'bad_room');
+    await expect(() => c.sendRaw('{"type":"join","room":7}'), 'bad_room');
+    await expect(
+      () => c.sendRaw(JSON.stringify({ type: 'hello', nick: 'n'.repeat(500) })),
+      'bad_nick',
+    );
+    await expect(
+      () => c.sendRaw(JSON.stringify({ type: 'say', room: 'web', text: 'x'.repeat(9000) })),
+      'too_large',
+    );
+    await expect(
+      () =>
+        c.sendRaw(JSON.stringify({ type: 'say', room: 'web', text: 'tab\tok but bell \u0007' })),
+      'bad_frame',
+    );
+    assert.equal((await c.request({ type: 'ping' }))['type'], 'pong');
+    c.close();
+  });
+
+  it('answers a text frame of invalid UTF-8', async () => {
+    const { c } = await WsClient.hello(port, 'wsutf');
+    c.sendRaw(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+    const outcome = await Promise.race([c.next('error').then((f) => f['code']), c.closed.then((x) => x.code)]);
+    // Either our bad_frame, or uWS's own close 1007 (invalid frame payload data): both say why.
+    assert.ok(outcome === 'bad_frame' || outcome === 1007, String(outcome));
+    c.close();
+  });
+
+  it('drops a connection whose frame passes the hard cap, and nobody else notices', async () => {
+    const { c: other } = await WsClient.hello(port, 'bystander');
+    const { c } = await WsClient.hello(port, 'hugeframe');
+    c.sendRaw('y'.repeat(200_000));
+    const { code } = await c.closed;
+    assert.equal(code, 1006);
+    assert.equal((await other.request({ type: 'ping' }))['type'], 'pong');
+    other.close();
+  });
+
+  it('closes a flooding client with 1008 and says why', async () => {
+    const { c } = await WsClient.hello(port, 'wsflood');
+    for (let i = 0; i < 300; i++) c.sendRaw('{"type":"ping"}');
+    assert.deepEqual(await c.next('bye'), { type: 'bye', reason: 'flood' });
+    assert.deepEqual(await c.closed, { code: 1008, reason: 'flood' });
+  });
+
+  it('refuses a foreign origin, allows its own host and clients with no origin', async () => {
+    await assert.rejects(WsClient.connect(port, { origin: 'https://evil.example' }), /403/);
+    const same = await WsClient.connect(port, { origin: `http://127.0.0.1:${port}` });
+    const none = await WsClient.connect(port);
+    same.close();
+    none.close();
+  });
+
+  it('refuses connections past the per-address cap', async () => {
+    const capped = await fleet.add('ws-gateway', {
+      MAX_CONNECTIONS_PER_IP: '2',
+      WS_ALLOWED_ORIGINS: 'https://chat.example.com',
+    });
+    const open = [await WsClient.connect(capped.wsPort), await WsClient.connect(capped.wsPort)];
+    await assert.rejects(WsClient.connect(capped.wsPort), /429/);
+    const other = await WsClient.connect(capped.wsPort, { localAddress: '127.0.0.3' });
+    await assert.rejects(
+      WsClient.connect(capped.wsPort, { localAddress: '127.0.0.4', origin: 'http://127.0.0.1' }),
+      /403/,
+    );
+    const listed = await WsClient.connect(capped.wsPort, {
+      localAddress: '127.0.0.4',
+      origin: 'https://chat.example.com',
+    });
+    for (const c of [...open, other, listed]) c.close();
+  });
+
+  it('disconnects a reader that stops reading once its backlog passes the limit', async () => {
+    const roomy = await fleet.add('ws-gateway', {
+      RATE_PER_SEC: '5000',
+      RATE_BURST: '5000',
+      FLOOD_LIMIT: '100000',
+      MAX_BACKLOG_BYTES: '262144',
+    });
+    const { c: writer } = await WsClient.hello(roomy.wsPort, 'wsbulk');
+    await writer.request({ type: 'join', room: 'wsbulk' });
+    for (let i = 0; i < 100; i++)
+      writer.send({ type: 'say', room: 'wsbulk', text: 'z'.repeat(2000), ref: `b${i}` });
+    await writer.next('message', (f) => f['ref'] === 'b99', 15_000);
+    const { c: slow } = await WsClient.hello(roomy.wsPort, 'wsslow');
+    await slow.request({ type: 'join', room: 'wsbulk' });
+    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    for (let i = 0; i < 200; i++) slow.send({ type: 'history', room: 'wsbulk', limit: 100 });
+    const deadline = Date.now() + 20_000;
+    while (
+      (await readMetric(roomy.metricsPort, 'chat_disconnects_total', { reason: 'slow' })) < 1
+    ) {
+      assert.ok(Date.now() < deadline, 'the slow reader was not dropped');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await slow.closed;
+    assert.equal((await writer.request({ type: 'ping' }))['type'], 'pong');
+    writer.close();
+  });
+
+  it('on SIGTERM says bye shutdown, closes with 1001 and exits 0', async () => {
+    const leaving = await fleet.add('ws-gateway');
+    const { c } = await WsClient.hello(leaving.wsPort, 'wsterm');
+    assert.equal(await leaving.stop('SIGTERM'), 0);
+    assert.deepEqual(await c.next('bye'), { type: 'bye', reason: 'shutdown' });
+    assert.deepEqual(await c.closed, { code: 1001, reason: 'shutdown' });
+  });
+});

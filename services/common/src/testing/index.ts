@@ -5,3 +5,4 @@ export * from './redis-server.js';
 export * from './service-process.js';
 export * from './prometheus.js';
 export * from './ws-client.js';
+export * from './browser.js';

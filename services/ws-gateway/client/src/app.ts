@@ -77,7 +77,7 @@ export class App {
       ensureConv(this.s, roomKey(r), () => ({
         key: roomKey(r),
         type: 'room',
-        title: r,
+        title: `#${r}`,
         target: r,
       })).password = password;
   }

@@ -175,7 +175,7 @@ function conversation(app: App, c: Conv): HTMLElement {
           {
             class: 'ghost',
             id: 'members-toggle',
-            onclick: () => ((app.s.showMembers = !app.s.showMembers), app.open(c.key)),
+            onclick: () => ((app.s.showMembers = !app.s.showMembers), app.render()),
           },
           `${c.members.length} here`,
         )
@@ -261,7 +261,11 @@ export function view(app: App): HTMLElement {
       { class: 'top' },
       el(
         'button',
-        { class: 'ghost menu', onclick: () => ((s.showMenu = !s.showMenu), app.open(s.active)) },
+        {
+          class: 'ghost menu',
+          id: 'menu',
+          onclick: () => ((s.showMenu = !s.showMenu), app.render()),
+        },
         '☰',
       ),
       el('strong', {}, 'chatfleet'),

@@ -1,0 +1,153 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import {
+  artifactPath,
+  freePort,
+  launchChromium,
+  startFleet,
+  type Fleet,
+} from '@chatfleet/common/testing';
+
+describe('the browser client, in Chromium', () => {
+  let fleet: Fleet;
+  let browser: Browser;
+  let fixedPort: number;
+  before(async () => {
+    fixedPort = await freePort();
+    fleet = await startFleet({ gateways: 0, wsGateways: 1 });
+    await fleet.add('ws-gateway', { WS_PORT: String(fixedPort) });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser.close();
+    await fleet.stop();
+  });
+
+  async function open(port: number, nick: string, width = 1100): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width, height: 720 } });
+    const page = await ctx.newPage();
+    page.on('dialog', () => assert.fail('a dialog opened: user text ran as code'));
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.fill('#nick', nick);
+    await page.click('#start');
+    await page.waitForSelector(`#me:text-is("${nick}")`);
+    return page;
+  }
+
+  const messages = (p: Page) =>
+    p.$$eval('#messages li.msg .text', (els) => els.map((e) => e.textContent));
+
+  it('lets two pages chat in a room, with presence and members, rendering text as text', async () => {
+    const port = fleet.wsGateways[0]!.wsPort;
+    const a = await open(port, 'pagea');
+    const b = await open(port, 'pageb', 390);
+    await a.fill('#room', 'browsers');
+    await a.click('#join');
+    await a.waitForSelector('#title:text-is("#browsers")');
+    await b.fill('#room', 'browsers');
+    await b.click('#join');
+    await b.waitForSelector('#title:text-is("#browsers")');
+    await a.waitForSelector('text=pageb joined (2 here)');
+    const evil = '<img src=x onerror=alert(1)> & <b>bold</b>';
+    await a.fill('#text', evil);
+    await a.press('#text', 'Enter');
+    await b.waitForSelector('#messages li.msg');
+    assert.deepEqual(await messages(b), [evil]);
+    assert.equal(await b.$('#messages img'), null);
+    await b.fill('#text', 'hi from a phone');
+    await b.click('#send');
+    await a.waitForSelector('text=hi from a phone');
+    await a.click('#members-toggle');
+    await a.waitForSelector('#members li');
+    assert.deepEqual(await a.$$eval('#members li', (els) => els.map((e) => e.textContent)), [
+      'pagea (you)',
+      'pageb',
+    ]);
+    await a.screenshot({ path: artifactPath('browser-room-desktop.png') });
+    await b.screenshot({ path: artifactPath('browser-room-phone.png') });
+    // Phone width: the menu shows the lobby instead of the conversation.
+    await b.click('#menu');
+    await b.waitForSelector('#lobby');
+    await a.context().close();
+    await b.context().close();
+  });
+
+  it('matches two pages as strangers, then next tells the other', async () => {
+    const port = fleet.wsGateways[0]!.wsPort;
+    const a = await open(port, 'strangera');
+    const b = await open(port, 'strangerb');
+    await a.fill('#tags', 'music');
+    await a.click('#find');
+    await a.waitForSelector('#waiting');
+    await b.fill('#tags', 'music film');
+    await b.click('#find');
+    await a.waitForSelector('#title:text-is("Stranger: strangerb")');
+    await b.waitForSelector('#title:text-is("Stranger: strangera")');
+    await b.waitForSelector('text=you both like music');
+    await a.fill('#text', 'hello stranger');
+    await a.press('#text', 'Enter');
+    await b.waitForSelector('text=hello stranger');
+    await a.click('#next');
+    await b.waitForSelector('text=Your stranger left the chat.');
+    assert.equal(await b.isDisabled('#text'), true);
+    await a.waitForSelector('#waiting');
+    await b.screenshot({ path: artifactPath('browser-stranger-left.png') });
+    await a.context().close();
+    await b.context().close();
+  });
+
+  it('shows errors as readable messages', async () => {
+    const port = fleet.wsGateways[0]!.wsPort;
+    const a = await open(port, 'taken');
+    const ctx = await browser.newContext();
+    const b = await ctx.newPage();
+    await b.goto(`http://127.0.0.1:${port}/`);
+    await b.fill('#nick', 'TAKEN');
+    await b.click('#start');
+    await b.waitForSelector('text=That nick is taken. Try another.');
+    await a.fill('#room', 'locked-room');
+    await a.fill('#password', 'pw1');
+    await a.click('#join');
+    await a.waitForSelector('#title:text-is("#locked-room")');
+    await b.fill('#nick', 'nottaken');
+    await b.click('#start');
+    await b.fill('#room', 'locked-room');
+    await b.fill('#password', 'wrong');
+    await b.click('#join');
+    await b.waitForSelector('text=Wrong password for that room.');
+    await a.context().close();
+    await ctx.close();
+  });
+
+  it('reconnects by itself and resumes each room with nothing missed or doubled', async () => {
+    const stable = fleet.wsGateways[0]!.wsPort;
+    let flaky = fleet.wsGateways[1]!;
+    const a = await open(flaky.wsPort, 'resumer');
+    const b = await open(stable, 'talker');
+    for (const p of [a, b]) {
+      await p.fill('#room', 'resume');
+      await p.click('#join');
+      await p.waitForSelector('#title:text-is("#resume")');
+    }
+    await b.fill('#text', 'before');
+    await b.press('#text', 'Enter');
+    await a.waitForSelector('text=before');
+    await flaky.stop('SIGKILL');
+    await a.waitForSelector('#status:has-text("offline")');
+    for (const t of ['while-1', 'while-2', 'while-3']) {
+      await b.fill('#text', t);
+      await b.press('#text', 'Enter');
+      await b.waitForSelector(`#messages .text:text-is("${t}")`);
+    }
+    flaky = await fleet.add('ws-gateway', { WS_PORT: String(fixedPort) });
+    await a.waitForSelector('#messages .text:text-is("while-3")', { timeout: 20_000 });
+    await b.fill('#text', 'after');
+    await b.press('#text', 'Enter');
+    await a.waitForSelector('text=after');
+    assert.deepEqual(await messages(a), ['before', 'while-1', 'while-2', 'while-3', 'after']);
+    await a.screenshot({ path: artifactPath('browser-resumed.png') });
+    await a.context().close();
+    await b.context().close();
+  });
+});

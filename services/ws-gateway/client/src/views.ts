@@ -169,7 +169,7 @@ function conversation(app: App, c: Conv): HTMLElement {
   const actions = el(
     'div',
     { class: 'actions' },
-    c.type !== 'dm'
+    c.type === 'room'
       ? el(
           'button',
           {
@@ -181,7 +181,14 @@ function conversation(app: App, c: Conv): HTMLElement {
         )
       : null,
     c.type === 'match'
-      ? el('button', { id: 'next', onclick: () => app.next() }, c.ended ? 'Find another' : 'Next')
+      ? el(
+          'button',
+          {
+            id: 'next',
+            onclick: () => (c.ended ? app.findStranger(app.s.tags.join(' ')) : app.next()),
+          },
+          c.ended ? 'Find another' : 'Next',
+        )
       : null,
     el(
       'button',
@@ -190,7 +197,7 @@ function conversation(app: App, c: Conv): HTMLElement {
     ),
   );
   const members =
-    app.s.showMembers && c.type !== 'dm'
+    app.s.showMembers && c.type === 'room'
       ? el(
           'ul',
           { class: 'members', id: 'members' },

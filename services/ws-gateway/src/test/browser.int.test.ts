@@ -93,6 +93,13 @@ describe('the browser client, in Chromium', () => {
     assert.equal(await b.isDisabled('#text'), true);
     await a.waitForSelector('#waiting');
     await b.screenshot({ path: artifactPath('browser-stranger-left.png') });
+    // "Find another" queues b again, and the two are not paired again in a row.
+    await b.click('#next');
+    await b.waitForSelector('#waiting');
+    const c = await open(port, 'strangerc');
+    await c.click('#find');
+    await c.waitForSelector('#title:text-matches("Stranger: stranger[ab]")');
+    await c.context().close();
     await a.context().close();
     await b.context().close();
   });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what chatfleet needs and a fresh machine lacks: npm packages and redis-server, and
-# with --test also Prometheus (the tests scrape the fleet with a real one, and use promtool).
+# with --test also Prometheus (the tests scrape the fleet with a real one, and use promtool)
+# and Chromium (the browser tests).
 # Used by `make up` and `make test`, so the README's two commands work on a new Debian box.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,8 @@ pkgs=()
 command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
 if [ "${1:-}" = "--test" ]; then
   { command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || pkgs+=(prometheus)
+  # The browser tests drive Debian's Chromium (playwright-core never downloads a browser).
+  [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
 fi
 
 if [ ${#pkgs[@]} -gt 0 ]; then

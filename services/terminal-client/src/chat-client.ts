@@ -1,0 +1,192 @@
+import { connect, type Socket } from 'node:net';
+import {
+  HELP,
+  LineSplitter,
+  parseTextLine,
+  renderText,
+  type ClientFrame,
+  type ServerFrame,
+  type TextView,
+} from '@chatfleet/common';
+import type { ClientArgs } from './args.js';
+import type { Terminal } from './terminal.js';
+
+const LIMITS = { maxTextChars: 2000 };
+
+/**
+ * Speaks NDJSON to a tcp-gateway and renders like text mode. Reconnects by itself, takes its
+ * nick back with the token and rejoins each room with `since`, so nothing is missed or doubled.
+ */
+export class ChatClient {
+  private socket: Socket | undefined;
+  private readonly view: TextView = {};
+  private nick: string | undefined;
+  private token: string | undefined;
+  private readonly rooms = new Map<string, { lastId: number; password?: string }>();
+  private readonly joinOrder: string[] = [];
+  private match: string | undefined;
+  private waiting = false;
+  private tags: string[] = [];
+  private quitting = false;
+  private stopped = false;
+  private attempt = 0;
+  private welcomed = false;
+
+  constructor(
+    private readonly args: ClientArgs,
+    private readonly term: Terminal,
+  ) {
+    this.nick = args.nick;
+  }
+
+  connect(): void {
+    const socket = connect({ host: this.args.host, port: this.args.port, noDelay: true });
+    this.socket = socket;
+    const splitter = new LineSplitter(1024 * 1024);
+    socket.on('connect', () => {
+      this.attempt = 0;
+      this.send({
+        type: 'hello',
+        ...(this.nick ? { nick: this.nick } : {}),
+        ...(this.token ? { token: this.token } : {}),
+      });
+    });
+    socket.on('data', (chunk: Buffer) => {
+      for (const ev of splitter.push(chunk)) {
+        if (ev.kind !== 'line') continue;
+        try {
+          this.onFrame(JSON.parse(ev.line.toString('utf8')) as ServerFrame);
+        } catch {
+          // not a frame
+        }
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.onClose());
+  }
+
+  input(line: string): void {
+    const current = this.match ?? this.joinOrder[this.joinOrder.length - 1];
+    const res = parseTextLine(line, current, LIMITS);
+    switch (res.kind) {
+      case 'frame':
+        return this.command(res.frame);
+      case 'error':
+        return this.term.print([`! ${res.code}: ${res.message}`]);
+      case 'help':
+        return this.term.print(HELP.map((l) => `* ${l}`));
+      case 'json':
+        return this.term.print(['* this client already speaks JSON frames']);
+      case 'empty':
+        return;
+    }
+  }
+
+  quit(): void {
+    this.quitting = true;
+    if (!this.send({ type: 'quit' })) process.exit(0);
+    setTimeout(() => process.exit(0), 1000).unref();
+  }
+
+  private command(f: ClientFrame): void {
+    if (f.type === 'quit') return this.quit();
+    if (f.type === 'hello' && f.nick) this.nick = f.nick;
+    if (f.type === 'join')
+      this.rooms.set(f.room, {
+        lastId: this.rooms.get(f.room)?.lastId ?? 0,
+        ...(f.password ? { password: f.password } : {}),
+      });
+    if (f.type === 'match') this.tags = f.tags;
+    if (!this.send(f)) this.term.print(['! unavailable: not connected, reconnecting…']);
+  }
+
+  private send(f: ClientFrame): boolean {
+    if (!this.socket || this.socket.destroyed || this.socket.connecting) return false;
+    this.socket.write(`${JSON.stringify(f)}\n`);
+    return true;
+  }
+
+  private onFrame(f: ServerFrame): void {
+    switch (f.type) {
+      case 'welcome':
+        this.nick = f.nick;
+        this.token = f.token;
+        this.resume();
+        break;
+      case 'joined': {
+        const st = this.rooms.get(f.room) ?? { lastId: 0 };
+        const fresh = f.history.filter((m) => m.id > st.lastId);
+        for (const m of fresh) st.lastId = Math.max(st.lastId, m.id);
+        this.rooms.set(f.room, st);
+        if (f.room.startsWith('m-')) break;
+        if (!this.joinOrder.includes(f.room)) this.joinOrder.push(f.room);
+        // A rejoin shows only what was missed.
+        f = { ...f, history: fresh };
+        break;
+      }
+      case 'left':
+        this.rooms.delete(f.room);
+        this.joinOrder.splice(
+          this.joinOrder.indexOf(f.room) >>> 0,
+          this.joinOrder.includes(f.room) ? 1 : 0,
+        );
+        break;
+      case 'message': {
+        const st = this.rooms.get(f.room);
+        if (st) {
+          if (f.id <= st.lastId) return;
+          st.lastId = f.id;
+        }
+        break;
+      }
+      case 'waiting':
+        this.waiting = true;
+        break;
+      case 'matched':
+        this.waiting = false;
+        this.match = f.room;
+        this.rooms.set(f.room, { lastId: 0 });
+        break;
+      case 'partner_left':
+        this.match = undefined;
+        this.rooms.delete(f.room);
+        break;
+      case 'bye':
+        if (f.reason !== 'shutdown') this.stopped = true;
+        break;
+    }
+    this.term.print(renderText(f, this.view));
+    if (f.type === 'partner_left' && this.args.automatch)
+      this.send({ type: 'match', tags: this.tags });
+    this.term.setPrompt(this.match ? 'stranger' : this.joinOrder[this.joinOrder.length - 1]);
+  }
+
+  /** After (re)connecting: rooms again with `since`, and the stranger queue. */
+  private resume(): void {
+    const first = !this.welcomed;
+    this.welcomed = true;
+    if (this.match) {
+      this.rooms.delete(this.match);
+      this.match = undefined;
+      this.term.print(['* your stranger chat ended when the connection dropped']);
+      if (this.args.automatch) this.waiting = true;
+    }
+    for (const [room, st] of this.rooms) {
+      this.send({
+        type: 'join',
+        room,
+        ...(st.password ? { password: st.password } : {}),
+        ...(st.lastId ? { since: st.lastId } : {}),
+      });
+    }
+    if ((first && this.args.automatch) || this.waiting)
+      this.send({ type: 'match', tags: this.tags });
+  }
+
+  private onClose(): void {
+    if (this.quitting || this.stopped) process.exit(0);
+    const delay = Math.min(10_000, 500 * 2 ** this.attempt++);
+    this.term.print([`* connection lost, reconnecting in ${(delay / 1000).toFixed(1)} s…`]);
+    setTimeout(() => this.connect(), delay);
+  }
+}

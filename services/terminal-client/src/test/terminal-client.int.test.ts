@@ -1,0 +1,118 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  Inbox,
+  JsonClient,
+  REPO_ROOT,
+  freePort,
+  startFleet,
+  type Fleet,
+} from '@chatfleet/common/testing';
+
+/** The client as a person runs it, driven through its stdin and stdout. */
+function runClient(args: string[]): {
+  proc: ChildProcess;
+  lines: Inbox<string>;
+  type(line: string): void;
+  waitLine(m: string | RegExp, ms?: number): Promise<string>;
+  exited: Promise<number | null>;
+} {
+  const proc = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'services/terminal-client/dist/main.js'), ...args],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const lines = new Inbox<string>();
+  let buf = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      lines.push(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  });
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return {
+    proc,
+    lines,
+    exited,
+    type: (line) => proc.stdin?.write(`${line}\n`),
+    waitLine: (m, ms = 8000) =>
+      lines.take(
+        (l) => (typeof m === 'string' ? l.includes(m) : m.test(l)),
+        ms,
+        `a line matching ${String(m)}`,
+      ),
+  };
+}
+
+describe('terminal client', () => {
+  let fleet: Fleet;
+  let fixed: number;
+  before(async () => {
+    fixed = await freePort();
+    fleet = await startFleet({ gateways: 1 });
+    await fleet.add('tcp-gateway', { TCP_PORT: String(fixed) });
+  });
+  after(() => fleet.stop());
+
+  it('talks in rooms and with strangers, rendered like text mode', async () => {
+    const c = runClient([`127.0.0.1:${fixed}`, '--nick', 'termuser']);
+    await c.waitLine('* welcome to chatfleet, you are termuser — /help for commands');
+    await c.waitLine('* looking for a partner…');
+    const { c: other } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'jsonpeer');
+    other.send({ type: 'match' });
+    await c.waitLine('* matched with jsonpeer — say hi (/next for someone else)');
+    const m = await other.next('matched');
+    c.type('hi, json person');
+    assert.equal((await other.next('message'))['text'], 'hi, json person');
+    other.send({ type: 'say', room: m['room'], text: 'hi, terminal person' });
+    await c.waitLine('<jsonpeer> hi, terminal person');
+    c.type('/join den');
+    await c.waitLine('* joined den (1 here: termuser)');
+    await other.request({ type: 'join', room: 'den' });
+    await c.waitLine('* jsonpeer joined den (2 here)');
+    other.send({ type: 'dm', to: 'termuser', text: 'a secret' });
+    await c.waitLine('[dm] <jsonpeer> a secret');
+    c.type('/bogus');
+    await c.waitLine('! bad_frame: unknown command /bogus');
+    c.type('/quit');
+    assert.equal(await c.exited, 0);
+    other.close();
+  });
+
+  it('reconnects after the gateway dies and shows what it missed, once', async () => {
+    const c = runClient([`127.0.0.1:${fixed}`, '--nick', 'resilient', '--no-match']);
+    await c.waitLine('* welcome to chatfleet, you are resilient');
+    c.type('/join keep');
+    await c.waitLine('* joined keep');
+    const { c: talker } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'keeptalker');
+    await talker.request({ type: 'join', room: 'keep' });
+    talker.send({ type: 'say', room: 'keep', text: 'first' });
+    await c.waitLine('[keep] <keeptalker> first');
+    const victim = fleet.gateways.find((g) => g.tcpPort === fixed)!;
+    await victim.stop('SIGKILL');
+    await c.waitLine('* connection lost, reconnecting');
+    for (const t of ['missed 1', 'missed 2']) {
+      talker.send({ type: 'say', room: 'keep', text: t, ref: t });
+      await talker.next('message', (f) => f['ref'] === t);
+    }
+    await fleet.add('tcp-gateway', { TCP_PORT: String(fixed) });
+    await c.waitLine('[keep] <keeptalker> missed 2', 20_000);
+    talker.send({ type: 'say', room: 'keep', text: 'live again' });
+    await c.waitLine('[keep] <keeptalker> live again');
+    const shown = c.lines.items.filter((l) => l.startsWith('[keep]'));
+    assert.deepEqual(shown, [
+      '[keep] <keeptalker> first',
+      '[keep] <keeptalker> missed 1',
+      '[keep] <keeptalker> missed 2',
+      '[keep] <keeptalker> live again',
+    ]);
+    c.proc.stdin?.end();
+    assert.equal(await c.exited, 0);
+    talker.close();
+  });
+});

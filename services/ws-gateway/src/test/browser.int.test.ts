@@ -129,7 +129,7 @@ describe('the browser client, in Chromium', () => {
 
   it('reconnects by itself and resumes each room with nothing missed or doubled', async () => {
     const stable = fleet.wsGateways[0]!.wsPort;
-    let flaky = fleet.wsGateways[1]!;
+    const flaky = fleet.wsGateways[1]!;
     const a = await open(flaky.wsPort, 'resumer');
     const b = await open(stable, 'talker');
     for (const p of [a, b]) {
@@ -147,7 +147,7 @@ describe('the browser client, in Chromium', () => {
       await b.press('#text', 'Enter');
       await b.waitForSelector(`#messages .text:text-is("${t}")`);
     }
-    flaky = await fleet.add('ws-gateway', { WS_PORT: String(fixedPort) });
+    await fleet.add('ws-gateway', { WS_PORT: String(fixedPort) });
     await a.waitForSelector('#messages .text:text-is("while-3")', { timeout: 20_000 });
     await b.fill('#text', 'after');
     await b.press('#text', 'Enter');

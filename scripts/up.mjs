@@ -104,7 +104,8 @@ for (const svc of ['matchmaker', 'history-writer', 'tcp-gateway', 'ws-gateway'])
 const tcp = env.TCP_PORT ?? '8888';
 setTimeout(() => {
   console.log(`\nchatfleet is up (Redis at ${env.REDIS_URL}).`);
-  console.log(`  talk to a stranger:   nc localhost ${tcp}     (run it twice)`);
+  console.log(`  in a browser:         http://localhost:${env.WS_PORT ?? '8080'}`);
+  console.log(`  talk to a stranger:   nc localhost ${tcp}     (run it twice), or npm run client`);
   console.log(
     `  metrics:              http://localhost:9101/metrics (tcp-gateway), 9102, 9103, 9104`,
   );

@@ -27,3 +27,5 @@ export * from './text/line-splitter.js';
 export * from './text/text-commands.js';
 export * from './text/text-render.js';
 export * from './streams/consumer-group.js';
+export * from './gateway/gateway-runtime.js';
+export * from './service/worker-runtime.js';

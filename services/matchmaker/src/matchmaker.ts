@@ -1,13 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Server } from 'node:http';
 import {
-  connectRedis,
   createKeys,
-  createRedis,
-  createRegistry,
+  createWorkerRuntime,
   fieldsOf,
   runConsumerGroup,
-  startMetricsServer,
   type Logger,
   type Service,
 } from '@chatfleet/common';
@@ -23,35 +19,19 @@ export interface Matchmaker extends Service {
 
 /** Pairs strangers: applies requests from the stream, pairs on every batch and every tick. */
 export function createMatchmaker(config: MatchmakerConfig, log: Logger): Matchmaker {
-  const redis = createRedis({
-    url: config.redisUrl,
-    role: 'commands',
-    name: 'matchmaker',
-    logger: log,
-  });
-  const reader = createRedis({
-    url: config.redisUrl,
-    role: 'blocking',
-    name: 'matchmaker-reader',
-    logger: log,
-  });
-  const registry = createRegistry('matchmaker');
+  const rt = createWorkerRuntime(config, log, 'matchmaker');
+  const { redis, reader, signal } = rt;
   const ctx: MatchmakerContext = {
     config,
     redis,
     reader,
     keys: createKeys(config.prefix, config.partitions),
     log,
-    metrics: createMatchmakerMetrics(registry),
+    metrics: createMatchmakerMetrics(rt.registry),
   };
-  const abort = new AbortController();
-  let loops: Promise<unknown> | undefined;
-  let http: Server | undefined;
-  let port = config.metricsPort;
-  let running: Promise<void> | undefined;
-  let stopping: Promise<void> | undefined;
 
   // One pass at a time in this process; a pass asked for meanwhile runs right after.
+  let running: Promise<void> | undefined;
   let again = false;
   const pair = async (): Promise<void> => {
     if (running) {
@@ -64,63 +44,48 @@ export function createMatchmaker(config: MatchmakerConfig, log: Logger): Matchma
         await pairPass(ctx).catch((err: unknown) =>
           log.warn({ err: String(err) }, 'pairing pass failed'),
         );
-      } while (again && !abort.signal.aborted);
+      } while (again && !signal.aborted);
     })();
     await running;
     running = undefined;
   };
 
   const tickLoop = async () => {
-    while (!abort.signal.aborted) {
+    while (!signal.aborted) {
       await pair();
-      await sleep(config.tickMs, undefined, { signal: abort.signal }).catch(() => undefined);
+      await sleep(config.tickMs, undefined, { signal }).catch(() => undefined);
     }
   };
 
-  return {
-    metricsPort: () => port,
-    async start() {
-      await Promise.all([connectRedis(redis), connectRedis(reader)]);
-      const m = await startMetricsServer(registry, config.metricsHost, config.metricsPort, () => ({
-        ok: !abort.signal.aborted,
-        detail: { redis: redis.status },
-      }));
-      http = m.server;
-      port = m.port;
-      const consume = runConsumerGroup(
-        {
-          redis,
-          reader,
-          streams: [ctx.keys.matchRequests()],
-          group: GROUP,
-          consumer: config.consumer,
-          claimIdleMs: config.claimIdleMs,
-          count: 200,
-          log,
-          handle: async (_stream, entries) => {
-            for (const [, flat] of entries) {
-              const fields = fieldsOf(flat);
-              if (await applyRequest(redis, ctx.keys, fields))
-                ctx.metrics.requests.inc({ op: fields['op'] ?? 'match' });
-            }
-          },
-          afterBatch: pair,
+  const consume = () =>
+    runConsumerGroup(
+      {
+        redis,
+        reader,
+        streams: [ctx.keys.matchRequests()],
+        group: GROUP,
+        consumer: config.consumer,
+        claimIdleMs: config.claimIdleMs,
+        count: 200,
+        log,
+        handle: async (_stream, entries) => {
+          for (const [, flat] of entries) {
+            const fields = fieldsOf(flat);
+            if (await applyRequest(redis, ctx.keys, fields))
+              ctx.metrics.requests.inc({ op: fields['op'] ?? 'match' });
+          }
         },
-        abort.signal,
-      );
-      loops = Promise.all([consume, tickLoop()]);
-    },
-    stop() {
-      stopping ??= (async () => {
-        abort.abort();
-        // Unblocks a pending XREADGROUP at once instead of waiting out its BLOCK.
-        reader.disconnect();
-        await loops;
-        await running;
-        http?.close();
-        await redis.quit().catch(() => undefined);
-      })();
-      return stopping;
+        afterBatch: pair,
+      },
+      signal,
+    );
+
+  return {
+    metricsPort: rt.metricsPort,
+    start: () => rt.start(() => [consume(), tickLoop()]),
+    async stop() {
+      await rt.stop();
+      await running;
     },
   };
 }

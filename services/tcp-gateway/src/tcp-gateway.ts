@@ -1,16 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Server as HttpServer } from 'node:http';
-import {
-  GatewayCore,
-  connectRedis,
-  createGatewayMetrics,
-  createKeys,
-  createRedis,
-  createRegistry,
-  startMetricsServer,
-  type Logger,
-  type Service,
-} from '@chatfleet/common';
+import { createGatewayRuntime, type Logger, type Service } from '@chatfleet/common';
 import type { TcpGatewayConfig } from './config.js';
 import { TcpConnection } from './tcp-connection.js';
 
@@ -21,35 +10,12 @@ export interface TcpGateway extends Service {
 
 /** The TCP transport: nc/telnet text mode and NDJSON, around the shared session engine. */
 export function createTcpGateway(config: TcpGatewayConfig, log: Logger): TcpGateway {
-  const redis = createRedis({
-    url: config.redisUrl,
-    role: 'commands',
-    name: 'tcp-gateway',
-    logger: log,
-  });
-  const sub = createRedis({
-    url: config.redisUrl,
-    role: 'subscriber',
-    name: 'tcp-gateway-sub',
-    logger: log,
-  });
-  const registry = createRegistry('tcp-gateway');
-  const metrics = createGatewayMetrics(registry, 'tcp');
-  const keys = createKeys(config.prefix, config.partitions);
-  const core = new GatewayCore({
-    store: { redis, keys, limits: config.store },
-    sub,
-    log,
-    metrics,
-    limits: config.session,
-    heartbeatMs: config.heartbeatMs,
-  });
+  const rt = createGatewayRuntime(config, log, 'tcp-gateway', 'tcp');
+  const { core, metrics } = rt;
   const perIp = new Map<string, number>();
   const connections = new Set<TcpConnection>();
   let server: Server | undefined;
-  let http: HttpServer | undefined;
   let tcpPort = config.tcpPort;
-  let metricsPort = config.metricsPort;
   let stopping: Promise<void> | undefined;
 
   const accept = (socket: Socket) => {
@@ -80,17 +46,9 @@ export function createTcpGateway(config: TcpGatewayConfig, log: Logger): TcpGate
 
   return {
     tcpPort: () => tcpPort,
-    metricsPort: () => metricsPort,
+    metricsPort: rt.metricsPort,
     async start() {
-      await Promise.all([connectRedis(redis), connectRedis(sub)]);
-      metrics.redisUp.set(redis.status === 'ready' ? 1 : 0);
-      await core.start();
-      const m = await startMetricsServer(registry, config.metricsHost, config.metricsPort, () => ({
-        ok: !core.draining,
-        detail: { redis: redis.status, sessions: core.sessions.size },
-      }));
-      http = m.server;
-      metricsPort = m.port;
+      await rt.start();
       server = createServer({ noDelay: true }, accept);
       await new Promise<void>((resolve, reject) => {
         server?.once('error', reject);
@@ -102,14 +60,13 @@ export function createTcpGateway(config: TcpGatewayConfig, log: Logger): TcpGate
     stop() {
       stopping ??= (async () => {
         server?.close();
-        await core.stop(config.shutdownGraceMs);
+        await rt.drain();
         await Promise.race([
           Promise.all([...connections].map((c) => c.closed)),
           new Promise((r) => setTimeout(r, 2000).unref()),
         ]);
         for (const c of connections) c.destroy();
-        http?.close();
-        await Promise.allSettled([redis.quit(), sub.quit()]);
+        await rt.close();
       })();
       return stopping;
     },

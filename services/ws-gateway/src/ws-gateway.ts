@@ -1,16 +1,5 @@
 import uWS from 'uWebSockets.js';
-import type { Server } from 'node:http';
-import {
-  GatewayCore,
-  connectRedis,
-  createGatewayMetrics,
-  createKeys,
-  createRedis,
-  createRegistry,
-  startMetricsServer,
-  type Logger,
-  type Service,
-} from '@chatfleet/common';
+import { createGatewayRuntime, type Logger, type Service } from '@chatfleet/common';
 import type { WsGatewayConfig } from './config.js';
 import { addHttpRoutes } from './http-routes.js';
 import { originAllowed } from './origin.js';
@@ -26,34 +15,12 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The WebSocket transport on uWebSockets.js, around the shared session engine. */
 export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway {
-  const redis = createRedis({
-    url: config.redisUrl,
-    role: 'commands',
-    name: 'ws-gateway',
-    logger: log,
-  });
-  const sub = createRedis({
-    url: config.redisUrl,
-    role: 'subscriber',
-    name: 'ws-gateway-sub',
-    logger: log,
-  });
-  const registry = createRegistry('ws-gateway');
-  const metrics = createGatewayMetrics(registry, 'ws');
-  const core = new GatewayCore({
-    store: { redis, keys: createKeys(config.prefix, config.partitions), limits: config.store },
-    sub,
-    log,
-    metrics,
-    limits: config.session,
-    heartbeatMs: config.heartbeatMs,
-  });
+  const rt = createGatewayRuntime(config, log, 'ws-gateway', 'ws');
+  const { core, metrics } = rt;
   const perIp = new Map<string, number>();
   const app = uWS.App();
   let listenSocket: uWS.us_listen_socket | undefined;
-  let http: Server | undefined;
   let wsPort = config.wsPort;
-  let metricsPort = config.metricsPort;
   let stopping: Promise<void> | undefined;
 
   app.ws<SocketData>('/ws', {
@@ -128,16 +95,9 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
 
   return {
     wsPort: () => wsPort,
-    metricsPort: () => metricsPort,
+    metricsPort: rt.metricsPort,
     async start() {
-      await Promise.all([connectRedis(redis), connectRedis(sub)]);
-      await core.start();
-      const m = await startMetricsServer(registry, config.metricsHost, config.metricsPort, () => ({
-        ok: !core.draining,
-        detail: { redis: redis.status, sessions: core.sessions.size },
-      }));
-      http = m.server;
-      metricsPort = m.port;
+      await rt.start();
       await new Promise<void>((resolve, reject) => {
         app.listen(config.wsHost, config.wsPort, (s) => {
           if (!s) return reject(new Error(`cannot listen on ${config.wsHost}:${config.wsPort}`));
@@ -151,9 +111,8 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
       stopping ??= (async () => {
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
         listenSocket = undefined;
-        await core.stop(config.shutdownGraceMs);
-        http?.close();
-        await Promise.allSettled([redis.quit(), sub.quit()]);
+        await rt.drain();
+        await rt.close();
       })();
       return stopping;
     },

@@ -1,0 +1,78 @@
+import type { Server } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { startMetricsServer } from '../metrics/http-server.js';
+import { createRegistry } from '../metrics/registry.js';
+import { connectRedis, createRedis } from '../redis/clients.js';
+import { createKeys } from '../redis/keys.js';
+import type { GatewayConfig } from './gateway-config.js';
+import { GatewayCore } from './gateway-core.js';
+
+export interface GatewayRuntime {
+  redis: Redis;
+  sub: Redis;
+  registry: Registry;
+  metrics: GatewayMetrics;
+  core: GatewayCore;
+  metricsPort(): number;
+  /** Connects to Redis, joins the fleet, serves /metrics and /healthz. */
+  start(): Promise<void>;
+  /** Says bye to every session and leaves the fleet (bounded by SHUTDOWN_GRACE_MS). */
+  drain(): Promise<void>;
+  /** Closes the metrics server and the Redis connections. */
+  close(): Promise<void>;
+}
+
+/** What both gateways share around their transport: connections, metrics, the core. */
+export function createGatewayRuntime(
+  config: GatewayConfig,
+  log: Logger,
+  service: string,
+  transport: string,
+): GatewayRuntime {
+  const redis = createRedis({ url: config.redisUrl, role: 'commands', name: service, logger: log });
+  const sub = createRedis({
+    url: config.redisUrl,
+    role: 'subscriber',
+    name: `${service}-sub`,
+    logger: log,
+  });
+  const registry = createRegistry(service);
+  const metrics = createGatewayMetrics(registry, transport);
+  const core = new GatewayCore({
+    store: { redis, keys: createKeys(config.prefix, config.partitions), limits: config.store },
+    sub,
+    log,
+    metrics,
+    limits: config.session,
+    heartbeatMs: config.heartbeatMs,
+  });
+  let http: Server | undefined;
+  let port = config.metricsPort;
+  return {
+    redis,
+    sub,
+    registry,
+    metrics,
+    core,
+    metricsPort: () => port,
+    async start() {
+      await Promise.all([connectRedis(redis), connectRedis(sub)]);
+      metrics.redisUp.set(redis.status === 'ready' ? 1 : 0);
+      await core.start();
+      const m = await startMetricsServer(registry, config.metricsHost, config.metricsPort, () => ({
+        ok: !core.draining,
+        detail: { redis: redis.status, sessions: core.sessions.size },
+      }));
+      http = m.server;
+      port = m.port;
+    },
+    drain: () => core.stop(config.shutdownGraceMs),
+    async close() {
+      http?.close();
+      await Promise.allSettled([redis.quit(), sub.quit()]);
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { Server } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { BaseConfig } from '../config/env.js';
+import type { Logger } from '../logger.js';
+import { startMetricsServer } from '../metrics/http-server.js';
+import { createRegistry } from '../metrics/registry.js';
+import { connectRedis, createRedis } from '../redis/clients.js';
+
+export interface WorkerRuntime {
+  redis: Redis;
+  /** The blocking stream reader's own connection. */
+  reader: Redis;
+  registry: Registry;
+  /** Aborted once, when the service stops; every loop honours it. */
+  signal: AbortSignal;
+  metricsPort(): number;
+  /** Connects, serves /metrics and /healthz, then runs the service's loops. */
+  start(loops: () => Promise<unknown>[]): Promise<void>;
+  /** Idempotent: stops the loops (a blocked read returns at once), lets them finish, closes. */
+  stop(): Promise<void>;
+}
+
+/** What the matchmaker and the history-writer share: connections, metrics, lifecycle. */
+export function createWorkerRuntime(
+  config: BaseConfig,
+  log: Logger,
+  service: string,
+): WorkerRuntime {
+  const redis = createRedis({ url: config.redisUrl, role: 'commands', name: service, logger: log });
+  const reader = createRedis({
+    url: config.redisUrl,
+    role: 'blocking',
+    name: `${service}-reader`,
+    logger: log,
+  });
+  const registry = createRegistry(service);
+  const abort = new AbortController();
+  let http: Server | undefined;
+  let port = config.metricsPort;
+  let running: Promise<unknown> | undefined;
+  let stopping: Promise<void> | undefined;
+  return {
+    redis,
+    reader,
+    registry,
+    signal: abort.signal,
+    metricsPort: () => port,
+    async start(loops) {
+      await Promise.all([connectRedis(redis), connectRedis(reader)]);
+      const m = await startMetricsServer(registry, config.metricsHost, config.metricsPort, () => ({
+        ok: !abort.signal.aborted,
+        detail: { redis: redis.status },
+      }));
+      http = m.server;
+      port = m.port;
+      running = Promise.all(loops());
+    },
+    stop() {
+      stopping ??= (async () => {
+        abort.abort();
+        reader.disconnect();
+        await running;
+        http?.close();
+        await redis.quit().catch(() => undefined);
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { Construct } from 'constructs';
+import { Lb } from '@cdktf/provider-aws/lib/lb/index.js';
+import { LbListener } from '@cdktf/provider-aws/lib/lb-listener/index.js';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
+
+export interface LoadBalancerProps {
+  name: string;
+  vpcId: string;
+  publicSubnetIds: string[];
+  certificateArn?: string;
+  /** Grafana through the NLB, for admins only (the monitoring host has no public address). */
+  grafana: boolean;
+}
+
+/**
+ * One Network Load Balancer for every client: TCP 8888 → tcp-gateway, TLS 443 (or TCP 80
+ * without a certificate) → ws-gateway. Long-lived connections: a short deregistration delay
+ * (gateways drain in 10 s and clients reconnect) with connection termination, so an instance
+ * leaving does not hold the deploy for the default 300 s. NLB TCP idle timeout is 350 s;
+ * gateways ping WebSockets every ~30 s.
+ */
+export class LoadBalancer extends Construct {
+  readonly dnsName: string;
+  readonly tcpTargetGroupArn: string;
+  readonly wsTargetGroupArn: string;
+  readonly grafanaTargetGroupArn: string | undefined;
+  readonly wsPort: number;
+  readonly tls: boolean;
+
+  constructor(scope: Construct, id: string, p: LoadBalancerProps) {
+    super(scope, id);
+    const lb = new Lb(this, 'nlb', {
+      name: `${p.name}-nlb`,
+      loadBalancerType: 'network',
+      internal: false,
+      subnets: p.publicSubnetIds,
+      enableCrossZoneLoadBalancing: true,
+      tags: { Name: `${p.name}-nlb` },
+    });
+    const group = (gid: string, port: number, healthPort: number) =>
+      new LbTargetGroup(this, gid, {
+        name: `${p.name}-${gid}`,
+        port,
+        protocol: 'TCP',
+        vpcId: p.vpcId,
+        targetType: 'instance',
+        deregistrationDelay: '30',
+        connectionTermination: true,
+        preserveClientIp: 'true',
+        healthCheck: {
+          protocol: 'HTTP',
+          port: String(healthPort),
+          path: '/healthz',
+          interval: 10,
+          healthyThreshold: 2,
+          unhealthyThreshold: 2,
+        },
+      });
+    const tcp = group('tcp', 8888, 9101);
+    const ws = group('ws', 8080, 8080);
+    new LbListener(this, 'tcp-listener', {
+      loadBalancerArn: lb.arn,
+      port: 8888,
+      protocol: 'TCP',
+      defaultAction: [{ type: 'forward', targetGroupArn: tcp.arn }],
+    });
+    this.tls = p.certificateArn !== undefined;
+    this.wsPort = this.tls ? 443 : 80;
+    new LbListener(this, 'ws-listener', {
+      loadBalancerArn: lb.arn,
+      port: this.wsPort,
+      protocol: this.tls ? 'TLS' : 'TCP',
+      ...(this.tls
+        ? {
+            certificateArn: p.certificateArn,
+            sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+            alpnPolicy: 'HTTP1Only',
+          }
+        : {}),
+      defaultAction: [{ type: 'forward', targetGroupArn: ws.arn }],
+    });
+    if (p.grafana) {
+      const g = group('grafana', 3000, 3000);
+      new LbListener(this, 'grafana-listener', {
+        loadBalancerArn: lb.arn,
+        port: 3000,
+        protocol: 'TCP',
+        defaultAction: [{ type: 'forward', targetGroupArn: g.arn }],
+      });
+      this.grafanaTargetGroupArn = g.arn;
+    }
+    this.dnsName = lb.dnsName;
+    this.tcpTargetGroupArn = tcp.arn;
+    this.wsTargetGroupArn = ws.arn;
+  }
+}

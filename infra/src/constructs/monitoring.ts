@@ -1,0 +1,162 @@
+import { Construct } from 'constructs';
+import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
+import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
+import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment/index.js';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { Fn } from '../cdktf.js';
+
+export interface MonitoringProps {
+  env: string;
+  region: string;
+  vpcId: string;
+  subnetId: string;
+  adminCidrs: string[];
+  grafanaTargetGroupArn: string;
+  imageTag: string;
+}
+
+const AL2023 = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+
+/**
+ * One private host running Prometheus (finding the fleet by EC2 tags) and Grafana (our image,
+ * dashboards provisioned). Grafana is reached through the NLB on 3000, from admin CIDRs only;
+ * Prometheus through Session Manager port forwarding.
+ */
+export class Monitoring extends Construct {
+  readonly securityGroupId: string;
+  readonly grafanaRepositoryUrl: string;
+
+  constructor(scope: Construct, id: string, p: MonitoringProps) {
+    super(scope, id);
+    const name = `${p.env}-monitoring`;
+    const repo = new EcrRepository(this, 'grafana-repo', {
+      name: `chatfleet/${p.env}/grafana`,
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfiguration: [{ encryptionType: 'AES256' }],
+    });
+    const role = new IamRole(this, 'role', {
+      name,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'ec2.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      }),
+    });
+    new IamRolePolicy(this, 'policy', {
+      role: role.id,
+      policy: Fn.jsonencode({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['ec2:DescribeInstances', 'ec2:DescribeAvailabilityZones'],
+            Resource: '*',
+          },
+          { Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+          {
+            Effect: 'Allow',
+            Action: [
+              'ecr:BatchGetImage',
+              'ecr:GetDownloadUrlForLayer',
+              'ecr:BatchCheckLayerAvailability',
+            ],
+            Resource: repo.arn,
+          },
+        ],
+      }),
+    });
+    new IamRolePolicyAttachment(this, 'ssm-core', {
+      role: role.name,
+      policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    });
+    const profile = new IamInstanceProfile(this, 'profile', { name, role: role.name });
+    const sg = new SecurityGroup(this, 'sg', {
+      name,
+      description: 'chatfleet Prometheus and Grafana',
+      vpcId: p.vpcId,
+      tags: { Name: name },
+    });
+    new VpcSecurityGroupEgressRule(this, 'egress', {
+      securityGroupId: sg.id,
+      cidrIpv4: '0.0.0.0/0',
+      ipProtocol: '-1',
+      description: 'scrapes, ECR, SSM',
+    });
+    p.adminCidrs.forEach(
+      (cidr, i) =>
+        new VpcSecurityGroupIngressRule(this, `grafana-admin-${i}`, {
+          securityGroupId: sg.id,
+          cidrIpv4: cidr,
+          ipProtocol: 'tcp',
+          fromPort: 3000,
+          toPort: 3000,
+          description: 'Grafana for admins',
+        }),
+    );
+    const repoHost = Fn.element(Fn.split('/', repo.repositoryUrl), 0) as string;
+    const script = `#!/bin/bash
+set -euo pipefail
+dnf install -y docker
+systemctl enable --now docker
+mkdir -p /etc/prometheus
+cat > /etc/prometheus/prometheus.yml <<'PROM'
+global:
+  scrape_interval: 15s
+scrape_configs:
+  - job_name: chatfleet
+    ec2_sd_configs:
+      - region: ${p.region}
+        filters:
+          - name: tag:chatfleet:env
+            values: [${p.env}]
+    relabel_configs:
+      - source_labels: [__meta_ec2_tag_chatfleet_metrics_port]
+        regex: ''
+        action: drop
+      - source_labels: [__meta_ec2_private_ip, __meta_ec2_tag_chatfleet_metrics_port]
+        separator: ':'
+        target_label: __address__
+      - source_labels: [__meta_ec2_tag_chatfleet_service]
+        target_label: job
+PROM
+docker run -d --name prometheus --restart always --network host -v /etc/prometheus:/etc/prometheus prom/prometheus:v2.55.1
+aws ecr get-login-password --region ${p.region} | docker login --username AWS --password-stdin ${repoHost}
+docker run -d --name grafana --restart always --network host -e GF_AUTH_ANONYMOUS_ENABLED=false ${repo.repositoryUrl}:${p.imageTag}
+`;
+    const host = new Instance(this, 'host', {
+      ami: AL2023,
+      instanceType: 't3.small',
+      subnetId: p.subnetId,
+      vpcSecurityGroupIds: [sg.id],
+      iamInstanceProfile: profile.name,
+      associatePublicIpAddress: false,
+      monitoring: true,
+      metadataOptions: {
+        httpEndpoint: 'enabled',
+        httpTokens: 'required',
+        httpPutResponseHopLimit: 2,
+      },
+      rootBlockDevice: { volumeSize: 30, volumeType: 'gp3', encrypted: true },
+      userDataBase64: Fn.base64encode(script),
+      tags: { Name: name },
+    });
+    new LbTargetGroupAttachment(this, 'grafana-target', {
+      targetGroupArn: p.grafanaTargetGroupArn,
+      targetId: host.id,
+      port: 3000,
+    });
+    this.securityGroupId = sg.id;
+    this.grafanaRepositoryUrl = repo.repositoryUrl;
+  }
+}

@@ -1,0 +1,253 @@
+import { Construct } from 'constructs';
+import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
+import { AutoscalingLifecycleHook } from '@cdktf/provider-aws/lib/autoscaling-lifecycle-hook/index.js';
+import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy/index.js';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
+import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy/index.js';
+import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { Fn } from '../cdktf.js';
+import type { FleetSize, ServiceName } from '../environments.js';
+import { userData } from './user-data.js';
+
+export interface ServiceFleetProps {
+  env: string;
+  service: ServiceName;
+  region: string;
+  vpcId: string;
+  subnetIds: string[];
+  size: FleetSize;
+  imageTag: string;
+  metricsPort: number;
+  /** Gateways: the port clients reach through the load balancer. */
+  trafficPort?: number;
+  redisEndpoint: string;
+  tokenParameterName: string;
+  tokenParameterArn: string;
+  targetGroupArns?: string[];
+  serviceEnv: Record<string, string>;
+  /** How long the terminate hook waits for the service to drain. */
+  drainSeconds: number;
+}
+
+const AL2023 = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+const assume = (service: string) =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  });
+
+/** One service on EC2: image registry, least-privilege role, launch template, autoscaling group. */
+export class ServiceFleet extends Construct {
+  readonly securityGroupId: string;
+  readonly repositoryUrl: string;
+  readonly asgName: string;
+
+  constructor(scope: Construct, id: string, p: ServiceFleetProps) {
+    super(scope, id);
+    const name = `${p.env}-${p.service}`;
+    const repo = new EcrRepository(this, 'repo', {
+      name: `chatfleet/${p.env}/${p.service}`,
+      imageTagMutability: 'MUTABLE',
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfiguration: [{ encryptionType: 'AES256' }],
+    });
+    new EcrLifecyclePolicy(this, 'repo-lifecycle', {
+      repository: repo.name,
+      policy: JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            description: 'keep the last 20 images',
+            selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 20 },
+            action: { type: 'expire' },
+          },
+        ],
+      }),
+    });
+    const logs = new CloudwatchLogGroup(this, 'logs', {
+      name: `/chatfleet/${p.env}/${p.service}`,
+      retentionInDays: 14,
+    });
+    const role = new IamRole(this, 'role', {
+      name: `${name}-host`,
+      assumeRolePolicy: assume('ec2.amazonaws.com'),
+    });
+    this.asgName = name;
+    const hookName = `${name}-drain`;
+    new IamRolePolicy(this, 'policy', {
+      role: role.id,
+      policy: Fn.jsonencode({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+          {
+            Effect: 'Allow',
+            Action: [
+              'ecr:BatchGetImage',
+              'ecr:GetDownloadUrlForLayer',
+              'ecr:BatchCheckLayerAvailability',
+            ],
+            Resource: repo.arn,
+          },
+          { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: p.tokenParameterArn },
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: `${logs.arn}:*`,
+          },
+          {
+            Effect: 'Allow',
+            Action: ['autoscaling:CompleteLifecycleAction'],
+            Resource: `arn:aws:autoscaling:${p.region}:*:autoScalingGroup:*:autoScalingGroupName/${name}`,
+          },
+        ],
+      }),
+    });
+    // Session Manager instead of SSH keys.
+    new IamRolePolicyAttachment(this, 'ssm-core', {
+      role: role.name,
+      policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    });
+    const profile = new IamInstanceProfile(this, 'profile', {
+      name: `${name}-host`,
+      role: role.name,
+    });
+
+    const sg = new SecurityGroup(this, 'sg', {
+      name,
+      description: `chatfleet ${p.service} hosts`,
+      vpcId: p.vpcId,
+      tags: { Name: name },
+    });
+    new VpcSecurityGroupEgressRule(this, 'egress', {
+      securityGroupId: sg.id,
+      cidrIpv4: '0.0.0.0/0',
+      ipProtocol: '-1',
+      description: 'ECR, SSM, Redis, CloudWatch',
+    });
+    if (p.trafficPort !== undefined) {
+      // The NLB keeps client addresses, so clients reach the hosts on the listener's target port.
+      new VpcSecurityGroupIngressRule(this, 'clients', {
+        securityGroupId: sg.id,
+        cidrIpv4: '0.0.0.0/0',
+        ipProtocol: 'tcp',
+        fromPort: p.trafficPort,
+        toPort: p.trafficPort,
+        description: 'clients through the load balancer',
+      });
+    }
+    this.securityGroupId = sg.id;
+
+    const repoHost = Fn.element(Fn.split('/', repo.repositoryUrl), 0) as string;
+    const image = `${repo.repositoryUrl}:${p.imageTag}`;
+    const lt = new LaunchTemplate(this, 'lt', {
+      name,
+      imageId: AL2023,
+      instanceType: p.size.instanceType,
+      iamInstanceProfile: { arn: profile.arn },
+      vpcSecurityGroupIds: [sg.id],
+      metadataOptions: {
+        httpEndpoint: 'enabled',
+        httpTokens: 'required',
+        httpPutResponseHopLimit: 2,
+        instanceMetadataTags: 'enabled',
+      },
+      monitoring: { enabled: true },
+      blockDeviceMappings: [
+        {
+          deviceName: '/dev/xvda',
+          ebs: {
+            volumeSize: 20,
+            volumeType: 'gp3',
+            encrypted: 'true',
+            deleteOnTermination: 'true',
+          },
+        },
+      ],
+      userData: Fn.base64encode(
+        userData({
+          service: p.service,
+          region: p.region,
+          image,
+          registry: repoHost,
+          logGroup: logs.name,
+          redisEndpoint: p.redisEndpoint,
+          tokenParameter: p.tokenParameterName,
+          asgName: name,
+          hookName,
+          ports: [p.metricsPort, ...(p.trafficPort !== undefined ? [p.trafficPort] : [])],
+          env: { ...p.serviceEnv, METRICS_PORT: String(p.metricsPort) },
+        }),
+      ),
+      tagSpecifications: [{ resourceType: 'instance', tags: { Name: name } }],
+      updateDefaultVersion: true,
+    });
+    const gateway = p.trafficPort !== undefined;
+    const asg = new AutoscalingGroup(this, 'asg', {
+      name,
+      minSize: p.size.min,
+      maxSize: p.size.max,
+      desiredCapacity: p.size.desired,
+      vpcZoneIdentifier: p.subnetIds,
+      launchTemplate: { id: lt.id, version: '$Latest' },
+      healthCheckType: gateway ? 'ELB' : 'EC2',
+      healthCheckGracePeriod: 120,
+      targetGroupArns: p.targetGroupArns ?? [],
+      instanceRefresh: {
+        strategy: 'Rolling',
+        preferences: { minHealthyPercentage: 90, instanceWarmup: '120' },
+      },
+      tag: [
+        { key: 'Name', value: name, propagateAtLaunch: true },
+        { key: 'chatfleet:service', value: p.service, propagateAtLaunch: true },
+        { key: 'chatfleet:env', value: p.env, propagateAtLaunch: true },
+        { key: 'chatfleet:metrics-port', value: String(p.metricsPort), propagateAtLaunch: true },
+      ],
+    });
+    new AutoscalingLifecycleHook(this, 'drain-hook', {
+      name: hookName,
+      autoscalingGroupName: asg.name,
+      lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+      heartbeatTimeout: p.drainSeconds,
+      defaultResult: 'CONTINUE',
+    });
+    if (p.size.max > p.size.min) {
+      new AutoscalingPolicy(this, 'cpu-target', {
+        name: `${name}-cpu`,
+        autoscalingGroupName: asg.name,
+        policyType: 'TargetTrackingScaling',
+        targetTrackingConfiguration: {
+          predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' },
+          targetValue: gateway ? 55 : 70,
+        },
+      });
+    }
+    this.repositoryUrl = repo.repositoryUrl;
+  }
+
+  /** Lets the monitoring host (or a load balancer's health checks) reach the metrics port. */
+  allowMetricsFrom(
+    id: string,
+    source: { securityGroupId?: string; cidr?: string },
+    port: number,
+  ): void {
+    new VpcSecurityGroupIngressRule(this, `metrics-${id}`, {
+      securityGroupId: this.securityGroupId,
+      ...(source.securityGroupId
+        ? { referencedSecurityGroupId: source.securityGroupId }
+        : { cidrIpv4: source.cidr ?? '' }),
+      ipProtocol: 'tcp',
+      fromPort: port,
+      toPort: port,
+      description: `metrics and /healthz from ${id}`,
+    });
+  }
+}

@@ -3,7 +3,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.tmp/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.tmp/**', 'infra/cdktf.out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/config.ts', 'scripts/**', '**/*.test.ts', '**/testing/**'],
+    files: ['**/config.ts', 'infra/src/settings.ts', 'scripts/**', '**/*.test.ts', '**/testing/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

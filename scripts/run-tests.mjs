@@ -19,8 +19,9 @@ function walk(dir, out) {
 }
 
 const files = [];
-for (const svc of readdirSync('services')) {
-  const dist = join('services', svc, 'dist');
+const packages = [...readdirSync('services').map((s) => join('services', s)), 'infra'];
+for (const pkg of packages) {
+  const dist = join(pkg, 'dist');
   try {
     statSync(dist);
   } catch {

@@ -37,3 +37,7 @@ export function environments(env: NodeJS.ProcessEnv = process.env): EnvironmentC
     };
   });
 }
+
+export function outdir(env: NodeJS.ProcessEnv = process.env): string {
+  return env['CDKTF_OUTDIR'] ?? 'cdktf.out';
+}

@@ -1,0 +1,63 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Testing } from '../cdktf.js';
+import { resources, synthConstruct } from '../test-helpers.js';
+import { LoadBalancer } from './load-balancer.js';
+
+describe('LoadBalancer', () => {
+  it('listens on TCP 8888 and TCP 80 without a certificate, tuned for long-lived connections', () => {
+    const { json, tf } = synthConstruct(
+      (s) =>
+        new LoadBalancer(s, 'lb', {
+          name: 't',
+          vpcId: 'v',
+          publicSubnetIds: ['a', 'b', 'c'],
+          grafana: false,
+        }),
+    );
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, 'aws_lb', {
+        load_balancer_type: 'network',
+        internal: false,
+      }),
+    );
+    assert.deepEqual(
+      resources(tf, 'aws_lb_listener').map((l) => [l['port'], l['protocol']]),
+      [
+        [8888, 'TCP'],
+        [80, 'TCP'],
+      ],
+    );
+    for (const tg of resources(tf, 'aws_lb_target_group')) {
+      assert.equal(tg['connection_termination'], true);
+      assert.equal(tg['deregistration_delay'], '30');
+      assert.equal((tg['health_check'] as Record<string, unknown>)['path'], '/healthz');
+    }
+  });
+
+  it('terminates TLS on 443 for the ws-gateway when a certificate is configured', () => {
+    const { json } = synthConstruct(
+      (s) =>
+        new LoadBalancer(s, 'lb', {
+          name: 't',
+          vpcId: 'v',
+          publicSubnetIds: ['a'],
+          certificateArn: 'arn:cert',
+          grafana: true,
+        }),
+    );
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, 'aws_lb_listener', {
+        port: 443,
+        protocol: 'TLS',
+        certificate_arn: 'arn:cert',
+      }),
+    );
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, 'aws_lb_listener', {
+        port: 3000,
+        protocol: 'TCP',
+      }),
+    );
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Testing } from '../cdktf.js';
+import { resources, synthConstruct } from '../test-helpers.js';
+import { Redis } from './redis.js';
+
+describe('Redis', () => {
+  const { json, tf } = synthConstruct((s) => {
+    const r = new Redis(s, 'r', {
+      name: 't',
+      vpcId: 'vpc-1',
+      subnetIds: ['a', 'b', 'c'],
+      nodeType: 'cache.t4g.small',
+      replicas: 2,
+      snapshotRetentionDays: 3,
+    });
+    r.allowFrom('fleet', 'sg-fleet');
+  });
+
+  it('is a Multi-AZ Redis 7 replication group with failover, TLS and encryption at rest', () => {
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, 'aws_elasticache_replication_group', {
+        engine: 'redis',
+        engine_version: '7.1',
+        num_cache_clusters: 2,
+        automatic_failover_enabled: true,
+        multi_az_enabled: true,
+        transit_encryption_enabled: true,
+        transit_encryption_mode: 'required',
+        at_rest_encryption_enabled: 'true',
+        auth_token_update_strategy: 'ROTATE',
+        snapshot_retention_limit: 3,
+      }),
+    );
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, 'aws_elasticache_parameter_group', {
+        family: 'redis7',
+      }),
+    );
+  });
+
+  it('keeps a random auth token in an SSM SecureString', () => {
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, 'random_password', { length: 48, special: false }),
+    );
+    const [param] = resources(tf, 'aws_ssm_parameter');
+    assert.equal(param?.['type'], 'SecureString');
+    assert.match(String(param?.['value']), /random_password\..*\.result/);
+  });
+
+  it('is reachable only from the fleet security groups on 6379', () => {
+    const rules = resources(tf, 'aws_vpc_security_group_ingress_rule');
+    assert.deepEqual(
+      rules.map((r) => [r['referenced_security_group_id'], r['from_port'], r['cidr_ipv4']]),
+      [['sg-fleet', 6379, undefined]],
+    );
+  });
+});

@@ -1,0 +1,182 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse } from 'yaml';
+import { SERVICES, SERVICE_PORTS, type ServiceName } from './environments.js';
+
+// No Docker engine runs here: these check what can be checked without one.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
+
+interface Stage {
+  name: string;
+  from: string;
+  lines: string[];
+}
+
+function stages(dockerfile: string): Stage[] {
+  const out: Stage[] = [];
+  const joined = dockerfile.replace(/\\\n/g, ' ');
+  for (const raw of joined.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (m) out.push({ name: m[2] ?? '', from: m[1] ?? '', lines: [] });
+    else out.at(-1)?.lines.push(line);
+  }
+  return out;
+}
+
+/** Every environment variable a service's configuration reads, from its sources. */
+function envNames(service: ServiceName): Set<string> {
+  const files = ['services/common/src/config/env.ts', `services/${service}/src/config.ts`];
+  if (service.endsWith('gateway')) files.push('services/common/src/gateway/gateway-config.ts');
+  const names = new Set<string>();
+  for (const f of files)
+    for (const m of read(f).matchAll(
+      /env(?:Int|String|Bool|Port)?\(env, '([A-Z_]+)'|env\[\s*'([A-Z_]+)'\s*\]|envString\(env, '([A-Z_]+)'/g,
+    ))
+      names.add(m[1] ?? m[2] ?? m[3] ?? '');
+  return names;
+}
+
+describe('Dockerfile', () => {
+  const all = stages(read('Dockerfile'));
+  const byName = new Map(all.map((s) => [s.name, s]));
+
+  it('has a target per service on node:20-bookworm-slim, with an init, a non-root user and SIGTERM', () => {
+    assert.match(read('Dockerfile'), /ARG NODE_IMAGE=node:20-bookworm-slim/);
+    const runtime = byName.get('runtime');
+    assert.ok(runtime?.lines.some((l) => l.includes('install -y --no-install-recommends tini')));
+    assert.ok(runtime?.lines.includes('ENTRYPOINT ["/usr/bin/tini", "--"]'));
+    assert.ok(runtime?.lines.includes('STOPSIGNAL SIGTERM'));
+    for (const s of SERVICES) {
+      const st = byName.get(s);
+      assert.equal(st?.from, 'runtime', s);
+      assert.ok(st?.lines.includes('USER node'), `${s} runs as node`);
+      assert.ok(
+        st?.lines.some((l) => /npm ci --omit=dev/.test(l)),
+        `${s} installs production dependencies only`,
+      );
+    }
+  });
+
+  it('copies only sources that exist', () => {
+    for (const st of all) {
+      for (const l of st.lines.filter((x) => x.startsWith('COPY') && !x.includes('--from='))) {
+        const parts = l.split(/\s+/).slice(1);
+        for (const src of parts.slice(0, -1))
+          assert.ok(existsSync(join(ROOT, src)), `${st.name}: COPY ${src}`);
+      }
+    }
+  });
+
+  it('starts entry points that exist after make build, exposing the ports their config defaults to', async () => {
+    for (const s of SERVICES) {
+      const st = byName.get(s)!;
+      const cmd = st.lines.find((l) => l.startsWith('CMD'))!;
+      const entry = /"(services\/[^"]+\.js)"/.exec(cmd)?.[1] ?? '';
+      assert.ok(existsSync(join(ROOT, entry)), `${s}: ${entry} (run make build first)`);
+      for (const l of st.lines.filter((x) => x.startsWith('COPY --from=build'))) {
+        const src = l.split(/\s+/)[2] ?? '';
+        assert.ok(existsSync(src.replace(/^\/app\//, ROOT)), `${s}: ${src}`);
+      }
+      const mod = (await import(
+        pathToFileURL(join(ROOT, `services/${s}/dist/config.js`)).href
+      )) as { readConfig(env: Record<string, string>): Record<string, unknown> };
+      const c = mod.readConfig({});
+      const expose = st.lines
+        .find((l) => l.startsWith('EXPOSE'))!
+        .split(/\s+/)
+        .slice(1)
+        .map(Number);
+      const want = [c['tcpPort'] ?? c['wsPort'], c['metricsPort']]
+        .filter((x) => x !== undefined)
+        .map(Number);
+      assert.deepEqual(expose, want, s);
+      assert.equal(c['metricsPort'], SERVICE_PORTS[s].metrics, `${s}: infra and config agree`);
+      const health = st.lines.find((l) => l.startsWith('HEALTHCHECK'))!;
+      assert.ok(
+        health.includes(`||${String(c['metricsPort'])})+'/healthz'`),
+        `${s}: health check on /healthz of the metrics port`,
+      );
+    }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+    services: Record<
+      string,
+      { build?: { target: string }; environment?: Record<string, string>; ports?: string[] }
+    >;
+  };
+
+  it('runs Redis, the four services, Prometheus and Grafana', () => {
+    assert.deepEqual(Object.keys(compose.services).sort(), [
+      'grafana',
+      'history-writer',
+      'matchmaker',
+      'prometheus',
+      'redis',
+      'tcp-gateway',
+      'ws-gateway',
+    ]);
+    assert.equal(compose.services['grafana']?.build?.target, 'grafana');
+  });
+
+  it('gives each service only environment names its configuration reads, and publishes its ports', () => {
+    for (const s of SERVICES) {
+      const svc = compose.services[s]!;
+      assert.equal(svc.build?.target, s);
+      const known = envNames(s);
+      for (const name of Object.keys(svc.environment ?? {}))
+        assert.ok(known.has(name), `${s}: ${name} is not read by its config`);
+      const ports = SERVICE_PORTS[s];
+      for (const p of [ports.traffic, ports.metrics].filter((x) => x !== undefined))
+        assert.ok(svc.ports?.includes(`${p}:${p}`), `${s}: port ${p}`);
+      assert.equal(svc.environment?.['METRICS_PORT'], String(ports.metrics));
+    }
+  });
+
+  it('lets Prometheus scrape every service on its metrics port', () => {
+    const prom = parse(read('infra/monitoring/prometheus/compose.yml')) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    const targets = prom.scrape_configs.flatMap((j) => j.static_configs.flatMap((c) => c.targets));
+    assert.deepEqual(
+      targets.sort(),
+      SERVICES.map((s) => `${s}:${SERVICE_PORTS[s].metrics}`).sort(),
+    );
+  });
+
+  it('provisions Grafana with the dashboards of dashboards/, whose queries use metrics we export', () => {
+    const provider = parse(
+      read('infra/monitoring/grafana/provisioning/dashboards/chatfleet.yaml'),
+    ) as { providers: { options: { path: string } }[] };
+    assert.match(
+      read('Dockerfile'),
+      new RegExp(`COPY dashboards ${provider.providers[0]!.options.path}`),
+    );
+    const metricsDoc = read('docs/metrics.md');
+    const dash = JSON.parse(read('dashboards/chatfleet-overview.json')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    assert.ok(dash.panels.length >= 6);
+    for (const p of dash.panels) {
+      for (const t of p.targets) {
+        for (const m of t.expr.matchAll(
+          /\b(chat_[a-z_]+?)(?:_bucket|_count|_sum)?\b(?=[{[(\s)]|$)/g,
+        )) {
+          const name = m[1] ?? '';
+          assert.ok(
+            metricsDoc.includes(name) || name.startsWith('chat_nodejs_'),
+            `${name} is documented in docs/metrics.md`,
+          );
+        }
+      }
+    }
+  });
+});

@@ -1,12 +1,15 @@
 # chatfleet: `make up` runs the fleet locally, `make test` runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help install install-test build lint test test-unit test-int up screenshot clean
+.PHONY: help install install-test build lint test test-unit test-int up screenshot synth plan deploy destroy infra-validate compose-up compose-down clean
 
 help:
 	@echo "make up      install what is missing, build, run the whole fleet (Ctrl-C stops it)"
 	@echo "make test    install what is missing, build, lint, run every test"
 	@echo "make screenshot   refresh docs/img/ with Chromium driving a real local fleet"
+	@echo "make synth | plan | deploy | destroy   AWS (ENV=dev or ENV=prod): see docs/deploy.md"
+	@echo "make infra-validate   validate and plan the stacks with OpenTofu and the real providers, offline"
+	@echo "make compose-up | compose-down   the fleet with Prometheus and Grafana in Docker"
 	@echo "make build | lint | test-unit | test-int | clean"
 
 install:
@@ -35,6 +38,28 @@ up: build
 
 screenshot: install-test build
 	node scripts/screenshot.mjs
+
+synth: build
+	scripts/infra.sh synth
+
+plan: build
+	scripts/infra.sh plan
+
+deploy: build
+	scripts/infra.sh deploy
+
+destroy: build
+	scripts/infra.sh destroy
+
+infra-validate: build
+	scripts/infra-validate.sh
+
+compose-up:
+	docker compose up --build -d
+	@echo "nc localhost 8888 | http://localhost:8080 | Grafana http://localhost:3000 | Prometheus http://localhost:9090"
+
+compose-down:
+	docker compose down
 
 clean:
 	npm run clean

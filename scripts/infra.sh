@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# make synth | plan | deploy | destroy, for ENV=dev (default) or ENV=prod.
+# Fails early, with the command to fix it, when AWS credentials, Docker or Terraform are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmd=${1:?usage: infra.sh synth|plan|deploy|destroy}
+ENV=${ENV:-dev}
+STACK_DIR=infra/cdktf.out/stacks/$ENV
+SERVICES=(tcp-gateway ws-gateway matchmaker history-writer)
+
+die() { echo "error: $*" >&2; exit 1; }
+
+tf_bin() {
+  if [ -n "${TF:-}" ]; then echo "$TF"; return; fi
+  for b in terraform tofu "$HOME/.cache/chatfleet-terraform/bin/tofu"; do
+    if command -v "$b" >/dev/null 2>&1; then echo "$b"; return; fi
+  done
+  die "neither terraform nor tofu found: install Terraform >= 1.6 or OpenTofu >= 1.6 (or set TF=/path/to/binary)"
+}
+
+need_aws() {
+  command -v aws >/dev/null 2>&1 || die "the aws CLI is missing: install AWS CLI v2"
+  aws sts get-caller-identity >/dev/null 2>&1 || die "no working AWS credentials: run 'aws configure' or 'aws sso login', or export AWS_PROFILE"
+}
+
+need_docker() {
+  command -v docker >/dev/null 2>&1 || die "docker is missing: install Docker Engine"
+  docker info >/dev/null 2>&1 || die "no Docker engine answers: start it (the docker client alone cannot build images)"
+}
+
+synth() {
+  npm run build >/dev/null
+  (cd infra && CHECKPOINT_DISABLE=1 node dist/main.js)
+  echo "synthesized: infra/cdktf.out/stacks/{dev,prod}/cdk.tf.json"
+}
+
+case "$cmd" in
+  synth)
+    synth
+    ;;
+  plan)
+    TFB=$(tf_bin); need_aws; synth
+    (cd "$STACK_DIR" && "$TFB" init -input=false && "$TFB" plan -input=false)
+    ;;
+  deploy)
+    TFB=$(tf_bin); need_aws; need_docker; synth
+    (cd "$STACK_DIR" && "$TFB" init -input=false)
+    # The registries first, so there is somewhere to push the images to.
+    json="$STACK_DIR/cdk.tf.json"
+    targets=$(node -e "const t=require('./$json'); console.log(Object.keys(t.resource.aws_ecr_repository).map((k) => '-target=aws_ecr_repository.' + k).join(' '))")
+    # shellcheck disable=SC2086
+    (cd "$STACK_DIR" && "$TFB" apply -input=false -auto-approve $targets)
+    tag=${IMAGE_TAG:-$(git rev-parse --short HEAD)}
+    region=$(node -e "console.log(require('./$json').provider.aws[0].region)")
+    for s in "${SERVICES[@]}" grafana; do
+      out=repository_${s//-/_}
+      [ "$s" = grafana ] && out=grafana_repository
+      repo=$(cd "$STACK_DIR" && "$TFB" output -raw "$out" 2>/dev/null) || continue
+      aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "${repo%%/*}"
+      docker build --target "$s" -t "$repo:$tag" -t "$repo:latest" .
+      docker push "$repo:$tag" && docker push "$repo:latest"
+    done
+    IMAGE_TAG=$tag synth
+    (cd "$STACK_DIR" && "$TFB" apply -input=false -auto-approve && "$TFB" output)
+    ;;
+  destroy)
+    TFB=$(tf_bin); need_aws; synth
+    (cd "$STACK_DIR" && "$TFB" init -input=false && "$TFB" destroy -input=false)
+    ;;
+  *)
+    die "unknown command $cmd"
+    ;;
+esac

@@ -11,7 +11,11 @@ SERVICES=(tcp-gateway ws-gateway matchmaker history-writer)
 die() { echo "error: $*" >&2; exit 1; }
 
 tf_bin() {
-  if [ -n "${TF:-}" ]; then echo "$TF"; return; fi
+  if [ -n "${TF:-}" ]; then
+    command -v "$TF" >/dev/null 2>&1 || die "TF=$TF is not an executable Terraform or OpenTofu"
+    echo "$TF"
+    return
+  fi
   for b in terraform tofu "$HOME/.cache/chatfleet-terraform/bin/tofu"; do
     if command -v "$b" >/dev/null 2>&1; then echo "$b"; return; fi
   done

@@ -1,0 +1,55 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function run(cmd: string, env: Record<string, string>): { code: number | null; err: string } {
+  const res = spawnSync('bash', ['scripts/infra.sh', cmd], {
+    cwd: ROOT,
+    env: { HOME: tmpdir(), ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: res.status, err: res.stderr };
+}
+
+/** A directory holding fake commands, first on the PATH. */
+function fakeBin(scripts: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'chatfleet-bin-'));
+  for (const [name, body] of Object.entries(scripts)) {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return dir;
+}
+
+describe('make plan / deploy fail early with a clear message', () => {
+  const basePath = '/usr/local/bin:/usr/bin:/bin';
+
+  it('names the missing Terraform', () => {
+    const r = run('deploy', { PATH: basePath, TF: '/nonexistent/tofu' });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /TF=\/nonexistent\/tofu is not an executable Terraform or OpenTofu/);
+  });
+
+  it('names the missing AWS CLI, then missing credentials', () => {
+    const noAws = fakeBin({ tofu: 'exit 0' });
+    assert.match(run('plan', { PATH: `${noAws}:/bin`, TF: 'tofu' }).err, /the aws CLI is missing/);
+    const badCreds = fakeBin({ tofu: 'exit 0', aws: 'exit 255' });
+    const r = run('plan', { PATH: `${badCreds}:${basePath}`, TF: 'tofu' });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /no working AWS credentials: run 'aws configure'/);
+  });
+
+  it('names a missing Docker engine before it builds anything', () => {
+    const bin = fakeBin({ tofu: 'exit 0', aws: 'exit 0', docker: 'exit 1' });
+    const r = run('deploy', { PATH: `${bin}:${basePath}`, TF: 'tofu' });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /no Docker engine answers/);
+  });
+});

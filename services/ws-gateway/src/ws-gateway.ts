@@ -1,4 +1,5 @@
 import uWS from 'uWebSockets.js';
+import { Gauge } from 'prom-client';
 import { createGatewayRuntime, type Logger, type Service } from '@chatfleet/common';
 import type { WsGatewayConfig } from './config.js';
 import { addHttpRoutes } from './http-routes.js';
@@ -17,6 +18,11 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway {
   const rt = createGatewayRuntime(config, log, 'ws-gateway', 'ws');
   const { core, metrics } = rt;
+  const backpressured = new Gauge({
+    name: 'chat_ws_backpressured_sockets',
+    help: 'WebSockets with bytes uWS could not send yet (they leave this state on drain)',
+    registers: [rt.registry],
+  });
   const perIp = new Map<string, number>();
   const app = uWS.App();
   let listenSocket: uWS.us_listen_socket | undefined;
@@ -57,7 +63,7 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
       perIp.set(data.ip, (perIp.get(data.ip) ?? 0) + 1);
       metrics.connections.inc({ transport: 'ws' });
       metrics.connectionsTotal.inc({ transport: 'ws' });
-      const transport = new WsTransport(ws, core, config.maxBacklogBytes);
+      const transport = new WsTransport(ws, core, config.maxBacklogBytes, backpressured);
       transport.session = core.createSession(transport);
       data.transport = transport;
     },
@@ -79,6 +85,7 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
       }
       session.receiveText(text);
     },
+    drain: (ws) => ws.getUserData().transport?.drained(),
     close: (ws) => {
       const data = ws.getUserData();
       metrics.connections.dec({ transport: 'ws' });

@@ -1,5 +1,6 @@
 import type { WebSocket } from 'uWebSockets.js';
 import type { GatewayCore, ServerFrame, Session, Transport } from '@chatfleet/common';
+import type { Gauge } from 'prom-client';
 
 export interface SocketData {
   ip: string;
@@ -20,11 +21,14 @@ export const CLOSE_CODES: Record<string, number> = {
 export class WsTransport implements Transport {
   session!: Session;
   private closed = false;
+  /** Counted in backpressured while uWS holds unsent bytes for this socket. */
+  private pressed = false;
 
   constructor(
     private readonly ws: WebSocket<SocketData>,
     private readonly core: GatewayCore,
     private readonly maxBacklogBytes: number,
+    private readonly backpressured: Gauge,
   ) {}
 
   send(frame: ServerFrame): void {
@@ -32,7 +36,12 @@ export class WsTransport implements Transport {
     const data = JSON.stringify(frame);
     // cork: sends from Redis callbacks are batched into one syscall.
     this.ws.cork(() => this.ws.send(data, false));
-    if (this.ws.getBufferedAmount() > this.maxBacklogBytes) {
+    const buffered = this.ws.getBufferedAmount();
+    if (buffered > 0 && !this.pressed) {
+      this.pressed = true;
+      this.backpressured.inc();
+    }
+    if (buffered > this.maxBacklogBytes) {
       this.core.metrics.disconnects.inc({ reason: 'slow' });
       this.core.log.info(
         { sid: this.session.sid, backlog: this.ws.getBufferedAmount() },
@@ -48,8 +57,18 @@ export class WsTransport implements Transport {
     this.ws.end(CLOSE_CODES[reason] ?? 1000, reason);
   }
 
+  /** uWS's drain event: the socket caught up. */
+  drained(): void {
+    if (this.pressed && !this.closed && this.ws.getBufferedAmount() === 0) {
+      this.pressed = false;
+      this.backpressured.dec();
+    }
+  }
+
   /** uWS says the socket is gone: it must not be touched again. */
   gone(): void {
     this.closed = true;
+    if (this.pressed) this.backpressured.dec();
+    this.pressed = false;
   }
 }

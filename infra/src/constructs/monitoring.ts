@@ -1,15 +1,12 @@
 import { Construct } from 'constructs';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
-import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn } from '../cdktf.js';
+import { HostRole } from './host-role.js';
 
 export interface MonitoringProps {
   env: string;
@@ -40,47 +37,23 @@ export class Monitoring extends Construct {
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: 'AES256' }],
     });
-    const role = new IamRole(this, 'role', {
-      name,
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'ec2.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-          },
+    const access = new HostRole(this, 'access', name, [
+      {
+        Effect: 'Allow',
+        Action: ['ec2:DescribeInstances', 'ec2:DescribeAvailabilityZones'],
+        Resource: '*',
+      },
+      { Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: [
+          'ecr:BatchGetImage',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:BatchCheckLayerAvailability',
         ],
-      }),
-    });
-    new IamRolePolicy(this, 'policy', {
-      role: role.id,
-      policy: Fn.jsonencode({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: ['ec2:DescribeInstances', 'ec2:DescribeAvailabilityZones'],
-            Resource: '*',
-          },
-          { Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
-          {
-            Effect: 'Allow',
-            Action: [
-              'ecr:BatchGetImage',
-              'ecr:GetDownloadUrlForLayer',
-              'ecr:BatchCheckLayerAvailability',
-            ],
-            Resource: repo.arn,
-          },
-        ],
-      }),
-    });
-    new IamRolePolicyAttachment(this, 'ssm-core', {
-      role: role.name,
-      policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
-    });
-    const profile = new IamInstanceProfile(this, 'profile', { name, role: role.name });
+        Resource: repo.arn,
+      },
+    ]);
     const sg = new SecurityGroup(this, 'sg', {
       name,
       description: 'chatfleet Prometheus and Grafana',
@@ -139,7 +112,7 @@ docker run -d --name grafana --restart always --network host -e GF_AUTH_ANONYMOU
       instanceType: 't3.small',
       subnetId: p.subnetId,
       vpcSecurityGroupIds: [sg.id],
-      iamInstanceProfile: profile.name,
+      iamInstanceProfile: access.profileName,
       associatePublicIpAddress: false,
       monitoring: true,
       metadataOptions: {

@@ -2,8 +2,6 @@ import { Construct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { Eip } from '@cdktf/provider-aws/lib/eip/index.js';
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway/index.js';
 import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway/index.js';
 import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js';
@@ -11,6 +9,7 @@ import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { Fn } from '../cdktf.js';
+import { serviceRole } from './host-role.js';
 
 export interface NetworkProps {
   name: string;
@@ -98,37 +97,24 @@ export class Network extends Construct {
       name: `/chatfleet/${name}/vpc-flow-logs`,
       retentionInDays: 30,
     });
-    const role = new IamRole(this, 'flow-logs-role', {
-      name: `${name}-vpc-flow-logs`,
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
-    });
-    new IamRolePolicy(this, 'flow-logs-policy', {
-      role: role.id,
-      policy: Fn.jsonencode({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: [
-              'logs:CreateLogStream',
-              'logs:PutLogEvents',
-              'logs:DescribeLogGroups',
-              'logs:DescribeLogStreams',
-            ],
-            Resource: [group.arn, `${group.arn}:*`],
-          },
-        ],
-      }),
-    });
+    const role = serviceRole(
+      this,
+      'flow-logs-role',
+      `${name}-vpc-flow-logs`,
+      'vpc-flow-logs.amazonaws.com',
+      [
+        {
+          Effect: 'Allow',
+          Action: [
+            'logs:CreateLogStream',
+            'logs:PutLogEvents',
+            'logs:DescribeLogGroups',
+            'logs:DescribeLogStreams',
+          ],
+          Resource: [group.arn, `${group.arn}:*`],
+        },
+      ],
+    );
     new FlowLog(this, 'flow-log', {
       vpcId,
       trafficType: 'ALL',

@@ -5,16 +5,13 @@ import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy/in
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy/index.js';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
-import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn } from '../cdktf.js';
 import type { FleetSize, ServiceName } from '../environments.js';
+import { HostRole } from './host-role.js';
 import { userData } from './user-data.js';
 
 export interface ServiceFleetProps {
@@ -38,11 +35,6 @@ export interface ServiceFleetProps {
 }
 
 const AL2023 = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
-const assume = (service: string) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
-  });
 
 /** One service on EC2: image registry, least-privilege role, launch template, autoscaling group. */
 export class ServiceFleet extends Construct {
@@ -76,50 +68,31 @@ export class ServiceFleet extends Construct {
       name: `/chatfleet/${p.env}/${p.service}`,
       retentionInDays: 14,
     });
-    const role = new IamRole(this, 'role', {
-      name: `${name}-host`,
-      assumeRolePolicy: assume('ec2.amazonaws.com'),
-    });
     this.asgName = name;
     const hookName = `${name}-drain`;
-    new IamRolePolicy(this, 'policy', {
-      role: role.id,
-      policy: Fn.jsonencode({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
-          {
-            Effect: 'Allow',
-            Action: [
-              'ecr:BatchGetImage',
-              'ecr:GetDownloadUrlForLayer',
-              'ecr:BatchCheckLayerAvailability',
-            ],
-            Resource: repo.arn,
-          },
-          { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: p.tokenParameterArn },
-          {
-            Effect: 'Allow',
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: `${logs.arn}:*`,
-          },
-          {
-            Effect: 'Allow',
-            Action: ['autoscaling:CompleteLifecycleAction'],
-            Resource: `arn:aws:autoscaling:${p.region}:*:autoScalingGroup:*:autoScalingGroupName/${name}`,
-          },
+    const host = new HostRole(this, 'host', `${name}-host`, [
+      { Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: [
+          'ecr:BatchGetImage',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:BatchCheckLayerAvailability',
         ],
-      }),
-    });
-    // Session Manager instead of SSH keys.
-    new IamRolePolicyAttachment(this, 'ssm-core', {
-      role: role.name,
-      policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
-    });
-    const profile = new IamInstanceProfile(this, 'profile', {
-      name: `${name}-host`,
-      role: role.name,
-    });
+        Resource: repo.arn,
+      },
+      { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: p.tokenParameterArn },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `${logs.arn}:*`,
+      },
+      {
+        Effect: 'Allow',
+        Action: ['autoscaling:CompleteLifecycleAction'],
+        Resource: `arn:aws:autoscaling:${p.region}:*:autoScalingGroup:*:autoScalingGroupName/${name}`,
+      },
+    ]);
 
     const sg = new SecurityGroup(this, 'sg', {
       name,
@@ -152,7 +125,7 @@ export class ServiceFleet extends Construct {
       name,
       imageId: AL2023,
       instanceType: p.size.instanceType,
-      iamInstanceProfile: { arn: profile.arn },
+      iamInstanceProfile: { arn: host.profileArn },
       vpcSecurityGroupIds: [sg.id],
       metadataOptions: {
         httpEndpoint: 'enabled',

@@ -11,6 +11,22 @@ export interface PolicyStatement {
   Resource: string | string[];
 }
 
+/** Pulling one repository's images. */
+export function ecrPull(repositoryArn: string): PolicyStatement[] {
+  return [
+    { Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+    {
+      Effect: 'Allow',
+      Action: [
+        'ecr:BatchGetImage',
+        'ecr:GetDownloadUrlForLayer',
+        'ecr:BatchCheckLayerAvailability',
+      ],
+      Resource: repositoryArn,
+    },
+  ];
+}
+
 /** A role that AWS service `service` may assume, with one inline policy of exactly these statements. */
 export function serviceRole(
   scope: Construct,

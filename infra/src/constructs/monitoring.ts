@@ -6,7 +6,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn } from '../cdktf.js';
-import { HostRole } from './host-role.js';
+import { HostRole, ecrPull } from './host-role.js';
 
 export interface MonitoringProps {
   env: string;
@@ -43,16 +43,7 @@ export class Monitoring extends Construct {
         Action: ['ec2:DescribeInstances', 'ec2:DescribeAvailabilityZones'],
         Resource: '*',
       },
-      { Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
-      {
-        Effect: 'Allow',
-        Action: [
-          'ecr:BatchGetImage',
-          'ecr:GetDownloadUrlForLayer',
-          'ecr:BatchCheckLayerAvailability',
-        ],
-        Resource: repo.arn,
-      },
+      ...ecrPull(repo.arn),
     ]);
     const sg = new SecurityGroup(this, 'sg', {
       name,

@@ -11,7 +11,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn } from '../cdktf.js';
 import type { FleetSize, ServiceName } from '../environments.js';
-import { HostRole } from './host-role.js';
+import { HostRole, ecrPull } from './host-role.js';
 import { userData } from './user-data.js';
 
 export interface ServiceFleetProps {
@@ -71,16 +71,7 @@ export class ServiceFleet extends Construct {
     this.asgName = name;
     const hookName = `${name}-drain`;
     const host = new HostRole(this, 'host', `${name}-host`, [
-      { Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
-      {
-        Effect: 'Allow',
-        Action: [
-          'ecr:BatchGetImage',
-          'ecr:GetDownloadUrlForLayer',
-          'ecr:BatchCheckLayerAvailability',
-        ],
-        Resource: repo.arn,
-      },
+      ...ecrPull(repo.arn),
       { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: p.tokenParameterArn },
       {
         Effect: 'Allow',

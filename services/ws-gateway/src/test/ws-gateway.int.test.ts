@@ -167,7 +167,11 @@ describe('ws-gateway', () => {
     (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     await slow.closed;
     assert.equal((await writer.request({ type: 'ping' }))['type'], 'pong');
-    assert.equal(await readMetric(roomy.metricsPort, 'chat_ws_backpressured_sockets'), 0, 'a dropped socket leaves the gauge');
+    assert.equal(
+      await readMetric(roomy.metricsPort, 'chat_ws_backpressured_sockets'),
+      0,
+      'a dropped socket leaves the gauge',
+    );
     writer.close();
   });
 

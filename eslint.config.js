@@ -20,7 +20,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/config.ts', 'infra/src/settings.ts', 'scripts/**', '**/*.test.ts', '**/testing/**'],
+    files: [
+      '**/config.ts',
+      'infra/src/settings.ts',
+      'scripts/**',
+      'loadtest/**',
+      '**/*.test.ts',
+      '**/testing/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -4,17 +4,30 @@
 //   2. room fan-out: ROOMS rooms of MEMBERS members, half over TCP and half over WebSocket,
 //      one sender per room at RATE msg/s for SECONDS s: deliveries per second and the
 //      end-to-end latency from send to receipt (p50, p95, p99, max).
+// BENCH_TARGET=socketio runs the same fan-out against loadtest/socketio-server.mjs (Socket.IO with
+// its Redis adapter) for reference; BENCH_TRANSPORT=ws|tcp|mixed picks chatfleet's clients.
 // Bounded in count and time; traffic goes to 127.0.0.1 only. Prints a JSON summary.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import WebSocket from 'ws';
-import { readMetric, startFleet } from '../services/common/dist/testing/index.js';
+import { io as sioConnect } from 'socket.io-client';
+import {
+  freePort,
+  readMetric,
+  startFleet,
+  startRedis,
+  waitUntil,
+} from '../services/common/dist/testing/index.js';
 
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 50);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const IDLE = Number(process.env.BENCH_IDLE ?? 2000);
+const TARGET = process.env.BENCH_TARGET ?? 'chatfleet';
+const TRANSPORT = process.env.BENCH_TRANSPORT ?? 'mixed';
 
 const loose = {
   RATE_PER_SEC: '100000',
@@ -24,9 +37,74 @@ const loose = {
   LOG_LEVEL: 'warn',
   IDLE_TIMEOUT_MS: '0',
 };
-const fleet = await startFleet({ gateways: 1, wsGateways: 1, env: loose });
-const tcp = fleet.gateways[0];
-const ws = fleet.wsGateways[0];
+const sio = TARGET === 'socketio' ? await startSocketIo() : undefined;
+const fleet = sio ? undefined : await startFleet({ gateways: 1, wsGateways: 1, env: loose });
+const tcp = fleet?.gateways[0];
+const ws = fleet?.wsGateways[0];
+
+async function startSocketIo() {
+  const redis = await startRedis();
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['loadtest/socketio-server.mjs'], {
+    env: { ...process.env, PORT: String(port), REDIS_URL: redis.url },
+    stdio: 'ignore',
+  });
+  await waitUntil(
+    () =>
+      new Promise((r) =>
+        createConnection({ port, host: '127.0.0.1' })
+          .on('connect', function () {
+            this.destroy();
+            r(true);
+          })
+          .on('error', () => r(false)),
+      ),
+    10_000,
+    'socket.io server',
+  );
+  return {
+    port,
+    proc,
+    redis,
+    rss: () =>
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? 0) *
+      1024,
+  };
+}
+
+function sioClient(nick, onMessage, i) {
+  return new Promise((resolve, reject) => {
+    const s = sioConnect(`http://127.0.0.1:${sio.port}`, {
+      transports: ['websocket'],
+      localAddress: addr(i),
+      reconnection: false,
+    });
+    s.on('message', (m) => onMessage(`"text":"${m.text}"`));
+    s.on('connect_error', reject);
+    s.on('connect', () =>
+      s.emit('hello', nick, () =>
+        resolve({
+          send: (f) =>
+            f.type === 'join'
+              ? s.emit('join', f.room)
+              : s.emit('say', { room: f.room, text: f.text }),
+          close: () => s.disconnect(),
+        }),
+      ),
+    );
+  });
+}
+
+const clientFor = (i) =>
+  sio
+    ? sioClient
+    : TRANSPORT === 'ws'
+      ? wsClient
+      : TRANSPORT === 'tcp'
+        ? tcpClient
+        : i % 2 === 0
+          ? tcpClient
+          : wsClient;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rss = async (svc) => readMetric(svc.metricsPort, 'chat_process_resident_memory_bytes');
 const addr = (i) => `127.0.${1 + Math.floor(i / 20000)}.${1 + (i % 200)}`;
@@ -85,6 +163,7 @@ async function inBatches(n, size, make) {
 }
 
 const result = {
+  target: sio ? 'socket.io 4.8.4 + @socket.io/redis-adapter' : `chatfleet (${TRANSPORT} clients)`,
   machine: {
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
@@ -97,19 +176,31 @@ const result = {
 };
 try {
   // 1. Idle connections.
-  const before = { tcp: await rss(tcp), ws: await rss(ws) };
-  const idleTcp = await inBatches(IDLE, 200, (i) => tcpClient(`idlet${i}`, () => {}, i));
-  const idleWs = await inBatches(IDLE, 200, (i) => wsClient(`idlew${i}`, () => {}, i));
-  await sleep(2000);
-  const after = { tcp: await rss(tcp), ws: await rss(ws) };
-  result.idle = {
-    connections: IDLE,
-    tcpBytesPerConnection: Math.round((after.tcp - before.tcp) / IDLE),
-    wsBytesPerConnection: Math.round((after.ws - before.ws) / IDLE),
-    tcpRssMiB: +(after.tcp / 2 ** 20).toFixed(1),
-    wsRssMiB: +(after.ws / 2 ** 20).toFixed(1),
-  };
-  for (const c of [...idleTcp, ...idleWs]) c.close();
+  if (sio) {
+    const before = sio.rss();
+    const idle = await inBatches(IDLE, 200, (i) => sioClient(`idle${i}`, () => {}, i));
+    await sleep(2000);
+    result.idle = {
+      connections: IDLE,
+      bytesPerConnection: Math.round((sio.rss() - before) / IDLE),
+      rssMiB: +(sio.rss() / 2 ** 20).toFixed(1),
+    };
+    for (const c of idle) c.close();
+  } else {
+    const before = { tcp: await rss(tcp), ws: await rss(ws) };
+    const idleTcp = await inBatches(IDLE, 200, (i) => tcpClient(`idlet${i}`, () => {}, i));
+    const idleWs = await inBatches(IDLE, 200, (i) => wsClient(`idlew${i}`, () => {}, i));
+    await sleep(2000);
+    const after = { tcp: await rss(tcp), ws: await rss(ws) };
+    result.idle = {
+      connections: IDLE,
+      tcpBytesPerConnection: Math.round((after.tcp - before.tcp) / IDLE),
+      wsBytesPerConnection: Math.round((after.ws - before.ws) / IDLE),
+      tcpRssMiB: +(after.tcp / 2 ** 20).toFixed(1),
+      wsRssMiB: +(after.ws / 2 ** 20).toFixed(1),
+    };
+    for (const c of [...idleTcp, ...idleWs]) c.close();
+  }
   await sleep(2000);
 
   // 2. Fan-out.
@@ -123,7 +214,7 @@ try {
     }
   };
   const members = await inBatches(ROOMS * MEMBERS, 200, (i) =>
-    (i % 2 === 0 ? tcpClient : wsClient)(`m${i}`, onMessage, i + 50_000),
+    clientFor(i)(`m${i}`, onMessage, i + 50_000),
   );
   await inBatches(members.length, 500, async (i) =>
     members[i].send({ type: 'join', room: `bench-${i % ROOMS}` }),
@@ -155,13 +246,19 @@ try {
     delivered,
     deliveriesPerSecond: Math.round(delivered / elapsed),
     latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: lat.at(-1) ?? null },
-    rssMiB: {
-      tcp: +((await rss(tcp)) / 2 ** 20).toFixed(1),
-      ws: +((await rss(ws)) / 2 ** 20).toFixed(1),
-    },
+    rssMiB: sio
+      ? { server: +(sio.rss() / 2 ** 20).toFixed(1) }
+      : {
+          tcp: +((await rss(tcp)) / 2 ** 20).toFixed(1),
+          ws: +((await rss(ws)) / 2 ** 20).toFixed(1),
+        },
   };
   for (const c of members) c.close();
 } finally {
-  await fleet.stop();
+  await fleet?.stop();
+  if (sio) {
+    sio.proc.kill('SIGKILL');
+    await sio.redis.destroy();
+  }
 }
 console.log(JSON.stringify(result, null, 2));

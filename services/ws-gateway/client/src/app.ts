@@ -181,6 +181,7 @@ export class App {
     const s = this.s;
     switch (f.type) {
       case 'welcome':
+        s.renaming = false;
         s.nick = f.nick;
         s.token = f.token;
         localStorage.setItem(STORE, JSON.stringify({ nick: f.nick, token: f.token }));
@@ -281,7 +282,7 @@ export class App {
         }
         return;
       case 'error':
-        if (f.code === 'nick_taken' || f.code === 'bad_nick') {
+        if ((f.code === 'nick_taken' || f.code === 'bad_nick') && !s.renaming) {
           s.nick = undefined;
           s.wantedNick = undefined;
         }

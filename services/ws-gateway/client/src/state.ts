@@ -33,6 +33,8 @@ export interface State {
   toasts: { id: number; text: string }[];
   showMembers: boolean;
   showMenu: boolean;
+  /** The nick screen is open again to pick another nick. */
+  renaming?: boolean;
   fatal?: string;
 }
 

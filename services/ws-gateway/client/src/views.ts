@@ -115,25 +115,41 @@ function roomsCard(app: App): HTMLElement {
   );
 }
 
-function chatsCard(app: App): HTMLElement | null {
+function chatsCard(app: App): HTMLElement {
   const convs = [...app.s.convs.values()];
-  if (convs.length === 0) return null;
+  const peer = el('input', {
+    id: 'dm-nick',
+    placeholder: 'nick',
+    maxlength: 24,
+    autocomplete: 'off',
+  });
+  const dm = (ev: Event) => {
+    ev.preventDefault();
+    const nick = peer.value.trim();
+    if (!/^[A-Za-z0-9_-]{1,24}$/.test(nick))
+      return app.toast('Nicks are 1–24 letters, digits, _ or -.');
+    peer.value = '';
+    app.openDm(nick);
+  };
   return el(
     'section',
     { class: 'card' },
     el('h2', {}, 'Your chats'),
-    el(
-      'ul',
-      { class: 'chats' },
-      ...convs.map((c) =>
-        el(
-          'li',
-          { class: c.key === app.s.active ? 'active' : '' },
-          el('button', { class: 'link', onclick: () => app.open(c.key) }, c.title),
-          c.unread ? el('span', { class: 'badge' }, String(c.unread)) : null,
-        ),
-      ),
-    ),
+    convs.length
+      ? el(
+          'ul',
+          { class: 'chats' },
+          ...convs.map((c) =>
+            el(
+              'li',
+              { class: c.key === app.s.active ? 'active' : '' },
+              el('button', { class: 'link', onclick: () => app.open(c.key) }, c.title),
+              c.unread ? el('span', { class: 'badge' }, String(c.unread)) : null,
+            ),
+          ),
+        )
+      : null,
+    el('form', { onsubmit: dm }, peer, el('button', { type: 'submit', id: 'dm-open' }, 'Message')),
   );
 }
 
@@ -258,7 +274,7 @@ export function view(app: App): HTMLElement {
       { class: 'shell' },
       el('main', { class: 'welcome' }, el('p', { id: 'fatal' }, s.fatal)),
     );
-  if (!s.nick) return el('div', { class: 'shell' }, nickScreen(app), toasts);
+  if (!s.nick || s.renaming) return el('div', { class: 'shell' }, nickScreen(app), toasts);
   const active = app.active;
   return el(
     'div',
@@ -277,7 +293,16 @@ export function view(app: App): HTMLElement {
       ),
       el('strong', {}, 'chatfleet'),
       statusLine(s),
-      el('span', { class: 'me', id: 'me' }, s.nick),
+      el(
+        'button',
+        {
+          class: 'ghost me',
+          id: 'me',
+          title: 'change your nick',
+          onclick: () => ((s.renaming = true), app.render()),
+        },
+        s.nick,
+      ),
     ),
     el('aside', {}, strangerCard(app), chatsCard(app), roomsCard(app)),
     active

@@ -66,6 +66,16 @@ describe('the browser client, in Chromium', () => {
     ]);
     await a.screenshot({ path: artifactPath('browser-room-desktop.png') });
     await b.screenshot({ path: artifactPath('browser-room-phone.png') });
+    // A direct message, opened by nick from the sidebar, shows up in the other page's chats.
+    await a.fill('#dm-nick', 'pageb');
+    await a.click('#dm-open');
+    await a.waitForSelector('#title:text-is("@pageb")');
+    await a.fill('#text', 'just between us');
+    await a.press('#text', 'Enter');
+    await a.waitForSelector('#messages .text:text-is("just between us")');
+    await b.click('#menu');
+    await b.click('text=@pagea');
+    await b.waitForSelector('#messages .text:text-is("just between us")');
     // Phone width: the menu shows the lobby instead of the conversation.
     await b.click('#menu');
     await b.waitForSelector('#lobby');
@@ -123,6 +133,17 @@ describe('the browser client, in Chromium', () => {
     await b.fill('#password', 'wrong');
     await b.click('#join');
     await b.waitForSelector('text=Wrong password for that room.');
+    // Renaming from the header: a taken nick is refused readably, a free one is taken.
+    await a.click('#me');
+    await a.fill('#nick', 'nottaken');
+    await a.click('#start');
+    await a.waitForSelector('text=That nick is taken. Try another.');
+    await a.fill('#nick', 'renamed');
+    await a.click('#start');
+    await a.waitForSelector('#me:text-is("renamed")');
+    await a.fill('#text', 'still here');
+    await a.press('#text', 'Enter');
+    await a.waitForSelector('#messages .msg.mine .from:text-is("renamed")');
     await a.context().close();
     await ctx.close();
   });

@@ -7,6 +7,7 @@ import { UnavailableError } from '../protocol/errors.js';
 import type { StoreContext } from '../store/context.js';
 import { deregister, heartbeat } from '../store/gateways.js';
 import { endMatch } from '../store/matches.js';
+import { routeDm } from '../store/nicks.js';
 import { parseEnvelope, type ControlEnvelope, type LiveEnvelope } from '../session/envelopes.js';
 import type { Hub, SessionLimits, Transport } from '../session/hub.js';
 import { Session } from '../session/session.js';
@@ -152,7 +153,12 @@ export class GatewayCore implements Hub {
       if (!s) void endMatch(this.store, env.room, env.sid).catch(() => undefined);
       else void s.matched(env.room, env.partner, env.tags);
     } else if (env.k === 'dm') {
-      s?.deliverDm(env.m);
+      if (s) s.deliverDm(env.m);
+      // Its session closed between routing and delivery: route it again, past that session.
+      else
+        void routeDm(this.store, env.m, 'again', this.limits.gatewayTimeoutMs, env.sid).catch(
+          () => undefined,
+        );
     } else if (env.k === 'kick') {
       s?.bye(env.reason);
     }

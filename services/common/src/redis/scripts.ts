@@ -127,10 +127,11 @@ return items
 );
 
 /**
- * KEYS: nick, mailbox, mark. ARGV: msg, id, conv, mode ('live' | 'store'), deadGw,
- * controlPrefix, controlSuffix, envelopePrefix, maxCount, minId, ttlMs.
- * Online: publish to the holder's gateway (mode live) or do nothing (mode store).
- * Offline: keep in the mailbox unless already handed out. Atomic with claim-nick.
+ * KEYS: nick, mailbox, mark. ARGV: msg, id, conv, mode ('live' | 'store' | 'again'), deadGw,
+ * controlPrefix, controlSuffix, envelopePrefix, maxCount, minId, ttlMs, goneSid.
+ * Online: publish to the holder's gateway (modes live and again) or do nothing (store).
+ * Offline: keep in the mailbox unless already handed out; mode again (the addressed session
+ * vanished before delivery, so it was not handed out) keeps it regardless. Atomic with claim-nick.
  */
 export const routeDmScript = new LuaScript(
   'route-dm',
@@ -138,8 +139,8 @@ export const routeDmScript = new LuaScript(
 local gw = redis.call('HGET', KEYS[1], 'gw')
 local sid = redis.call('HGET', KEYS[1], 'sid')
 local mark = tonumber(redis.call('HGET', KEYS[3], ARGV[3]) or '0')
-if gw and gw ~= ARGV[5] then
-  if ARGV[4] == 'live' then
+if gw and gw ~= ARGV[5] and sid ~= ARGV[12] then
+  if ARGV[4] ~= 'store' then
     redis.call('PUBLISH', ARGV[6] .. gw .. ARGV[7], ARGV[8] .. '"sid":"' .. sid .. '","m":' .. ARGV[1] .. '}')
     -- Handed out: a replay by the history-writer must not keep it again.
     if tonumber(ARGV[2]) > mark then
@@ -149,7 +150,7 @@ if gw and gw ~= ARGV[5] then
   end
   return 'online'
 end
-if tonumber(ARGV[2]) <= mark then return 'seen' end
+if tonumber(ARGV[2]) <= mark and ARGV[4] ~= 'again' then return 'seen' end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[10])
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[9]) + 1))

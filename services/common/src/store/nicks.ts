@@ -77,13 +77,15 @@ export async function takeMailbox(ctx: StoreContext, nick: string): Promise<Stor
 
 /**
  * Delivers a DM to the gateway holding the recipient (mode live), or keeps it in the
- * recipient's mailbox while they are offline. The history-writer calls it in mode store.
+ * recipient's mailbox while they are offline. The history-writer calls it in mode store; a
+ * gateway whose addressed session `goneSid` vanished before delivery calls it in mode again.
  */
 export async function routeDm(
   ctx: StoreContext,
   m: StoredMessage,
-  mode: 'live' | 'store',
+  mode: 'live' | 'store' | 'again',
   gatewayTimeoutMs: number,
+  goneSid = '',
 ): Promise<'online' | 'stored' | 'seen'> {
   const lc = (m.to ?? '').toLowerCase();
   const { keys, limits } = ctx;
@@ -107,6 +109,7 @@ export async function routeDm(
         limits.mailboxMax,
         idFromMs(Date.now() - limits.mailboxMaxAgeMs),
         limits.mailboxMaxAgeMs,
+        goneSid,
       ],
     ),
   )) as 'online' | 'stored' | 'seen';

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import {
   HELP,
+  isMatchRoom,
   LineSplitter,
   parseTextLine,
   renderText,
@@ -118,7 +119,7 @@ export class ChatClient {
         const fresh = f.history.filter((m) => m.id > st.lastId);
         for (const m of fresh) st.lastId = Math.max(st.lastId, m.id);
         this.rooms.set(f.room, st);
-        if (f.room.startsWith('m-')) break;
+        if (isMatchRoom(f.room)) break;
         if (!this.joinOrder.includes(f.room)) this.joinOrder.push(f.room);
         // A rejoin shows only what was missed.
         f = { ...f, history: fresh };

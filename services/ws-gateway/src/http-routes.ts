@@ -43,7 +43,7 @@ export function addHttpRoutes(
     });
     listRooms(core.store).then(
       (rooms) => {
-        if (!aborted) json(res, '200 OK', { rooms: rooms.filter((r) => !r.room.startsWith('m-')) });
+        if (!aborted) json(res, '200 OK', { rooms });
       },
       () => {
         if (!aborted) json(res, '503 Service Unavailable', { error: 'unavailable' });

@@ -1,6 +1,6 @@
 import uWS from 'uWebSockets.js';
 import { Gauge } from 'prom-client';
-import { createGatewayRuntime, type Logger, type Service } from '@chatfleet/common';
+import { createGatewayRuntime, decodeUtf8, type Logger, type Service } from '@chatfleet/common';
 import type { WsGatewayConfig } from './config.js';
 import { addHttpRoutes } from './http-routes.js';
 import { originAllowed } from './origin.js';
@@ -11,8 +11,6 @@ export interface WsGateway extends Service {
   wsPort(): number;
   metricsPort(): number;
 }
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The WebSocket transport on uWebSockets.js, around the shared session engine. */
 export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway {
@@ -77,12 +75,9 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
           `frames are limited to ${config.maxFrameBytes} bytes`,
         );
       }
-      let text: string;
-      try {
-        text = decoder.decode(message);
-      } catch {
-        return session.receiveInvalid('bad_frame', 'input must be UTF-8');
-      }
+      // uWS validates text frames itself; this guards what it lets through, as over TCP.
+      const text = decodeUtf8(Buffer.from(message));
+      if (text === undefined) return session.receiveInvalid('bad_frame', 'input must be UTF-8');
       session.receiveText(text);
     },
     drain: (ws) => ws.getUserData().transport?.drained(),

@@ -103,6 +103,4 @@ export const conv = {
     const [x, y] = [a.toLowerCase(), b.toLowerCase()].sort();
     return `d:${x}:${y}`;
   },
-  isDm: (c: ConvId) => c.startsWith('d:'),
-  roomOf: (c: ConvId) => (c.startsWith('r:') ? c.slice(2) : undefined),
 };

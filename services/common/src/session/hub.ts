@@ -12,15 +12,6 @@ export interface SessionLimits {
   gatewayTimeoutMs: number;
 }
 
-export const DEFAULT_SESSION_LIMITS: SessionLimits = {
-  maxTextChars: 2000,
-  maxRooms: 20,
-  ratePerSec: 10,
-  rateBurst: 20,
-  floodLimit: 100,
-  gatewayTimeoutMs: 10_000,
-};
-
 /** What a transport gives a session: a way to send frames and to close. */
 export interface Transport {
   send(frame: ServerFrame): void;

@@ -171,8 +171,7 @@ export async function onWho(s: Session, f: F<'who'>): Promise<void> {
 }
 
 export async function onRooms(s: Session, f: F<'rooms'>): Promise<void> {
-  const rooms = (await listRooms(s.hub.store)).filter((r) => !isMatchRoom(r.room));
-  s.emit({ type: 'rooms', rooms, ...withRef(f.ref) });
+  s.emit({ type: 'rooms', rooms: await listRooms(s.hub.store), ...withRef(f.ref) });
 }
 
 export async function onHistory(s: Session, f: F<'history'>): Promise<void> {

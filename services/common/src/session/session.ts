@@ -1,6 +1,7 @@
 import { ProtocolError, type ErrorCode } from '../protocol/errors.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseFrame } from '../protocol/parse.js';
+import { conv } from '../redis/keys.js';
 import { cancelMatch } from '../store/matches.js';
 import { cleanupSession, dropSession, saveSession, type SessionRecord } from '../store/gateways.js';
 import type { Hub, Transport } from './hub.js';
@@ -198,7 +199,7 @@ export class Session {
       const rec = this.record();
       const waiting = this.waiting;
       const { store, gw } = this.hub;
-      for (const room of this.rooms.keys()) await this.hub.unsubscribe(`r:${room}`, this.sid);
+      for (const room of this.rooms.keys()) await this.hub.unsubscribe(conv.room(room), this.sid);
       if (this.nick === undefined) return;
       try {
         if (waiting) await cancelMatch(store, this.sid, this.hub.nextVersion());

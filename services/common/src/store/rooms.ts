@@ -129,6 +129,7 @@ export async function roomMembers(ctx: StoreContext, room: string): Promise<stri
   return vals.map(memberNick).sort((a, b) => a.localeCompare(b));
 }
 
+/** Public rooms with members: match rooms never appear. */
 export async function listRooms(
   ctx: StoreContext,
 ): Promise<{ room: string; count: number; locked: boolean }[]> {
@@ -141,7 +142,8 @@ export async function listRooms(
   const out: { room: string; count: number; locked: boolean }[] = [];
   names.forEach((room, i) => {
     const count = Number(res[2 * i]?.[1] ?? 0);
-    if (count > 0) out.push({ room, count, locked: Number(res[2 * i + 1]?.[1] ?? 0) === 1 });
+    if (count > 0 && !isMatchRoom(room))
+      out.push({ room, count, locked: Number(res[2 * i + 1]?.[1] ?? 0) === 1 });
   });
   return out.sort((a, b) => b.count - a.count || a.room.localeCompare(b.room));
 }

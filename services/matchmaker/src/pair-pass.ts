@@ -1,4 +1,4 @@
-import type { Ticket } from '@chatfleet/common';
+import { liveGateways, type Ticket } from '@chatfleet/common';
 import type { MatchmakerContext } from './context.js';
 import { pairTickets } from './pairing.js';
 import { commitPair, dropTicket, loadQueue } from './queue.js';
@@ -17,11 +17,7 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
   try {
     const queue = await loadQueue(redis, keys, WINDOW);
     const now = Date.now();
-    const beats = await redis.zrange(keys.gateways(), 0, -1, 'WITHSCORES');
-    const alive = new Set<string>();
-    for (let i = 0; i + 1 < beats.length; i += 2) {
-      if (Number(beats[i + 1]) >= now - config.gatewayTimeoutMs) alive.add(beats[i] ?? '');
-    }
+    const alive = await liveGateways(ctx, config.gatewayTimeoutMs);
     const live = [];
     for (const q of queue) {
       if (alive.has(q.ticket.gw)) live.push(q);

@@ -29,9 +29,20 @@ export async function dropSession(ctx: StoreContext, gw: string, sid: string): P
 }
 
 export async function deregister(ctx: StoreContext, gw: string): Promise<void> {
-  await guarded(() =>
-    ctx.redis.multi().zrem(ctx.keys.gateways(), gw).del(ctx.keys.gatewayState(gw)).exec(),
+  // Two calls, not one MULTI: the keys live in different cluster slots.
+  await guarded(() => ctx.redis.del(ctx.keys.gatewayState(gw)));
+  await guarded(() => ctx.redis.zrem(ctx.keys.gateways(), gw));
+}
+
+/** Gateways that sent a heartbeat within `timeoutMs`. */
+export async function liveGateways(
+  ctx: Pick<StoreContext, 'redis' | 'keys'>,
+  timeoutMs: number,
+): Promise<Set<string>> {
+  const ids = await guarded(() =>
+    ctx.redis.zrangebyscore(ctx.keys.gateways(), Date.now() - timeoutMs, '+inf'),
   );
+  return new Set(ids);
 }
 
 /** Gateways whose last heartbeat is older than `timeoutMs`. */

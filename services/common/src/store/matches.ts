@@ -19,43 +19,19 @@ export interface MatchRecord {
   ts: number;
 }
 
-/** Queues a match request. `v` orders requests of one session whichever instance handles them. */
-export async function requestMatch(ctx: StoreContext, t: Ticket, v: number): Promise<void> {
+async function appendRequest(ctx: StoreContext, fields: (string | number)[]): Promise<void> {
   await guarded(() =>
-    ctx.redis.xadd(
-      ctx.keys.matchRequests(),
-      'MAXLEN',
-      '~',
-      100_000,
-      '*',
-      'op',
-      'match',
-      'sid',
-      t.sid,
-      'v',
-      v,
-      't',
-      JSON.stringify(t),
-    ),
+    ctx.redis.xadd(ctx.keys.matchRequests(), 'MAXLEN', '~', 100_000, '*', ...fields),
   );
 }
 
+/** Queues a match request. `v` orders requests of one session whichever instance handles them. */
+export async function requestMatch(ctx: StoreContext, t: Ticket, v: number): Promise<void> {
+  await appendRequest(ctx, ['op', 'match', 'sid', t.sid, 'v', v, 't', JSON.stringify(t)]);
+}
+
 export async function cancelMatch(ctx: StoreContext, sid: string, v: number): Promise<void> {
-  await guarded(() =>
-    ctx.redis.xadd(
-      ctx.keys.matchRequests(),
-      'MAXLEN',
-      '~',
-      100_000,
-      '*',
-      'op',
-      'cancel',
-      'sid',
-      sid,
-      'v',
-      v,
-    ),
-  );
+  await appendRequest(ctx, ['op', 'cancel', 'sid', sid, 'v', v]);
 }
 
 export async function readMatch(ctx: StoreContext, room: string): Promise<MatchRecord | undefined> {

@@ -100,9 +100,9 @@ export class TcpConnection implements Transport {
     }
   }
 
-  send(frame: ServerFrame): void {
+  send(frame: ServerFrame, json?: string): void {
     if (this.mode === 'json') {
-      this.write(`${JSON.stringify(frame)}\n`);
+      this.write(`${json ?? JSON.stringify(frame)}\n`);
       return;
     }
     const lines = renderText(frame, this.view);

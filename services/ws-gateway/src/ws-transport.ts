@@ -31,9 +31,9 @@ export class WsTransport implements Transport {
     private readonly backpressured: Gauge,
   ) {}
 
-  send(frame: ServerFrame): void {
+  send(frame: ServerFrame, json?: string): void {
     if (this.closed) return;
-    const data = JSON.stringify(frame);
+    const data = json ?? JSON.stringify(frame);
     // cork: sends from Redis callbacks are batched into one syscall.
     this.ws.cork(() => this.ws.send(data, false));
     const buffered = this.ws.getBufferedAmount();

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { UnavailableError } from '../protocol/errors.js';
+import { toMessageFrame } from '../protocol/frames.js';
 import type { StoreContext } from '../store/context.js';
 import { deregister, heartbeat } from '../store/gateways.js';
 import { endMatch } from '../store/matches.js';
@@ -141,6 +142,10 @@ export class GatewayCore implements Hub {
     if (!sids) return;
     const env = parseEnvelope<LiveEnvelope>(payload);
     if (!env) return this.log.warn({ channel }, 'bad live envelope');
+    if (env.k === 'm') {
+      env.frame = toMessageFrame(env.m);
+      env.json = JSON.stringify(env.frame);
+    }
     for (const sid of sids) this.sessions.get(sid)?.live(env);
   }
 

@@ -1,8 +1,16 @@
-import type { StoredMessage } from '../protocol/frames.js';
+import type { MessageFrame, StoredMessage } from '../protocol/frames.js';
 
 /** What travels on a conversation's live channel. */
 export type LiveEnvelope =
-  | { k: 'm'; sid: string; ref?: string; m: StoredMessage }
+  | {
+      k: 'm';
+      sid: string;
+      ref?: string;
+      m: StoredMessage;
+      /** Built once per gateway, not once per member: the frame and its JSON. */
+      frame?: MessageFrame;
+      json?: string;
+    }
   | { k: 'p'; sid: string; room: string; nick: string; event: 'join' | 'leave'; count: number }
   | { k: 'end'; sid: string; room: string };
 

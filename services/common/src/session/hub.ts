@@ -14,7 +14,8 @@ export interface SessionLimits {
 
 /** What a transport gives a session: a way to send frames and to close. */
 export interface Transport {
-  send(frame: ServerFrame): void;
+  /** `json`, when given, is the frame already serialized (shared by every receiver). */
+  send(frame: ServerFrame, json?: string): void;
   /** Closes the connection after what was sent so far is flushed. */
   close(reason: string): void;
 }

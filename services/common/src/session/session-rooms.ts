@@ -45,8 +45,9 @@ export function onLive(s: Session, env: LiveEnvelope): void {
     if (env.m.id <= st.lastId) return;
     st.lastId = env.m.id;
     s.hub.metrics.delivery.observe({ kind: 'room' }, Math.max(0, Date.now() - env.m.ts) / 1000);
-    const frame = toMessageFrame(env.m);
-    s.emit(env.sid === s.sid && env.ref !== undefined ? { ...frame, ref: env.ref } : frame);
+    const frame = env.frame ?? toMessageFrame(env.m);
+    if (env.sid === s.sid && env.ref !== undefined) s.emit({ ...frame, ref: env.ref });
+    else s.emit(frame, env.json);
   } else if (env.k === 'p' && env.sid !== s.sid && !isMatchRoom(env.room)) {
     s.emit({
       type: 'presence',

@@ -93,11 +93,11 @@ export class Session {
     this.emit({ type: 'error', code, message, ...(ref !== undefined ? { ref } : {}) });
   }
 
-  emit(frame: ServerFrame): void {
+  emit(frame: ServerFrame, json?: string): void {
     if (this.closed) return;
     this.hub.metrics.framesOut.inc({ type: frame.type });
     if (frame.type === 'error') this.hub.metrics.errors.inc({ code: frame.code });
-    this.transport.send(frame);
+    this.transport.send(frame, json);
   }
 
   /** Runs work after everything queued before it, in order. */

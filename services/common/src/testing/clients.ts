@@ -39,6 +39,34 @@ export class Inbox<T> {
   }
 }
 
+export type Frame = { type: string } & Record<string, unknown>;
+
+/** Frames from any transport: wait for one by type, or for the reply to a request. */
+export class FrameInbox extends Inbox<Frame> {
+  next(type: string, pred: Pred<Frame> = () => true, timeoutMs = 5000): Promise<Frame> {
+    return this.take((f) => f.type === type && pred(f), timeoutMs, `a ${type} frame`);
+  }
+
+  /** Sends a frame with a ref and waits for the reply carrying it. */
+  request(
+    send: (f: Record<string, unknown>) => void,
+    frame: Record<string, unknown>,
+    timeoutMs = 5000,
+  ): Promise<Frame> {
+    const ref = `r${Math.random().toString(36).slice(2, 10)}`;
+    send({ ...frame, ref });
+    return this.take((f) => f['ref'] === ref, timeoutMs, `a reply to ${JSON.stringify(frame)}`);
+  }
+}
+
+/** Says hello on a fresh protocol client and waits for the welcome. */
+export async function helloOn<
+  C extends { send(f: Record<string, unknown>): void; frames: FrameInbox },
+>(c: C, nick?: string, token?: string): Promise<{ c: C; welcome: Frame }> {
+  c.send({ type: 'hello', ...(nick ? { nick } : {}), ...(token ? { token } : {}) });
+  return { c, welcome: await c.frames.next('welcome') };
+}
+
 /** A raw TCP client that reads lines, like a person at nc. */
 export class LineClient {
   readonly lines = new Inbox<string>();
@@ -92,11 +120,9 @@ export class LineClient {
   }
 }
 
-export type Frame = { type: string } & Record<string, unknown>;
-
 /** An NDJSON protocol client. */
 export class JsonClient extends LineClient {
-  readonly frames = new Inbox<Frame>();
+  readonly frames = new FrameInbox();
 
   static override async connect(port: number, localAddress?: string): Promise<JsonClient> {
     return new JsonClient(await open(port, localAddress));
@@ -108,10 +134,7 @@ export class JsonClient extends LineClient {
     nick?: string,
     token?: string,
   ): Promise<{ c: JsonClient; welcome: Frame }> {
-    const c = await JsonClient.connect(port);
-    c.send({ type: 'hello', ...(nick ? { nick } : {}), ...(token ? { token } : {}) });
-    const welcome = await c.next('welcome');
-    return { c, welcome };
+    return helloOn(await JsonClient.connect(port), nick, token);
   }
 
   protected override onLine(line: string): void {
@@ -128,18 +151,11 @@ export class JsonClient extends LineClient {
   }
 
   next(type: string, pred: Pred<Frame> = () => true, timeoutMs = 5000): Promise<Frame> {
-    return this.frames.take((f) => f.type === type && pred(f), timeoutMs, `a ${type} frame`);
+    return this.frames.next(type, pred, timeoutMs);
   }
 
-  /** Sends a frame with a ref and waits for the reply carrying it. */
-  async request(frame: Record<string, unknown>, timeoutMs = 5000): Promise<Frame> {
-    const ref = `r${Math.random().toString(36).slice(2, 10)}`;
-    this.send({ ...frame, ref });
-    return this.frames.take(
-      (f) => f['ref'] === ref,
-      timeoutMs,
-      `a reply to ${JSON.stringify(frame)}`,
-    );
+  request(frame: Record<string, unknown>, timeoutMs = 5000): Promise<Frame> {
+    return this.frames.request((f) => this.send(f), frame, timeoutMs);
   }
 }
 

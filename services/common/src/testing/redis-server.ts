@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { createLogger } from '../logger.js';
+import { createRedis } from '../redis/clients.js';
 import { freePort, waitUntil } from './ports.js';
 
 export interface TestRedis {
@@ -71,4 +74,16 @@ export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<T
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A connected command client for a test to look inside Redis. */
+export async function redisClient(url: string): Promise<Redis> {
+  const c = createRedis({
+    url,
+    role: 'commands',
+    name: 'test',
+    logger: createLogger('test', 'silent'),
+  });
+  await c.connect();
+  return c;
 }

@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
-import { Inbox, type Frame } from './clients.js';
+import { FrameInbox, helloOn, type Frame } from './clients.js';
 
 /** A WebSocket protocol client for tests (the `ws` package). */
 export class WsClient {
-  readonly frames = new Inbox<Frame>();
+  readonly frames = new FrameInbox();
   readonly closed: Promise<{ code: number; reason: string }>;
   isClosed = false;
 
@@ -47,9 +47,7 @@ export class WsClient {
     nick?: string,
     token?: string,
   ): Promise<{ c: WsClient; welcome: Frame }> {
-    const c = await WsClient.connect(port);
-    c.send({ type: 'hello', ...(nick ? { nick } : {}), ...(token ? { token } : {}) });
-    return { c, welcome: await c.next('welcome') };
+    return helloOn(await WsClient.connect(port), nick, token);
   }
 
   send(frame: Record<string, unknown>): void {
@@ -61,17 +59,11 @@ export class WsClient {
   }
 
   next(type: string, pred: (f: Frame) => boolean = () => true, timeoutMs = 5000): Promise<Frame> {
-    return this.frames.take((f) => f.type === type && pred(f), timeoutMs, `a ${type} frame`);
+    return this.frames.next(type, pred, timeoutMs);
   }
 
-  async request(frame: Record<string, unknown>, timeoutMs = 5000): Promise<Frame> {
-    const ref = `r${Math.random().toString(36).slice(2, 10)}`;
-    this.send({ ...frame, ref });
-    return this.frames.take(
-      (f) => f['ref'] === ref,
-      timeoutMs,
-      `a reply to ${JSON.stringify(frame)}`,
-    );
+  request(frame: Record<string, unknown>, timeoutMs = 5000): Promise<Frame> {
+    return this.frames.request((f) => this.send(f), frame, timeoutMs);
   }
 
   close(): void {

@@ -1,16 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  conv,
-  createKeys,
-  createLogger,
-  createRedis,
-  idFromMs,
-  type StoredMessage,
-} from '@chatfleet/common';
+import { conv, createKeys, idFromMs, type StoredMessage } from '@chatfleet/common';
 import {
   JsonClient,
   readMetric,
+  redisClient,
   startFleet,
   waitUntil,
   type Fleet,
@@ -35,13 +29,7 @@ describe('history-writer', () => {
       },
     });
     port = fleet.gateways[0]!.tcpPort;
-    redis = createRedis({
-      url: fleet.redis.url,
-      role: 'commands',
-      name: 'test',
-      logger: createLogger('test', 'silent'),
-    });
-    await redis.connect();
+    redis = await redisClient(fleet.redis.url);
   });
   after(async () => {
     redis.disconnect();

@@ -1,14 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  conv,
-  createKeys,
-  createLogger,
-  createRedis,
-  idFromMs,
-  type StoredMessage,
-} from '@chatfleet/common';
-import { JsonClient, startFleet, type Fleet } from '@chatfleet/common/testing';
+import { conv, createKeys, idFromMs, type StoredMessage } from '@chatfleet/common';
+import { JsonClient, redisClient, startFleet, type Fleet } from '@chatfleet/common/testing';
 import type { Redis } from 'ioredis';
 
 describe('a DM whose session closed between routing and delivery', () => {
@@ -16,13 +9,7 @@ describe('a DM whose session closed between routing and delivery', () => {
   let redis: Redis;
   before(async () => {
     fleet = await startFleet({ gateways: 1, matchmaker: false, historyWriter: false });
-    redis = createRedis({
-      url: fleet.redis.url,
-      role: 'commands',
-      name: 'test',
-      logger: createLogger('test', 'silent'),
-    });
-    await redis.connect();
+    redis = await redisClient(fleet.redis.url);
   });
   after(async () => {
     redis.disconnect();

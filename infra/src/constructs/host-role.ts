@@ -11,6 +11,10 @@ export interface PolicyStatement {
   Resource: string | string[];
 }
 
+/** The registry host of an ECR repository URL: what `docker login` wants. */
+export const registryHost = (repositoryUrl: string): string =>
+  Fn.element(Fn.split('/', repositoryUrl), 0) as string;
+
 /** Pulling one repository's images. */
 export function ecrPull(repositoryArn: string): PolicyStatement[] {
   return [

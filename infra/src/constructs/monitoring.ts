@@ -6,7 +6,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn } from '../cdktf.js';
-import { HostRole, ecrPull } from './host-role.js';
+import { HostRole, ecrPull, registryHost } from './host-role.js';
 
 export interface MonitoringProps {
   env: string;
@@ -68,7 +68,7 @@ export class Monitoring extends Construct {
           description: 'Grafana for admins',
         }),
     );
-    const repoHost = Fn.element(Fn.split('/', repo.repositoryUrl), 0) as string;
+    const repoHost = registryHost(repo.repositoryUrl);
     const script = `#!/bin/bash
 set -euo pipefail
 dnf install -y docker

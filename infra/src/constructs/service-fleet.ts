@@ -11,7 +11,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn } from '../cdktf.js';
 import type { FleetSize, ServiceName } from '../environments.js';
-import { HostRole, ecrPull } from './host-role.js';
+import { HostRole, ecrPull, registryHost } from './host-role.js';
 import { userData } from './user-data.js';
 
 export interface ServiceFleetProps {
@@ -110,7 +110,7 @@ export class ServiceFleet extends Construct {
     }
     this.securityGroupId = sg.id;
 
-    const repoHost = Fn.element(Fn.split('/', repo.repositoryUrl), 0) as string;
+    const repoHost = registryHost(repo.repositoryUrl);
     const image = `${repo.repositoryUrl}:${p.imageTag}`;
     const lt = new LaunchTemplate(this, 'lt', {
       name,

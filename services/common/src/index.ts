@@ -13,6 +13,7 @@ export * from './redis/lua-script.js';
 export * from './redis/scripts.js';
 export * from './store/context.js';
 export * from './store/gateways.js';
+export * from './store/inbox.js';
 export * from './store/matches.js';
 export * from './store/messages.js';
 export * from './store/nicks.js';

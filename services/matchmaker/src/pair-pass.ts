@@ -38,7 +38,7 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
       const raw = new Map(live.map((q) => [q.ticket.sid, q.raw]));
       const tickets: Ticket[] = live.map((q) => q.ticket);
       for (const pair of pairTickets({ tickets, now, widenMs: config.widenMs, lastPartner })) {
-        const room = await commitPair(redis, keys, pair, raw, config.repeatBlockMs);
+        const room = await commitPair(ctx, pair, raw, config.repeatBlockMs);
         if (!room) continue;
         made++;
         metrics.matches.inc();

@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ControlEnvelope, Keys, MatchRecord, Ticket } from '@chatfleet/common';
+import {
+  appendInbox,
+  assignmentJson,
+  type ControlEnvelope,
+  type Keys,
+  type MatchRecord,
+  type StoreContext,
+  type Ticket,
+} from '@chatfleet/common';
 import type { Pair } from './pairing.js';
 import { applyRequestScript, commitPairScript, dropTicketScript } from './scripts.js';
 
@@ -67,14 +75,18 @@ export async function dropTicket(redis: Redis, keys: Keys, q: QueuedTicket): Pro
   );
 }
 
-/** Commits a pair and tells both gateways, in one step. Resolves false if a ticket changed. */
+/**
+ * Commits a pair, then tells both gateways through their inboxes. Resolves undefined if a
+ * ticket changed. If this process dies between the two steps, the gateways find the
+ * assignments the commit left.
+ */
 export async function commitPair(
-  redis: Redis,
-  keys: Keys,
+  ctx: Pick<StoreContext, 'redis' | 'keys'>,
   pair: Pair,
   raw: Map<string, string>,
   repeatBlockMs: number,
 ): Promise<string | undefined> {
+  const { redis, keys } = ctx;
   const room = `m-${randomBytes(6).toString('hex')}`;
   const { a, b, tags } = pair;
   const lcA = a.nick.toLowerCase();
@@ -90,6 +102,8 @@ export async function commitPair(
       keys.lastPartner(lcA),
       keys.lastPartner(lcB),
       keys.match(room),
+      keys.assigned(a.sid),
+      keys.assigned(b.sid),
     ],
     [
       a.sid,
@@ -101,11 +115,11 @@ export async function commitPair(
       repeatBlockMs,
       lcA,
       lcB,
-      keys.control(a.gw),
-      JSON.stringify(envA),
-      keys.control(b.gw),
-      JSON.stringify(envB),
+      assignmentJson({ room, partner: b.nick, tags }),
+      assignmentJson({ room, partner: a.nick, tags }),
     ],
   );
-  return ok === 1 ? room : undefined;
+  if (ok !== 1) return undefined;
+  await Promise.all([appendInbox(ctx, a.gw, envA), appendInbox(ctx, b.gw, envB)]);
+  return room;
 }

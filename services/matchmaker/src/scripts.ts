@@ -22,9 +22,11 @@ return 1
 );
 
 /**
- * KEYS: queue, tickets, lastA, lastB, match. ARGV: sidA, sidB, rawA, rawB, matchJson,
- * matchTtlMs, repeatBlockMs, lcA, lcB, ctlA, payloadA, ctlB, payloadB.
+ * KEYS: queue, tickets, lastA, lastB, match, assignedA, assignedB. ARGV: sidA, sidB, rawA,
+ * rawB, matchJson, matchTtlMs, repeatBlockMs, lcA, lcB, assignmentA, assignmentB.
  * Commits a pair only if both tickets are still exactly as read: several instances may race.
+ * The assignments stay until each gateway has taken its side in, so a `matched` lost on the
+ * way (the matchmaker died before telling a gateway) is still found.
  */
 export const commitPairScript = new LuaScript(
   'mm-pair',
@@ -39,8 +41,8 @@ if tonumber(ARGV[7]) > 0 then
   redis.call('SET', KEYS[3], ARGV[9], 'PX', ARGV[7])
   redis.call('SET', KEYS[4], ARGV[8], 'PX', ARGV[7])
 end
-redis.call('PUBLISH', ARGV[10], ARGV[11])
-redis.call('PUBLISH', ARGV[12], ARGV[13])
+redis.call('SET', KEYS[6], ARGV[10], 'PX', ARGV[6])
+redis.call('SET', KEYS[7], ARGV[11], 'PX', ARGV[6])
 return 1
 `,
 );

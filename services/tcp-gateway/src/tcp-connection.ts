@@ -127,6 +127,24 @@ export class TcpConnection implements Transport {
     }
   }
 
+  backlog(): number {
+    return this.socket.writableLength;
+  }
+
+  drained(): Promise<void> {
+    const socket = this.socket;
+    if (socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.once('drain', done);
+      socket.once('close', done);
+    });
+  }
+
   close(_reason: string): void {
     if (this.ending) return;
     this.ending = true;

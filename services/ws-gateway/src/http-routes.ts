@@ -29,11 +29,8 @@ export function addHttpRoutes(
   files: Map<string, StaticFile>,
 ): void {
   app.get('/healthz', (res) => {
-    json(res, core.draining ? '503 Service Unavailable' : '200 OK', {
-      status: core.draining ? 'draining' : 'ok',
-      redis: core.store.redis.status,
-      sessions: core.sessions.size,
-    });
+    const h = core.health();
+    json(res, h.ok ? '200 OK' : '503 Service Unavailable', h.detail);
   });
 
   app.get('/api/rooms', (res) => {

@@ -80,7 +80,7 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
       if (text === undefined) return session.receiveInvalid('bad_frame', 'input must be UTF-8');
       session.receiveText(text);
     },
-    drain: (ws) => ws.getUserData().transport?.drained(),
+    drain: (ws) => ws.getUserData().transport?.onDrain(),
     close: (ws) => {
       const data = ws.getUserData();
       metrics.connections.dec({ transport: 'ws' });

@@ -23,6 +23,7 @@ export class WsTransport implements Transport {
   private closed = false;
   /** Counted in backpressured while uWS holds unsent bytes for this socket. */
   private pressed = false;
+  private drainWaiters: (() => void)[] = [];
 
   constructor(
     private readonly ws: WebSocket<SocketData>,
@@ -54,11 +55,22 @@ export class WsTransport implements Transport {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.wake();
     this.ws.end(CLOSE_CODES[reason] ?? 1000, reason);
   }
 
-  /** uWS's drain event: the socket caught up. */
-  drained(): void {
+  backlog(): number {
+    return this.closed ? 0 : this.ws.getBufferedAmount();
+  }
+
+  drained(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** uWS's drain event: the socket sent some of what it held. */
+  onDrain(): void {
+    this.wake();
     if (this.pressed && !this.closed && this.ws.getBufferedAmount() === 0) {
       this.pressed = false;
       this.backpressured.dec();
@@ -68,7 +80,14 @@ export class WsTransport implements Transport {
   /** uWS says the socket is gone: it must not be touched again. */
   gone(): void {
     this.closed = true;
+    this.wake();
     if (this.pressed) this.backpressured.dec();
     this.pressed = false;
+  }
+
+  private wake(): void {
+    const w = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const f of w) f();
   }
 }

@@ -11,11 +11,12 @@ export interface GatewayConfig extends BaseConfig {
   maxBacklogBytes: number;
   heartbeatMs: number;
   shutdownGraceMs: number;
+  healthGraceMs: number;
 }
 
 export function readGatewayConfig(env: Env, defaultMetricsPort: number): GatewayConfig {
   const day = 24 * 3600 * 1000;
-  return {
+  const c: GatewayConfig = {
     ...readBaseConfig(env, defaultMetricsPort),
     session: {
       maxTextChars: envInt(env, 'MAX_TEXT_CHARS', 2000, 1, 100_000),
@@ -24,6 +25,9 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
       rateBurst: envInt(env, 'RATE_BURST', 20, 1, 100_000),
       floodLimit: envInt(env, 'FLOOD_LIMIT', 100, 1, 1_000_000),
       gatewayTimeoutMs: envInt(env, 'GATEWAY_TIMEOUT_MS', 10_000, 1000, 600_000),
+      joinWaitMs: envInt(env, 'JOIN_WAIT_MS', 5000, 100, 60_000),
+      paceBytes: envInt(env, 'PACE_BYTES', 65_536, 1024, 1_073_741_824),
+      slowReaderMs: envInt(env, 'SLOW_READER_MS', 30_000, 1000, 3_600_000),
     },
     store: {
       ...DEFAULT_STORE_LIMITS,
@@ -38,5 +42,9 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
     maxBacklogBytes: envInt(env, 'MAX_BACKLOG_BYTES', 1_048_576, 1024, 1_073_741_824),
     heartbeatMs: envInt(env, 'HEARTBEAT_MS', 2000, 100, 60_000),
     shutdownGraceMs: envInt(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    healthGraceMs: envInt(env, 'HEALTH_GRACE_MS', 3000, 0, 600_000),
   };
+  // Paced output must stay well under the point where a reader counts as slow.
+  c.session.paceBytes = Math.min(c.session.paceBytes, Math.floor(c.maxBacklogBytes / 4));
+  return c;
 }

@@ -3,34 +3,45 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { UnavailableError } from '../protocol/errors.js';
 import { toMessageFrame } from '../protocol/frames.js';
 import type { StoreContext } from '../store/context.js';
 import { deregister, heartbeat } from '../store/gateways.js';
-import { endMatch } from '../store/matches.js';
-import { routeDm } from '../store/nicks.js';
-import { parseEnvelope, type ControlEnvelope, type LiveEnvelope } from '../session/envelopes.js';
+import { appendInbox } from '../store/inbox.js';
+import type { ControlEnvelope, LiveEnvelope } from '../session/envelopes.js';
+import { dmShown } from '../session/session-identity.js';
+import type { StoredMessage } from '../protocol/frames.js';
 import type { Hub, SessionLimits, Transport } from '../session/hub.js';
 import { Session } from '../session/session.js';
-import { resyncRooms } from '../session/session-rooms.js';
 import { restoreSession } from '../session/session-restore.js';
 import { startHousekeeping } from './housekeeping.js';
+import { handleControl } from './control.js';
+import { runInbox } from './inbox-reader.js';
+import { Subscriptions } from './subscriptions.js';
 
 export interface GatewayCoreOptions {
   store: StoreContext;
   sub: Redis;
+  /** The inbox stream's blocking reader. */
+  inboxReader: Redis;
   log: Logger;
   metrics: GatewayMetrics;
   limits: SessionLimits;
   heartbeatMs: number;
+  /** How long a connection to Redis may be down before /healthz says 503. */
+  healthGraceMs: number;
   /** Random by default; set it only in tests. */
   gatewayId?: string;
 }
 
+export interface CoreHealth {
+  ok: boolean;
+  detail: Record<string, unknown>;
+}
+
 /**
  * Everything a gateway process shares between its sessions, whatever the transport: the
- * subscriptions to the conversations its users are in, its control channel, heartbeat,
- * cleanup after dead gateways, and draining on shutdown.
+ * subscriptions to the conversations its users are in, its inbox, heartbeat, cleanup after
+ * dead gateways, and draining on shutdown.
  */
 export class GatewayCore implements Hub {
   readonly gw: string;
@@ -40,13 +51,14 @@ export class GatewayCore implements Hub {
   readonly limits: SessionLimits;
   draining = false;
   readonly sessions = new Map<string, Session>();
-  private readonly listeners = new Map<string, Set<string>>();
-  private readonly channelConv = new Map<string, string>();
-  private readonly sub: Redis;
+  readonly subs: Subscriptions;
   private readonly abort = new AbortController();
   private sidCounter = 0;
   private lastVersion = 0;
-  private housekeeping: Promise<void> | undefined;
+  private cmdDownSince: number | undefined;
+  /** DMs shown by sessions that ended lately: a second route of one of them is dropped. */
+  private readonly endedDms = new Map<string, { at: number; seen: ReadonlySet<string> }>();
+  private loops: Promise<unknown> | undefined;
 
   constructor(private readonly o: GatewayCoreOptions) {
     this.gw =
@@ -58,27 +70,66 @@ export class GatewayCore implements Hub {
     this.log = o.log.child({ gw: this.gw });
     this.metrics = o.metrics;
     this.limits = o.limits;
-    this.sub = o.sub;
-  }
-
-  get controlChannel(): string {
-    return this.store.keys.control(this.gw);
+    this.subs = new Subscriptions({
+      sub: o.sub,
+      store: o.store,
+      log: this.log,
+      metrics: o.metrics,
+      joinWaitMs: o.limits.joinWaitMs,
+      dispatch: (sids, env) => this.dispatch(sids, env),
+    });
   }
 
   async start(): Promise<void> {
-    let cmdReady = this.store.redis.status === 'ready';
-    this.store.redis.on('ready', () => {
+    const { redis } = this.store;
+    if (redis.status !== 'ready') this.cmdDownSince = Date.now();
+    let cmdReady = redis.status === 'ready';
+    redis.on('close', () => {
+      this.cmdDownSince ??= Date.now();
+      this.metrics.redisUp.set(0);
+    });
+    redis.on('ready', () => {
+      this.cmdDownSince = undefined;
+      this.metrics.redisUp.set(1);
       if (cmdReady) this.restoreAll();
       cmdReady = true;
     });
-    this.sub.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
-    let subReady = this.sub.status === 'ready';
-    this.sub.on('ready', () => {
-      if (subReady) this.resyncAll();
-      subReady = true;
-    });
-    await this.sub.subscribe(this.controlChannel);
-    this.housekeeping = startHousekeeping(this, this.o.heartbeatMs, this.abort.signal);
+    this.metrics.redisUp.set(cmdReady ? 1 : 0);
+    await this.subs.start();
+    const inbox = runInbox(
+      {
+        reader: this.o.inboxReader,
+        store: this.store,
+        gw: this.gw,
+        log: this.log,
+        handle: (env) => handleControl(this, env),
+      },
+      this.abort.signal,
+    );
+    const housekeeping = startHousekeeping(this, this.o.heartbeatMs, this.abort.signal);
+    this.loops = Promise.all([inbox, housekeeping]);
+  }
+
+  /** Unhealthy while draining, or while a Redis connection has been down past the grace. */
+  health(): CoreHealth {
+    const subDown = this.subs.downForMs();
+    const cmdDown = this.cmdDownSince === undefined ? 0 : Date.now() - this.cmdDownSince;
+    const grace = this.o.healthGraceMs;
+    const problems = [
+      ...(this.draining ? ['draining'] : []),
+      ...(subDown > grace ? [`subscriber down for ${subDown} ms`] : []),
+      ...(cmdDown > grace ? [`redis commands down for ${cmdDown} ms`] : []),
+    ];
+    return {
+      ok: problems.length === 0,
+      detail: {
+        status: this.draining ? 'draining' : problems.length > 0 ? 'degraded' : 'ok',
+        ...(problems.length > 0 ? { problems } : {}),
+        redis: this.store.redis.status,
+        subscriber: this.o.sub.status,
+        sessions: this.sessions.size,
+      },
+    };
   }
 
   createSession(transport: Transport): Session {
@@ -91,6 +142,19 @@ export class GatewayCore implements Hub {
   async endSession(s: Session): Promise<void> {
     await s.close();
     this.sessions.delete(s.sid);
+    const now = Date.now();
+    this.endedDms.set(s.sid, { at: now, seen: s.dmSeen });
+    for (const [sid, e] of this.endedDms) {
+      if (now - e.at < 60_000 && this.endedDms.size <= 10_000) break;
+      this.endedDms.delete(sid);
+    }
+  }
+
+  /** Whether the session `sid` (open or ended lately) already showed this DM. */
+  dmShown(sid: string, m: StoredMessage): boolean {
+    const s = this.sessions.get(sid);
+    if (s) return dmShown(s.dmSeen, m);
+    return dmShown(this.endedDms.get(sid)?.seen ?? new Set(), m);
   }
 
   nextSid(): string {
@@ -102,71 +166,27 @@ export class GatewayCore implements Hub {
     return this.lastVersion;
   }
 
-  async subscribe(conv: string, sid: string): Promise<void> {
-    let set = this.listeners.get(conv);
-    if (set) {
-      set.add(sid);
-      return;
-    }
-    if (this.sub.status !== 'ready') throw new UnavailableError();
-    set = new Set([sid]);
-    this.listeners.set(conv, set);
-    const channel = this.store.keys.live(conv);
-    this.channelConv.set(channel, conv);
-    this.metrics.subscriptions.set(this.listeners.size);
-    await this.sub.subscribe(channel);
+  subscribe(conv: string, room: string, sid: string): Promise<void> {
+    return this.subs.add(conv, room, sid);
   }
 
-  async unsubscribe(conv: string, sid: string): Promise<void> {
-    const set = this.listeners.get(conv);
-    if (!set?.delete(sid) || set.size > 0) return;
-    this.listeners.delete(conv);
-    const channel = this.store.keys.live(conv);
-    this.channelConv.delete(channel);
-    this.metrics.subscriptions.set(this.listeners.size);
-    await this.sub.unsubscribe(channel).catch(() => undefined);
+  unsubscribe(conv: string, sid: string): void {
+    this.subs.remove(conv, sid);
   }
 
   async kick(gw: string, sid: string, reason: string): Promise<void> {
     if (gw === this.gw) return this.sessions.get(sid)?.bye(reason);
     const env: ControlEnvelope = { k: 'kick', sid, reason };
-    await this.store.redis
-      .publish(this.store.keys.control(gw), JSON.stringify(env))
-      .catch(() => undefined);
+    await appendInbox(this.store, gw, env).catch(() => undefined);
   }
 
-  private onMessage(channel: string, payload: string): void {
-    if (channel === this.controlChannel) return this.onControl(payload);
-    const conv = this.channelConv.get(channel);
-    const sids = conv !== undefined ? this.listeners.get(conv) : undefined;
-    if (!sids) return;
-    const env = parseEnvelope<LiveEnvelope>(payload);
-    if (!env) return this.log.warn({ channel }, 'bad live envelope');
-    if (env.k === 'm') {
+  private dispatch(sids: ReadonlySet<string>, env: LiveEnvelope): void {
+    if (env.k === 'm' && !env.frame) {
+      // Built once per gateway, not once per member.
       env.frame = toMessageFrame(env.m);
       env.json = JSON.stringify(env.frame);
     }
     for (const sid of sids) this.sessions.get(sid)?.live(env);
-  }
-
-  private onControl(payload: string): void {
-    const env = parseEnvelope<ControlEnvelope>(payload);
-    if (!env) return this.log.warn({}, 'bad control envelope');
-    const s = this.sessions.get(env.sid);
-    if (env.k === 'matched') {
-      // A match for a session that is gone: end it so the partner is not left waiting.
-      if (!s) void endMatch(this.store, env.room, env.sid).catch(() => undefined);
-      else void s.matched(env.room, env.partner, env.tags);
-    } else if (env.k === 'dm') {
-      if (s) s.deliverDm(env.m);
-      // Its session closed between routing and delivery: route it again, past that session.
-      else
-        void routeDm(this.store, env.m, 'again', this.limits.gatewayTimeoutMs, env.sid).catch(
-          () => undefined,
-        );
-    } else if (env.k === 'kick') {
-      s?.bye(env.reason);
-    }
   }
 
   private restoreAll(): void {
@@ -179,11 +199,6 @@ export class GatewayCore implements Hub {
       });
   }
 
-  private resyncAll(): void {
-    this.log.info({ sessions: this.sessions.size }, 'subscriber back, resyncing rooms');
-    for (const s of this.sessions.values()) void s.run(() => resyncRooms(s));
-  }
-
   /** Says bye to every session, waits for them to clean up (bounded), then leaves the fleet. */
   async stop(graceMs: number): Promise<void> {
     if (this.abort.signal.aborted) return;
@@ -193,7 +208,8 @@ export class GatewayCore implements Hub {
     const done = Promise.all(all.map((s) => this.endSession(s)));
     await Promise.race([done, new Promise((r) => setTimeout(r, graceMs).unref())]);
     this.abort.abort();
-    await this.housekeeping;
-    await deregister(this.store, this.gw).catch(() => undefined);
+    this.o.inboxReader.disconnect();
+    await this.loops;
+    await deregister(this.store, this.gw, this.limits.gatewayTimeoutMs).catch(() => undefined);
   }
 }

@@ -39,15 +39,23 @@ export function createGatewayRuntime(
     name: `${service}-sub`,
     logger: log,
   });
+  const inboxReader = createRedis({
+    url: config.redisUrl,
+    role: 'blocking',
+    name: `${service}-inbox`,
+    logger: log,
+  });
   const registry = createRegistry(service);
   const metrics = createGatewayMetrics(registry, transport);
   const core = new GatewayCore({
     store: { redis, keys: createKeys(config.prefix, config.partitions), limits: config.store },
     sub,
+    inboxReader,
     log,
     metrics,
     limits: config.session,
     heartbeatMs: config.heartbeatMs,
+    healthGraceMs: config.healthGraceMs,
   });
   let http: Server | undefined;
   let port = config.metricsPort;
@@ -59,13 +67,11 @@ export function createGatewayRuntime(
     core,
     metricsPort: () => port,
     async start() {
-      await Promise.all([connectRedis(redis), connectRedis(sub)]);
-      metrics.redisUp.set(redis.status === 'ready' ? 1 : 0);
+      await Promise.all([connectRedis(redis), connectRedis(sub), connectRedis(inboxReader)]);
       await core.start();
-      const m = await startMetricsServer(registry, config.metricsHost, config.metricsPort, () => ({
-        ok: !core.draining,
-        detail: { redis: redis.status, sessions: core.sessions.size },
-      }));
+      const m = await startMetricsServer(registry, config.metricsHost, config.metricsPort, () =>
+        core.health(),
+      );
       http = m.server;
       port = m.port;
     },
@@ -73,6 +79,7 @@ export function createGatewayRuntime(
     async close() {
       http?.close();
       await Promise.allSettled([redis.quit(), sub.quit()]);
+      inboxReader.disconnect();
     },
   };
 }

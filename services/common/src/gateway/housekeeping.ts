@@ -7,6 +7,7 @@ import {
   cleanupSession,
   type SessionRecord,
 } from '../store/gateways.js';
+import { liveMatches, readAssignments } from '../store/matches.js';
 import type { GatewayCore } from './gateway-core.js';
 
 /**
@@ -18,18 +19,18 @@ export async function startHousekeeping(
   everyMs: number,
   signal: AbortSignal,
 ): Promise<void> {
-  const { store, log, metrics } = core;
+  const { store, log } = core;
   let tick = 0;
   while (!signal.aborted) {
     try {
       await heartbeat(store, core.gw);
-      metrics.redisUp.set(1);
       for (const gw of await deadGateways(store, core.limits.gatewayTimeoutMs)) {
-        if (gw !== core.gw) await reapGateway(store, gw, core.gw, log);
+        if (gw !== core.gw)
+          await reapGateway(store, gw, core.gw, log, core.limits.gatewayTimeoutMs);
       }
+      await reconcileMatches(core);
       if (tick++ % 5 === 0) await reconcile(core);
     } catch (err) {
-      metrics.redisUp.set(0);
       log.debug({ err: String(err) }, 'housekeeping skipped');
     }
     await sleep(everyMs, undefined, { signal }).catch(() => undefined);
@@ -43,5 +44,32 @@ async function reconcile(core: GatewayCore): Promise<void> {
     if (core.sessions.has(sid)) continue;
     await cleanupSession(store, sid, JSON.parse(raw) as SessionRecord);
     await dropSession(store, core.gw, sid);
+  }
+}
+
+/**
+ * The matchmaker's `matched` and a match room's `end` can each be missed (a crash between two
+ * steps, an event published while unsubscribed). Waiting sessions pick up an assignment left
+ * for them; matched sessions whose match record is gone hear that their partner left.
+ */
+async function reconcileMatches(core: GatewayCore): Promise<void> {
+  const all = [...core.sessions.values()].filter((s) => !s.closed);
+  const waiting = all.filter((s) => s.waiting && !s.match);
+  if (waiting.length > 0) {
+    const found = await readAssignments(
+      core.store,
+      waiting.map((s) => s.sid),
+    );
+    for (const [sid, a] of found) void core.sessions.get(sid)?.matched(a.room, a.partner, a.tags);
+  }
+  const matched = all.filter((s) => s.match);
+  if (matched.length === 0) return;
+  const live = await liveMatches(
+    core.store,
+    matched.map((s) => s.match?.room ?? ''),
+  );
+  for (const s of matched) {
+    const room = s.match?.room;
+    if (room !== undefined && !live.has(room)) s.partnerEnded(room, '');
   }
 }

@@ -29,6 +29,11 @@ export interface GatewayMetrics {
   delivery: Histogram<'kind'>;
   subscriptions: Gauge;
   redisUp: Gauge;
+  subscriberUp: Gauge;
+  resubscribes: Counter;
+  catchUps: Counter;
+  recoveries: Counter<'recovered'>;
+  recoveryNotices: Counter;
 }
 
 export function createGatewayMetrics(registry: Registry, transport: string): GatewayMetrics {
@@ -84,7 +89,33 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
     }),
     redisUp: new Gauge({
       name: 'chat_redis_up',
-      help: '1 when the command connection to Redis is ready',
+      help: '1 while the command connection to Redis is ready, 0 from the moment it closes',
+      ...r,
+    }),
+    subscriberUp: new Gauge({
+      name: 'chat_redis_subscriber_up',
+      help: '1 while the Pub/Sub connection is connected and every subscription is confirmed',
+      ...r,
+    }),
+    resubscribes: new Counter({
+      name: 'chat_resubscribes_total',
+      help: 'Times the Pub/Sub connection came back and resubscribed every conversation',
+      ...r,
+    }),
+    catchUps: new Counter({
+      name: 'chat_catchup_reads_total',
+      help: 'Reads of a recovery window after the gateway could not be sure it heard everything',
+      ...r,
+    }),
+    recoveries: new Counter({
+      name: 'chat_recoveries_total',
+      help: 'Catch-ups by outcome: recovered="false" means messages were lost and clients were told',
+      labelNames: ['recovered'],
+      ...r,
+    }),
+    recoveryNotices: new Counter({
+      name: 'chat_resync_notices_total',
+      help: 'resync {recovered:false} frames sent to clients',
       ...r,
     }),
   };
@@ -94,5 +125,6 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
   for (const t of SERVER_TYPES) m.framesOut.inc({ type: t }, 0);
   for (const c of ERROR_CODES) m.errors.inc({ code: c }, 0);
   for (const k of ['room', 'dm']) m.delivery.zero({ kind: k });
+  for (const v of ['true', 'false']) m.recoveries.inc({ recovered: v }, 0);
   return m;
 }

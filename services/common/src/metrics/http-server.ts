@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 
 export interface Health {
-  /** false while draining: load balancers stop sending new connections. */
+  /** false while draining or degraded: load balancers stop sending new connections. */
   ok: boolean;
+  /** Shown as JSON; `status` defaults to ok or draining. */
   detail: Record<string, unknown>;
 }
 

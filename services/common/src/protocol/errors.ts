@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'not_matched',
   'forbidden',
   'unavailable',
+  'internal',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -30,6 +31,15 @@ export class UnavailableError extends ProtocolError {
   constructor(cause?: unknown) {
     super('unavailable', 'the service is briefly unavailable, try again');
     this.name = 'UnavailableError';
+    this.cause = cause;
+  }
+}
+
+/** Anything else went wrong on our side (a Redis reply error, a bug); the cause is logged. */
+export class InternalError extends ProtocolError {
+  constructor(cause?: unknown) {
+    super('internal', 'something went wrong on our side; it was logged');
+    this.name = 'InternalError';
     this.cause = cause;
   }
 }

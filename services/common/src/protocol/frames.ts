@@ -6,6 +6,8 @@ export interface StoredMessage {
   from: string;
   text: string;
   ts: number;
+  /** 1, 2, 3… within the conversation's epoch: a hole in seq is a lost message. */
+  seq?: number;
   /** Room name for room messages, recipient nick for DMs. */
   room?: string;
   to?: string;
@@ -13,7 +15,14 @@ export interface StoredMessage {
 
 export type ClientFrame =
   | { type: 'hello'; nick?: string; token?: string; ref?: string }
-  | { type: 'join'; room: string; password?: string; since?: number; ref?: string }
+  | {
+      type: 'join';
+      room: string;
+      password?: string;
+      since?: number;
+      epoch?: string;
+      ref?: string;
+    }
   | { type: 'leave'; room: string; ref?: string }
   | { type: 'say'; room: string; text: string; ref?: string }
   | { type: 'dm'; to: string; text: string; ref?: string }
@@ -21,7 +30,15 @@ export type ClientFrame =
   | { type: 'next'; ref?: string }
   | { type: 'rooms'; ref?: string }
   | { type: 'who'; room: string; ref?: string }
-  | { type: 'history'; room?: string; with?: string; before?: number; limit: number; ref?: string }
+  | {
+      type: 'history';
+      room?: string;
+      with?: string;
+      before?: number;
+      after?: number;
+      limit: number;
+      ref?: string;
+    }
   | { type: 'ping'; ref?: string }
   | { type: 'quit'; ref?: string };
 
@@ -34,6 +51,7 @@ export interface MessageFrame {
   from: string;
   text: string;
   ts: number;
+  seq?: number;
   ref?: string;
 }
 
@@ -49,7 +67,20 @@ export interface DmFrame {
 
 export type ServerFrame =
   | { type: 'welcome'; nick: string; token: string; ref?: string }
-  | { type: 'joined'; room: string; members: string[]; history: MessageFrame[]; ref?: string }
+  | {
+      type: 'joined';
+      room: string;
+      members: string[];
+      history: MessageFrame[];
+      /** The conversation's epoch: give it back with since when joining again. */
+      epoch?: string;
+      /** With since: whether history holds every message after it. */
+      recovered?: boolean;
+      /** History messages that follow as message frames (a long history comes in parts). */
+      more?: number;
+      ref?: string;
+    }
+  | { type: 'resync'; room: string; recovered: false; epoch: string; since: number }
   | { type: 'left'; room: string; ref?: string }
   | { type: 'presence'; room: string; nick: string; event: 'join' | 'leave'; count: number }
   | MessageFrame
@@ -71,7 +102,7 @@ export type ServerFrame =
       ref?: string;
     }
   | { type: 'pong'; ref?: string }
-  | { type: 'bye'; reason: string }
+  | { type: 'bye'; reason: string; ref?: string }
   | { type: 'error'; code: string; message: string; ref?: string };
 
 export type ServerType = ServerFrame['type'];
@@ -86,6 +117,7 @@ export const SERVER_TYPES: readonly ServerType[] = [
   'waiting',
   'matched',
   'partner_left',
+  'resync',
   'rooms',
   'members',
   'history',
@@ -95,7 +127,16 @@ export const SERVER_TYPES: readonly ServerType[] = [
 ];
 
 export function toMessageFrame(m: StoredMessage): MessageFrame {
-  return { type: 'message', room: m.room ?? '', id: m.id, from: m.from, text: m.text, ts: m.ts };
+  const f: MessageFrame = {
+    type: 'message',
+    room: m.room ?? '',
+    id: m.id,
+    from: m.from,
+    text: m.text,
+    ts: m.ts,
+  };
+  if (m.seq !== undefined) f.seq = m.seq;
+  return f;
 }
 
 export function toDmFrame(m: StoredMessage): DmFrame {

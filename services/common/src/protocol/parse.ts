@@ -88,11 +88,13 @@ function build(
     case 'join': {
       const password = optString(o, 'password', 128);
       const since = optInt(o, 'since');
+      const epoch = optString(o, 'epoch', 64);
       return {
         type,
         room: room(o),
         ...(password ? { password } : {}),
         ...(since !== undefined ? { since } : {}),
+        ...(epoch ? { epoch } : {}),
         ...r,
       };
     }
@@ -113,12 +115,14 @@ function build(
       if (hasRoom === hasWith) fail('bad_frame', 'history needs exactly one of room or with');
       if (hasWith && !isNick(o['with'])) fail('bad_nick', 'with must be a nick');
       const before = optInt(o, 'before');
+      const after = optInt(o, 'after');
       const limit = optInt(o, 'limit') ?? 50;
       if (limit < 1) fail('bad_frame', 'limit must be between 1 and 100');
       return {
         type,
         ...(hasRoom ? { room: room(o) } : { with: o['with'] as string }),
         ...(before !== undefined ? { before } : {}),
+        ...(after !== undefined ? { after } : {}),
         limit: Math.min(limit, 100),
         ...r,
       };
@@ -166,4 +170,14 @@ export function parseFrame(text: string, limits: ParseLimits): ParseResult {
     return { ok: false, code: 'bad_frame', message: 'a frame must be one JSON object' };
   }
   return parseValue(value, limits);
+}
+
+/** The ref of a frame that will not be handled (rate limited), so its refusal can carry it. */
+export function peekRef(text: string): string | undefined {
+  try {
+    const r = (JSON.parse(text) as { ref?: unknown } | null)?.ref;
+    return typeof r === 'string' && r.length <= 64 ? r : undefined;
+  } catch {
+    return undefined;
+  }
 }

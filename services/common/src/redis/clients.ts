@@ -29,7 +29,8 @@ export function createRedis(o: RedisClientOptions): Redis {
       maxRetriesPerRequest: 1,
       commandTimeout: o.commandTimeoutMs ?? 3000,
     },
-    subscriber: { enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true },
+    // The gateway resubscribes itself, so it knows when Redis confirmed it (ready comes first).
+    subscriber: { enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false },
     blocking: { enableOfflineQueue: true, maxRetriesPerRequest: null },
   };
   const client = new Redis(o.url, { ...base, ...byRole[o.role] });

@@ -12,12 +12,18 @@ describe('keys', () => {
       k.history(c),
       k.members(c),
       k.live(c),
-      k.seq(c),
+      k.pos(c),
       k.roomLock(c),
       k.events(k.partitionOf(c)),
     ].map((s) => tag.exec(s)?.[0]);
     assert.equal(new Set(tags).size, 1);
     assert.ok(k.recent(c).startsWith('cf:{p'));
+  });
+
+  it("keeps a gateway's state and inbox under one tag, and matchmaker keys under {mm}", () => {
+    const k = createKeys('cf', 16);
+    assert.equal(/\{gw:g1\}/.exec(k.inbox('g1'))?.[0], /\{gw:g1\}/.exec(k.gatewayState('g1'))?.[0]);
+    assert.ok(k.assigned('g1.7').startsWith('cf:{mm}:'));
   });
 
   it('names DM conversations the same way from both sides', () => {

@@ -10,8 +10,8 @@ export interface Keys {
   /** Partition stream: every message of every conversation in partition p. */
   events(p: number): string;
   allEvents(): string[];
-  /** Hash conv -> last message id, per partition. */
-  seq(conv: ConvId): string;
+  /** Hash {id, seq, epoch}: a conversation's position, the last message stamped in it. */
+  pos(conv: ConvId): string;
   /** Sorted set (score = id) of the newest messages: the atomic recovery window. */
   recent(conv: ConvId): string;
   /** Sorted set (score = id) of durable history, written by history-writer. */
@@ -28,16 +28,16 @@ export interface Keys {
   nick(lcNick: string): string;
   /** Sorted set (score = id) of DMs kept for an offline nick. */
   mailbox(lcNick: string): string;
-  /** Hash conv -> highest DM id already handed out from the mailbox. */
-  mailboxMark(lcNick: string): string;
+  /** Sorted set of `conv/id` (score = id): DMs to this nick already handed out. */
+  dmSeen(lcNick: string): string;
   /** Sorted set gateway id -> last heartbeat (ms). */
   gateways(): string;
   /** Hash sid -> JSON session state, so others can clean up when a gateway dies. */
   gatewayState(gw: string): string;
   /** Lock held by whoever cleans up after a dead gateway. */
   reapLock(gw: string): string;
-  /** Pub/Sub channel for events addressed to one gateway's sessions. */
-  control(gw: string): string;
+  /** Stream of events addressed to one gateway's sessions: matched, dm, kick. */
+  inbox(gw: string): string;
   /** Matchmaker request stream and its state, all under one tag. */
   matchRequests(): string;
   matchQueue(): string;
@@ -47,6 +47,8 @@ export interface Keys {
   matchVersion(sid: string): string;
   lastPartner(lcNick: string): string;
   match(room: string): string;
+  /** The match a session was paired into, until its gateway has recorded it. */
+  assigned(sid: string): string;
 }
 
 /** Stable 32-bit FNV-1a hash, so every service maps a conversation to the same partition. */
@@ -72,7 +74,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     partitionOf,
     events: (p) => `${tag(p)}:events`,
     allEvents: () => Array.from({ length: partitions }, (_, p) => `${tag(p)}:events`),
-    seq: (conv) => `${tag(partitionOf(conv))}:seq`,
+    pos: (conv) => inConv(conv, 'pos'),
     recent: (conv) => inConv(conv, 'recent'),
     history: (conv) => inConv(conv, 'hist'),
     members: (conv) => inConv(conv, 'members'),
@@ -81,11 +83,11 @@ export function createKeys(prefix: string, partitions: number): Keys {
     roomIndex: () => `${prefix}:{rooms}:index`,
     nick: (lc) => inNick(lc, 'nick'),
     mailbox: (lc) => inNick(lc, 'mbox'),
-    mailboxMark: (lc) => inNick(lc, 'mbox-mark'),
+    dmSeen: (lc) => inNick(lc, 'dm-seen'),
     gateways: () => `${prefix}:{gw}:alive`,
     gatewayState: (gw) => `${gwTag(gw)}:state`,
     reapLock: (gw) => `${gwTag(gw)}:reap`,
-    control: (gw) => `${gwTag(gw)}:ctl`,
+    inbox: (gw) => `${gwTag(gw)}:inbox`,
     matchRequests: () => `${mm}:requests`,
     matchQueue: () => `${mm}:queue`,
     matchTickets: () => `${mm}:tickets`,
@@ -93,6 +95,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     matchVersion: (sid) => `${mm}:ver:${sid}`,
     lastPartner: (lc) => `${mm}:last:${lc}`,
     match: (room) => `${mm}:match:${room}`,
+    assigned: (sid) => `${mm}:assigned:${sid}`,
   };
 }
 

@@ -1,41 +1,60 @@
 import { LuaScript } from './lua-script.js';
 
+// A conversation's epoch names one unbroken run of its history; it changes when the position
+// hash is lost (Redis lost its data, or 30 idle days expired it), so clients can tell.
+const NEW_EPOCH = `string.format('%x%05x', tonumber(t[1]), tonumber(t[2]))`;
+
 // Message ids: max(last + 1, now_ms * 1000). Strictly increasing per conversation, close to
-// wall time, safe integers in JSON, and still increasing if Redis lost its data.
+// wall time, safe integers in JSON, and still increasing if Redis lost its data. seq counts
+// 1, 2, 3… within an epoch, so a hole is visible.
 const STAMP = `
 local t = redis.call('TIME')
 local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local p = redis.call('HMGET', KEYS[1], 'id', 'seq', 'epoch')
+local last = tonumber(p[1] or '0')
+local seq = tonumber(p[2] or '0') + 1
+local epoch = p[3]
+if not epoch then
+  epoch = ${NEW_EPOCH}
+  seq = 1
+end
 local id = ms * 1000
 if id <= last then id = last + 1 end
 local ids = string.format('%.0f', id)
 local mss = string.format('%.0f', ms)
-redis.call('HSET', KEYS[1], ARGV[1], ids)
+local seqs = string.format('%.0f', seq)
+redis.call('HSET', KEYS[1], 'id', ids, 'seq', seqs, 'epoch', epoch)
 `;
 
 /**
- * KEYS: seq, recent, events, lock. ARGV: conv, bodyPrefix, recentMax, recentTtlMs,
- * eventsMaxLen, channel ('' for none), envelopePrefix. Appends the stamped message to the
- * recovery window and the partition stream, then publishes it: one order, decided once.
+ * KEYS: pos, recent, events, lock. ARGV: conv, bodyPrefix, recentMax, ttlMs, eventsMaxLen,
+ * channel ('' for none), envelopePrefix. Stamps the message, appends it to the recovery window
+ * and the partition stream, then publishes it: one order, decided once.
+ * Returns {id, ts, seq, epoch}.
  */
 export const sendScript = new LuaScript(
   'send',
   `${STAMP}
-local msg = ARGV[2] .. ',"id":' .. ids .. ',"ts":' .. mss .. '}'
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local msg = ARGV[2] .. ',"id":' .. ids .. ',"ts":' .. mss .. ',"seq":' .. seqs .. '}'
 redis.call('ZADD', KEYS[2], id, msg)
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[3]) + 1))
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[4], ARGV[4])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'c', ARGV[1], 'm', msg)
-if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[7] .. msg .. '}') end
-return {ids, mss}
+if ARGV[6] ~= '' then
+  redis.call('PUBLISH', ARGV[6], ARGV[7] .. ',"e":"' .. epoch .. '","m":' .. msg .. '}')
+end
+return {ids, mss, seqs, epoch}
 `,
 );
 
 /**
- * KEYS: members, recent, lock. ARGV: lcNick, memberJson, channel, presencePrefix, since
- * ('' = last historyCount), historyCount, maxSince, lockTtlMs. Adds the member, publishes
- * presence and returns {count, members, history} in one step.
+ * KEYS: members, recent, lock, pos. ARGV: lcNick, memberJson, channel, presencePrefix, since
+ * ('' = the last historyCount), historyCount, ttlMs, clientEpoch ('' = not given).
+ * Adds the member, publishes presence and returns {count, members, history, recovered
+ * (-1 without since, else 1 or 0), epoch, seq} in one step. With since, history is every
+ * message after it in the window, oldest first; recovered says whether that is all of them.
  */
 export const joinScript = new LuaScript(
   'join',
@@ -43,14 +62,50 @@ export const joinScript = new LuaScript(
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local count = redis.call('HLEN', KEYS[1])
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. ',"event":"join","count":' .. count .. '}')
+local p = redis.call('HMGET', KEYS[4], 'seq', 'epoch')
+local seq = tonumber(p[1] or '0')
+local epoch = p[2]
+if not epoch then
+  local t = redis.call('TIME')
+  epoch = ${NEW_EPOCH}
+  redis.call('HSET', KEYS[4], 'seq', '0', 'epoch', epoch)
+end
+redis.call('PEXPIRE', KEYS[4], ARGV[7])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[7]) end
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[7]) end
 local history
+local recovered = -1
 if ARGV[5] == '' then
   history = redis.call('ZRANGE', KEYS[2], -tonumber(ARGV[6]), -1)
 else
-  history = redis.call('ZREVRANGEBYSCORE', KEYS[2], '+inf', '(' .. ARGV[5], 'LIMIT', 0, ARGV[7])
+  local since = ARGV[5]
+  history = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. since, '+inf')
+  if ARGV[8] ~= '' and ARGV[8] ~= epoch then
+    recovered = 0
+  elseif redis.call('ZCOUNT', KEYS[2], since, since) > 0 then
+    recovered = 1
+  else
+    -- since is not in the window: all is well only if the window holds the whole epoch and
+    -- the client saw none of it (it names this epoch, or it saw nothing at all).
+    local first = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+    local whole = (first == nil and seq == 0) or (first ~= nil and cjson.decode(first).seq == 1)
+    recovered = (whole and (ARGV[8] == epoch or tonumber(since) == 0)) and 1 or 0
+  end
 end
-if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[8]) end
-return {count, redis.call('HVALS', KEYS[1]), history, ARGV[5] == '' and 0 or 1}
+return {count, redis.call('HVALS', KEYS[1]), history, recovered, epoch, seq}
+`,
+);
+
+/**
+ * KEYS: pos, recent. ARGV: afterId. A gateway catching up after it lost its subscription:
+ * the position and every message after afterId, read together. Returns {epoch, seq, id, msgs}.
+ */
+export const catchUpScript = new LuaScript(
+  'catch-up',
+  `
+local p = redis.call('HMGET', KEYS[1], 'id', 'seq', 'epoch')
+local msgs = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf')
+return {p[3] or '', p[2] or '0', p[1] or '0', msgs}
 `,
 );
 
@@ -110,51 +165,63 @@ return 0
 `,
 );
 
-/** KEYS: mailbox, mark. Hands out every kept DM once and remembers the highest id per conversation. */
+// Remembers a DM as handed out (to an inbox, a mailbox or a welcome), for the age of a mailbox.
+const SEEN = `
+local function seen(key, id, member, minId, ttl)
+  redis.call('ZADD', key, id, member)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. minId)
+  redis.call('PEXPIRE', key, ttl)
+end
+`;
+
+/**
+ * KEYS: mailbox, seen. ARGV: minId, ttlMs. Hands out every kept DM once and marks each seen,
+ * so a replay by the history-writer does not keep it again.
+ */
 export const takeMailboxScript = new LuaScript(
   'take-mailbox',
-  `
+  `${SEEN}
 local items = redis.call('ZRANGE', KEYS[1], 0, -1)
 for _, raw in ipairs(items) do
   local m = cjson.decode(raw)
-  local prev = tonumber(redis.call('HGET', KEYS[2], m.conv) or '0')
-  if m.id > prev then redis.call('HSET', KEYS[2], m.conv, string.format('%.0f', m.id)) end
+  local ids = string.format('%.0f', m.id)
+  seen(KEYS[2], ids, m.conv .. '/' .. ids, ARGV[1], ARGV[2])
 end
 redis.call('DEL', KEYS[1])
-redis.call('PEXPIRE', KEYS[2], 604800000)
 return items
 `,
 );
 
 /**
- * KEYS: nick, mailbox, mark. ARGV: msg, id, conv, mode ('live' | 'store' | 'again'), deadGw,
- * controlPrefix, controlSuffix, envelopePrefix, maxCount, minId, ttlMs, goneSid.
- * Online: publish to the holder's gateway (modes live and again) or do nothing (store).
- * Offline: keep in the mailbox unless already handed out; mode again (the addressed session
- * vanished before delivery, so it was not handed out) keeps it regardless. Atomic with claim-nick.
+ * KEYS: nick, mailbox, seen. ARGV: msg, id, member (conv/id), mode ('live' | 'store' |
+ * 'again'), deadGw, goneSid, maxCount, minId, ttlMs.
+ * If the nick is held (not by deadGw, not by goneSid), returns {'online', gw, sid}: the caller
+ * appends the DM to that gateway's inbox, then marks it seen. Otherwise keeps it in the
+ * mailbox, atomically with claim-nick, so a DM is either delivered live or found by the next
+ * welcome. Modes live and store (the sender's gateway and the history-writer's backup, which
+ * race) do nothing for a DM already seen; mode again routes it regardless.
  */
 export const routeDmScript = new LuaScript(
   'route-dm',
-  `
-local gw = redis.call('HGET', KEYS[1], 'gw')
-local sid = redis.call('HGET', KEYS[1], 'sid')
-local mark = tonumber(redis.call('HGET', KEYS[3], ARGV[3]) or '0')
-if gw and gw ~= ARGV[5] and sid ~= ARGV[12] then
-  if ARGV[4] ~= 'store' then
-    redis.call('PUBLISH', ARGV[6] .. gw .. ARGV[7], ARGV[8] .. '"sid":"' .. sid .. '","m":' .. ARGV[1] .. '}')
-    -- Handed out: a replay by the history-writer must not keep it again.
-    if tonumber(ARGV[2]) > mark then
-      redis.call('HSET', KEYS[3], ARGV[3], ARGV[2])
-      redis.call('PEXPIRE', KEYS[3], ARGV[11])
-    end
-  end
-  return 'online'
-end
-if tonumber(ARGV[2]) <= mark and ARGV[4] ~= 'again' then return 'seen' end
+  `${SEEN}
+if ARGV[4] ~= 'again' and redis.call('ZSCORE', KEYS[3], ARGV[3]) then return {'seen'} end
+local h = redis.call('HMGET', KEYS[1], 'gw', 'sid')
+if h[1] and h[1] ~= ARGV[5] and h[2] ~= ARGV[6] then return {'online', h[1], h[2]} end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[10])
-redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[9]) + 1))
-redis.call('PEXPIRE', KEYS[2], ARGV[11])
-return 'stored'
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[8])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[7]) + 1))
+redis.call('PEXPIRE', KEYS[2], ARGV[9])
+seen(KEYS[3], ARGV[2], ARGV[3], ARGV[8], ARGV[9])
+return {'stored'}
+`,
+);
+
+/** KEYS: assigned. ARGV: prefix. Deletes the assignment only if it is still the one handled. */
+export const clearAssignedScript = new LuaScript(
+  'clear-assigned',
+  `
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `,
 );

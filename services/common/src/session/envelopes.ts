@@ -6,15 +6,19 @@ export type LiveEnvelope =
       k: 'm';
       sid: string;
       ref?: string;
+      /** The conversation's epoch when the message was stamped. */
+      e?: string;
       m: StoredMessage;
       /** Built once per gateway, not once per member: the frame and its JSON. */
       frame?: MessageFrame;
       json?: string;
     }
   | { k: 'p'; sid: string; room: string; nick: string; event: 'join' | 'leave'; count: number }
-  | { k: 'end'; sid: string; room: string };
+  | { k: 'end'; sid: string; room: string; why?: 'gone' }
+  /** Made by the gateway, never sent by Redis: messages before the next one may be missing. */
+  | { k: 'gap'; sid: ''; room: string; epoch: string };
 
-/** What travels on a gateway's control channel. */
+/** What travels on a gateway's inbox stream. */
 export type ControlEnvelope =
   | { k: 'matched'; sid: string; room: string; partner: string; tags: string[] }
   | { k: 'dm'; sid: string; m: StoredMessage }

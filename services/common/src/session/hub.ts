@@ -10,6 +10,12 @@ export interface SessionLimits {
   rateBurst: number;
   floodLimit: number;
   gatewayTimeoutMs: number;
+  /** How long a join waits for a subscription being set up (or restored) before `unavailable`. */
+  joinWaitMs: number;
+  /** Catch-up and history go out only while the client holds fewer unread bytes than this. */
+  paceBytes: number;
+  /** A client that reads none of a paced delivery for this long is disconnected as slow. */
+  slowReaderMs: number;
 }
 
 /** What a transport gives a session: a way to send frames and to close. */
@@ -18,6 +24,10 @@ export interface Transport {
   send(frame: ServerFrame, json?: string): void;
   /** Closes the connection after what was sent so far is flushed. */
   close(reason: string): void;
+  /** Bytes sent but not yet taken by the client. */
+  backlog(): number;
+  /** Resolves when the client took some of its backlog, or the connection closed. */
+  drained(): Promise<void>;
 }
 
 /** What a session needs from the gateway process it lives in. */
@@ -29,8 +39,9 @@ export interface Hub {
   readonly limits: SessionLimits;
   readonly draining: boolean;
   nextSid(): string;
-  subscribe(conv: string, sid: string): Promise<void>;
-  unsubscribe(conv: string, sid: string): Promise<void>;
+  /** Resolves once the gateway hears the conversation live (every event after this point). */
+  subscribe(conv: string, room: string, sid: string): Promise<void>;
+  unsubscribe(conv: string, sid: string): void;
   /** Tells another (or this) gateway to disconnect one of its sessions. */
   kick(gw: string, sid: string, reason: string): Promise<void>;
   /** Monotonic version for matchmaker requests. */

@@ -13,6 +13,7 @@ const guestNick = (digits: number) => `guest-${randomInt(10 ** (digits - 1), 10 
 
 async function claim(s: Session, nick: string, token?: string): Promise<ClaimResult> {
   const { hub } = s;
+  s.claimed.add(nick);
   return claimNick(hub.store, {
     nick,
     gw: hub.gw,
@@ -75,7 +76,15 @@ export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
   });
   remember(s, m);
   s.emit({ ...toDmFrame(m), ...(f.ref !== undefined ? { ref: f.ref } : {}) });
-  await routeDm(s.hub.store, m, 'live', s.hub.limits.gatewayTimeoutMs);
+  // The DM is stored and acknowledged; if routing fails here, the history-writer routes it.
+  await routeDm(s.hub.store, m, 'live', s.hub.limits.gatewayTimeoutMs).catch((err: unknown) =>
+    s.hub.log.warn({ sid: s.sid, err: String(err) }, 'dm route deferred to the history-writer'),
+  );
+}
+
+/** Whether a session with these seen DMs already showed this one (it may be routed twice). */
+export function dmShown(seen: ReadonlySet<string>, m: StoredMessage): boolean {
+  return seen.has(`${m.conv}/${m.id}`);
 }
 
 /** A DM routed to this session through the gateway's control channel. */

@@ -1,8 +1,9 @@
 import { ProtocolError } from '../protocol/errors.js';
 import type { ClientFrame } from '../protocol/frames.js';
-import { endMatch, readMatch, requestMatch } from '../store/matches.js';
+import { clearAssigned, endMatch, readMatch, requestMatch } from '../store/matches.js';
+import { queueFirst, releaseRoom } from './room-delivery.js';
 import type { Session } from './session.js';
-import { enterRoom, exitRoom, flushRoom } from './session-rooms.js';
+import { enterRoom, exitRoom } from './session-rooms.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
@@ -45,40 +46,66 @@ export async function onNext(s: Session, f: F<'next'>): Promise<void> {
   s.emit({ type: 'waiting', tags: s.lastTags, ...(f.ref !== undefined ? { ref: f.ref } : {}) });
 }
 
-/** The matchmaker paired this session. A match nobody can use any more is ended at once. */
+/**
+ * The matchmaker paired this session (through the inbox, or found by the gateway's reconcile).
+ * A match nobody can use any more is ended at once, and the partner is queued again; a
+ * repeated or late `matched` for a room already handled is ignored.
+ */
 export async function onMatched(
   s: Session,
   room: string,
   partner: string,
   tags: string[],
 ): Promise<void> {
+  const { store } = s.hub;
+  if (s.match?.room === room || s.pastMatches.has(room))
+    return clearAssigned(store, s.sid, room).catch(() => undefined);
   if (s.closed || !s.waiting || s.match) {
-    if (s.match?.room !== room) await endMatch(s.hub.store, room, s.sid);
-    return;
+    await endMatch(store, room, s.sid, 'gone');
+    return clearAssigned(store, s.sid, room);
   }
+  s.pastMatches.add(room);
+  if (s.pastMatches.size > 50) s.pastMatches.delete(s.pastMatches.values().next().value ?? '');
   s.waiting = false;
   s.match = { room, partner };
+  let joined;
   try {
-    await enterRoom(s, room);
+    joined = await enterRoom(s, room);
   } catch (err) {
+    // Still waiting as far as anyone can tell: the reconcile retries while the match stands.
     s.match = undefined;
-    await endMatch(s.hub.store, room, s.sid).catch(() => undefined);
+    s.waiting = true;
+    s.pastMatches.delete(room);
     throw err;
   }
-  if (!(await readMatch(s.hub.store, room))) {
+  if (!(await readMatch(store, room))) {
     // The partner left before we got here: stay in the queue instead of showing a dead match.
     s.match = undefined;
     await exitRoom(s, room);
-    await enqueue(s);
-    return;
+    await enqueue(s, true);
+    return clearAssigned(store, s.sid, room);
   }
   s.emit({ type: 'matched', room, partner, tags });
-  flushRoom(s, room);
+  // Whatever the partner said before we entered comes right after `matched`.
+  const st = s.rooms.get(room);
+  if (st) queueFirst(st, joined.history);
+  releaseRoom(s, room);
+  await clearAssigned(store, s.sid, room).catch(() => undefined);
 }
 
-export async function onPartnerEnd(s: Session, room: string, bySid: string): Promise<void> {
+/** The partner ended the match; `gone` means they never got it, so we queue again. */
+export async function onPartnerEnd(
+  s: Session,
+  room: string,
+  bySid: string,
+  why?: 'gone',
+): Promise<void> {
   if (bySid === s.sid || s.match?.room !== room) return;
   s.match = undefined;
+  if (why === 'gone') s.waiting = true; // text mode must not queue a second time
   s.emit({ type: 'partner_left', room });
   await exitRoom(s, room);
+  if (why !== 'gone') return;
+  await enqueue(s, true);
+  s.emit({ type: 'waiting', tags: s.lastTags });
 }

@@ -8,7 +8,7 @@ import {
 import { isMatchRoom } from '../protocol/names.js';
 import { conv } from '../redis/keys.js';
 import { readMatch } from '../store/matches.js';
-import { readHistory, readSince, sendMessage } from '../store/messages.js';
+import { readHistory, sendMessage } from '../store/messages.js';
 import {
   checkRoomPassword,
   isRoomLocked,
@@ -16,84 +16,57 @@ import {
   leaveRoom,
   listRooms,
   roomMembers,
+  type JoinResult,
 } from '../store/rooms.js';
-import type { LiveEnvelope } from './envelopes.js';
-import { endOwnMatch, onPartnerEnd } from './session-match.js';
+import { endOwnMatch } from './session-match.js';
+import { newRoomState, queueFirst, releaseRoom } from './room-delivery.js';
 import type { Session } from './session.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
-export interface RoomState {
-  /** Highest message id delivered: anything at or below it is a duplicate. */
-  lastId: number;
-  /** While joining, live events wait here until the history is out. */
-  buffer: LiveEnvelope[] | undefined;
-}
-
 const withRef = (ref: string | undefined) => (ref !== undefined ? { ref } : {});
 
-/** Delivers one live event, dropping duplicates and holding events back while joining. */
-export function onLive(s: Session, env: LiveEnvelope): void {
-  const room = env.k === 'm' ? env.m.room : env.room;
-  const st = room !== undefined ? s.rooms.get(room) : undefined;
-  if (!st) return;
-  if (st.buffer) {
-    st.buffer.push(env);
-    return;
-  }
-  if (env.k === 'm') {
-    if (env.m.id <= st.lastId) return;
-    st.lastId = env.m.id;
-    s.hub.metrics.delivery.observe({ kind: 'room' }, Math.max(0, Date.now() - env.m.ts) / 1000);
-    const frame = env.frame ?? toMessageFrame(env.m);
-    if (env.sid === s.sid && env.ref !== undefined) s.emit({ ...frame, ref: env.ref });
-    else s.emit(frame, env.json);
-  } else if (env.k === 'p' && env.sid !== s.sid && !isMatchRoom(env.room)) {
-    s.emit({
-      type: 'presence',
-      room: env.room,
-      nick: env.nick,
-      event: env.event,
-      count: env.count,
-    });
-  }
-}
+// A reply with history stays under this size; the rest follows as paced `message` frames.
+const HISTORY_CHUNK_BYTES = 64 * 1024;
 
-/** Subscribes first, then reads members and history, then lets held-back live events through. */
+/**
+ * Subscribes first (the gateway then hears everything from here on), then adds the member and
+ * reads history in one step; live events wait in the room's buffer until `releaseRoom`.
+ */
 export async function enterRoom(
   s: Session,
   room: string,
   since?: number,
-): Promise<{ members: string[]; history: StoredMessage[] }> {
-  const st: RoomState = { lastId: 0, buffer: [] };
+  epoch?: string,
+): Promise<JoinResult> {
+  const st = newRoomState();
   s.rooms.set(room, st);
   try {
-    await s.hub.subscribe(conv.room(room), s.sid);
-    const res = await joinRoom(s.hub.store, room, s.nick ?? '', s.sid, since);
-    st.lastId = res.history.reduce((max, m) => Math.max(max, m.id), 0);
+    await s.hub.subscribe(conv.room(room), room, s.sid);
+    // From here Redis may hold the membership even if the reply is lost: clean it up on close.
+    s.strayRooms.add(room);
+    const res = await joinRoom(s.hub.store, room, s.nick ?? '', s.sid, since, epoch);
+    s.strayRooms.delete(room);
     if (!isMatchRoom(room)) s.joinOrder.push(room);
     await s.saveState();
     return res;
   } catch (err) {
     s.rooms.delete(room);
-    await s.hub.unsubscribe(conv.room(room), s.sid);
+    s.hub.unsubscribe(conv.room(room), s.sid);
+    if (s.strayRooms.has(room))
+      await leaveRoom(s.hub.store, room, s.nick ?? '', s.sid).then(
+        () => s.strayRooms.delete(room),
+        () => undefined,
+      );
     throw err;
   }
-}
-
-/** Releases the live events held back during a join, after the reply to the join. */
-export function flushRoom(s: Session, room: string): void {
-  const st = s.rooms.get(room);
-  const held = st?.buffer ?? [];
-  if (st) st.buffer = undefined;
-  for (const env of held) onLive(s, env);
 }
 
 export async function exitRoom(s: Session, room: string): Promise<void> {
   s.rooms.delete(room);
   const i = s.joinOrder.indexOf(room);
   if (i >= 0) s.joinOrder.splice(i, 1);
-  await s.hub.unsubscribe(conv.room(room), s.sid);
+  s.hub.unsubscribe(conv.room(room), s.sid);
   await leaveRoom(s.hub.store, room, s.nick ?? '', s.sid);
   await s.saveState();
 }
@@ -101,7 +74,13 @@ export async function exitRoom(s: Session, room: string): Promise<void> {
 export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
   if (s.rooms.has(f.room)) {
     const members = await roomMembers(s.hub.store, f.room);
-    return s.emit({ type: 'joined', room: f.room, members, history: [], ...withRef(f.ref) });
+    return s.emit({
+      type: 'joined',
+      room: f.room,
+      members,
+      history: [],
+      ...withRef(f.ref),
+    });
   }
   if (isMatchRoom(f.room)) {
     const rec = await readMatch(s.hub.store, f.room);
@@ -119,15 +98,42 @@ export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
       );
     }
   }
-  const { members, history } = await enterRoom(s, f.room, f.since);
+  const res = await enterRoom(s, f.room, f.since, f.epoch);
+  const { now, later } = partHistory(res.history);
+  const st = s.rooms.get(f.room);
+  if (st) {
+    st.lastId = now.reduce((max, m) => Math.max(max, m.id), 0);
+    queueFirst(st, later);
+  }
   s.emit({
     type: 'joined',
     room: f.room,
-    members,
-    history: history.map(toMessageFrame),
+    members: res.members,
+    history: now.map(toMessageFrame),
+    epoch: res.epoch,
+    ...(res.recovered !== undefined ? { recovered: res.recovered } : {}),
+    ...(later.length > 0 ? { more: later.length } : {}),
     ...withRef(f.ref),
   });
-  flushRoom(s, f.room);
+  releaseRoom(s, f.room);
+}
+
+/**
+ * The oldest part of a history that fits in one reply (at least one message), and the rest,
+ * which follows as paced `message` frames: a long history never makes the client look slow.
+ */
+export function partHistory(history: StoredMessage[]): {
+  now: StoredMessage[];
+  later: StoredMessage[];
+} {
+  let bytes = 0;
+  let n = 0;
+  for (const m of history) {
+    bytes += m.text.length * 3 + 160;
+    if (n > 0 && bytes > HISTORY_CHUNK_BYTES) break;
+    n++;
+  }
+  return { now: history.slice(0, n), later: history.slice(n) };
 }
 
 export async function onLeave(s: Session, f: F<'leave'>): Promise<void> {
@@ -147,16 +153,27 @@ export async function onSay(s: Session, f: F<'say'>): Promise<void> {
       ? new ProtocolError('not_matched', 'that match is over')
       : new ProtocolError('not_in_room', `join ${f.room} first`);
   }
-  // No direct reply: the copy on the live channel, in id order, is the acknowledgement.
-  await sendMessage(s.hub.store, {
-    conv: conv.room(f.room),
-    room: f.room,
-    from: s.nick ?? '',
-    text: f.text,
-    publish: true,
-    sid: s.sid,
-    ...withRef(f.ref),
-  });
+  // No direct reply: this session's own copy of the message, in id order, is the ack.
+  if (f.ref !== undefined) s.openRef(f.ref);
+  let m: StoredMessage;
+  try {
+    m = await sendMessage(s.hub.store, {
+      conv: conv.room(f.room),
+      room: f.room,
+      from: s.nick ?? '',
+      text: f.text,
+      publish: true,
+      sid: s.sid,
+      ...withRef(f.ref),
+    });
+  } catch (err) {
+    // The error is the reply; a copy that still arrives later goes out without the ref.
+    if (f.ref !== undefined) s.closeRef(f.ref);
+    throw err;
+  }
+  if (f.ref === undefined || !s.hasOpenRef(f.ref)) return;
+  if (m.id > st.lastId) st.acks.set(m.id, f.ref);
+  else if (s.closeRef(f.ref)) s.emit({ ...toMessageFrame(m), ref: f.ref });
 }
 
 export async function onWho(s: Session, f: F<'who'>): Promise<void> {
@@ -176,10 +193,11 @@ export async function onRooms(s: Session, f: F<'rooms'>): Promise<void> {
 }
 
 export async function onHistory(s: Session, f: F<'history'>): Promise<void> {
+  const range = { before: f.before, after: f.after };
   if (f.room !== undefined) {
     if (!s.rooms.has(f.room))
       throw new ProtocolError('not_in_room', `join ${f.room} to read its history`);
-    const msgs = await readHistory(s.hub.store, conv.room(f.room), f.before, f.limit);
+    const msgs = await readHistory(s.hub.store, conv.room(f.room), range, f.limit);
     return s.emit({
       type: 'history',
       room: f.room,
@@ -188,25 +206,6 @@ export async function onHistory(s: Session, f: F<'history'>): Promise<void> {
     });
   }
   const peer = f.with ?? '';
-  const msgs = await readHistory(s.hub.store, conv.dm(s.nick ?? '', peer), f.before, f.limit);
+  const msgs = await readHistory(s.hub.store, conv.dm(s.nick ?? '', peer), range, f.limit);
   s.emit({ type: 'history', with: peer, messages: msgs.map(toFrame), ...withRef(f.ref) });
-}
-
-/**
- * After a lost subscription, fetches what each room missed (duplicates are dropped by id), and
- * notices a match that ended while the end message could not reach us.
- */
-export async function resyncRooms(s: Session): Promise<void> {
-  if (s.match && !(await readMatch(s.hub.store, s.match.room)))
-    await onPartnerEnd(s, s.match.room, '');
-  for (const [room, st] of s.rooms) {
-    if (st.buffer) continue;
-    const missed = await readSince(
-      s.hub.store,
-      conv.room(room),
-      st.lastId,
-      s.hub.store.limits.recentMax,
-    );
-    for (const m of missed) onLive(s, { k: 'm', sid: '', m });
-  }
 }

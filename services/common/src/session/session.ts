@@ -1,23 +1,16 @@
-import { ProtocolError, type ErrorCode } from '../protocol/errors.js';
+import { InternalError, ProtocolError, type ErrorCode } from '../protocol/errors.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
-import { parseFrame } from '../protocol/parse.js';
+import { parseFrame, peekRef } from '../protocol/parse.js';
 import { conv } from '../redis/keys.js';
 import { cancelMatch } from '../store/matches.js';
 import { cleanupSession, dropSession, saveSession, type SessionRecord } from '../store/gateways.js';
+import { releaseNick } from '../store/nicks.js';
 import type { Hub, Transport } from './hub.js';
 import { FloodGuard, TokenBucket } from './rate-limiter.js';
 import { onHello, onDm, onDmDelivered } from './session-identity.js';
 import { onMatch, onMatched, onNext, onPartnerEnd } from './session-match.js';
-import {
-  onHistory,
-  onJoin,
-  onLeave,
-  onRooms,
-  onSay,
-  onWho,
-  onLive,
-  type RoomState,
-} from './session-rooms.js';
+import { onHistory, onJoin, onLeave, onRooms, onSay, onWho } from './session-rooms.js';
+import { onLive, type RoomState } from './room-delivery.js';
 import type { LiveEnvelope } from './envelopes.js';
 
 export type { RoomState };
@@ -40,7 +33,13 @@ export class Session {
   lastTags: string[] = [];
   /** Recently seen DM ids, to drop a DM that arrives twice. */
   readonly dmSeen = new Set<string>();
+  /** Match rooms this session has been through, so a late or repeated `matched` is ignored. */
+  readonly pastMatches = new Set<string>();
+  /** Nicks this session claimed in Redis, even if the reply never reached it: freed on close. */
+  readonly claimed = new Set<string>();
   closed = false;
+  /** Refs of `say` frames still owed their one reply (a ref may be reused, hence counts). */
+  private readonly openRefs = new Map<string, number>();
   private chain: Promise<void> = Promise.resolve();
   private readonly bucket: TokenBucket;
   private readonly flood: FloodGuard;
@@ -56,7 +55,7 @@ export class Session {
 
   /** Input from a JSON transport: one frame of text. */
   receiveText(text: string): void {
-    if (!this.admit()) return;
+    if (!this.admit(text)) return;
     const res = parseFrame(text, { maxTextChars: this.hub.limits.maxTextChars });
     if (res.ok) this.enqueue(res.frame);
     else this.refuse(res.code, res.message, res.ref);
@@ -72,18 +71,21 @@ export class Session {
     if (this.admit()) this.refuse(code, message);
   }
 
-  private admit(): boolean {
+  private admit(text?: string): boolean {
     if (this.closed) return false;
     if (this.bucket.take()) return true;
     const { report, flooding } = this.flood.refuse();
     this.hub.metrics.framesIn.inc({ type: 'invalid' });
+    // A refused frame with a ref still gets its one reply; others are reported once a second.
+    const ref = text !== undefined ? peekRef(text) : undefined;
     if (flooding) {
       this.hub.metrics.disconnects.inc({ reason: 'flood' });
       this.bye('flood');
-    } else if (report) {
+    } else if (report || ref !== undefined) {
       this.refuse(
         'rate_limited',
         `slow down: at most ${this.hub.limits.ratePerSec} frames per second`,
+        ref,
       );
     }
     return false;
@@ -115,15 +117,63 @@ export class Session {
       try {
         await this.handle(frame);
       } catch (err) {
-        if (!(err instanceof ProtocolError)) throw err;
-        this.refuse(err.code, err.message, frame.ref);
+        // Every request gets its one reply: `internal` for what the client cannot fix.
+        const e = err instanceof ProtocolError ? err : new InternalError(err);
+        if (e.code === 'internal' || e.code === 'unavailable')
+          this.hub.log.warn(
+            { sid: this.sid, type: frame.type, code: e.code, cause: String(e.cause ?? err) },
+            'request failed',
+          );
+        this.refuse(e.code, e.message, frame.ref);
       }
     });
   }
 
+  /** A `say` with this ref is waiting for its acknowledgement. */
+  openRef(ref: string): void {
+    this.openRefs.set(ref, (this.openRefs.get(ref) ?? 0) + 1);
+  }
+
+  /** Takes one open ref; false if it was answered already (by an error, say). */
+  closeRef(ref: string): boolean {
+    const n = this.openRefs.get(ref);
+    if (n === undefined) return false;
+    if (n <= 1) this.openRefs.delete(ref);
+    else this.openRefs.set(ref, n - 1);
+    return true;
+  }
+
+  hasOpenRef(ref: string): boolean {
+    return this.openRefs.has(ref);
+  }
+
+  backlog(): number {
+    return this.transport.backlog();
+  }
+
+  /**
+   * Waits for the client to take some of its backlog. False (and the client is disconnected
+   * as slow) if it reads nothing for `slowReaderMs`, or if the session closed.
+   */
+  async readerKeepsUp(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => {
+      timer = setTimeout(() => r('late'), this.hub.limits.slowReaderMs);
+    });
+    const res = await Promise.race([this.transport.drained(), late]);
+    clearTimeout(timer);
+    if (res === 'late' && !this.closed) {
+      this.hub.metrics.disconnects.inc({ reason: 'slow' });
+      this.hub.log.info({ sid: this.sid }, 'slow reader disconnected (paced output not read)');
+      this.transport.close('slow');
+      void this.close();
+    }
+    return !this.closed;
+  }
+
   private async handle(f: ClientFrame): Promise<void> {
     if (f.type === 'ping') return this.emit({ type: 'pong', ...(f.ref ? { ref: f.ref } : {}) });
-    if (f.type === 'quit') return this.bye('quit');
+    if (f.type === 'quit') return this.bye('quit', f.ref);
     if (f.type === 'hello') return onHello(this, f);
     if (this.nick === undefined) throw new ProtocolError('forbidden', 'say hello first');
     switch (f.type) {
@@ -150,17 +200,23 @@ export class Session {
 
   /** A message or presence event on a conversation this session listens to. */
   live(env: LiveEnvelope): void {
-    if (this.closed) return;
-    if (env.k === 'end') void this.run(() => onPartnerEnd(this, env.room, env.sid));
-    else onLive(this, env);
+    if (!this.closed) onLive(this, env);
+  }
+
+  /** The match room said the match is over (in order, after the partner's last words). */
+  partnerEnded(room: string, bySid: string, why?: 'gone'): void {
+    void this.run(() => onPartnerEnd(this, room, bySid, why));
   }
 
   matched(room: string, partner: string, tags: string[]): Promise<void> {
     return this.run(() => onMatched(this, room, partner, tags));
   }
 
-  deliverDm(raw: unknown): void {
-    if (!this.closed) onDmDelivered(this, raw);
+  /** A DM routed to this session; false if the session can no longer show it. */
+  deliverDm(raw: unknown): boolean {
+    if (this.closed) return false;
+    onDmDelivered(this, raw);
+    return true;
   }
 
   /** The conversation plain text-mode lines go to: the match, else the last joined room. */
@@ -168,10 +224,13 @@ export class Session {
     return this.match?.room ?? this.joinOrder[this.joinOrder.length - 1];
   }
 
+  /** Rooms whose join failed after Redis may have added the member: cleaned up with the rest. */
+  readonly strayRooms = new Set<string>();
+
   record(): SessionRecord {
     return {
       nick: this.nick ?? '',
-      rooms: [...this.rooms.keys()],
+      rooms: [...new Set([...this.rooms.keys(), ...this.strayRooms])],
       ...(this.match ? { match: this.match.room } : {}),
     };
   }
@@ -182,9 +241,9 @@ export class Session {
   }
 
   /** Says goodbye and closes; cleanup follows through `closed()`. */
-  bye(reason: string): void {
+  bye(reason: string, ref?: string): void {
     if (this.closed) return;
-    this.emit({ type: 'bye', reason });
+    this.emit({ type: 'bye', reason, ...(ref !== undefined ? { ref } : {}) });
     this.transport.close(reason);
     void this.close();
   }
@@ -199,9 +258,12 @@ export class Session {
       const rec = this.record();
       const waiting = this.waiting;
       const { store, gw } = this.hub;
-      for (const room of this.rooms.keys()) await this.hub.unsubscribe(conv.room(room), this.sid);
-      if (this.nick === undefined) return;
+      for (const room of this.rooms.keys()) this.hub.unsubscribe(conv.room(room), this.sid);
       try {
+        // A claim whose reply never came (a timeout) still holds the nick in Redis.
+        for (const nick of this.claimed)
+          if (nick !== rec.nick) await releaseNick(store, nick, this.sid);
+        if (this.nick === undefined) return;
         if (waiting) await cancelMatch(store, this.sid, this.hub.nextVersion());
         await cleanupSession(store, this.sid, rec);
         await dropSession(store, gw, this.sid);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { UnavailableError } from '../protocol/errors.js';
+import { InternalError, ProtocolError, UnavailableError } from '../protocol/errors.js';
 import type { Keys } from '../redis/keys.js';
 
 /** Retention and window sizes shared by the gateways and the history-writer. */
@@ -27,12 +27,26 @@ export interface StoreContext {
   limits: StoreLimits;
 }
 
-/** Runs a Redis call; any connection failure becomes `unavailable` for the client. */
+// Replies that mean "Redis cannot serve right now" (loading, failing over, a script running
+// too long); anything else Redis answers (OOM, WRONGTYPE…) is our problem, not the network's.
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/** Tells a Redis failure the client can retry (`unavailable`) from one it cannot. */
+export function classifyRedisError(err: unknown): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  const e = err as { name?: string; message?: string } | undefined;
+  // ioredis marks answers from the server as ReplyError; everything else is the connection.
+  if (e?.name === 'ReplyError' && !TRANSIENT_REPLY.test(e.message ?? ''))
+    return new InternalError(err);
+  return new UnavailableError(err);
+}
+
+/** Runs a Redis call; a failure becomes `unavailable` or `internal` for the client. */
 export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    throw new UnavailableError(err);
+    throw classifyRedisError(err);
   }
 }
 

@@ -1,7 +1,10 @@
 import type { Logger } from '../logger.js';
+import { parseEnvelope, type ControlEnvelope } from '../session/envelopes.js';
+import { fieldsOf, type StreamEntry } from '../streams/consumer-group.js';
 import { guarded, type StoreContext } from './context.js';
-import { endMatch } from './matches.js';
-import { releaseNick } from './nicks.js';
+import { dropInboxEntries } from './inbox.js';
+import { clearAssigned, endMatch, readAssignments } from './matches.js';
+import { releaseNick, routeDm } from './nicks.js';
 import { leaveRoom } from './rooms.js';
 
 /** What another gateway needs to clean up after a session whose gateway died. */
@@ -28,10 +31,47 @@ export async function dropSession(ctx: StoreContext, gw: string, sid: string): P
   await guarded(() => ctx.redis.hdel(ctx.keys.gatewayState(gw), sid));
 }
 
-export async function deregister(ctx: StoreContext, gw: string): Promise<void> {
-  // Two calls, not one MULTI: the keys live in different cluster slots.
-  await guarded(() => ctx.redis.del(ctx.keys.gatewayState(gw)));
+export async function deregister(
+  ctx: StoreContext,
+  gw: string,
+  gatewayTimeoutMs: number,
+): Promise<void> {
+  await settleInbox(ctx, gw, gatewayTimeoutMs);
+  // Separate calls, not one MULTI: the keys live in different cluster slots.
+  await guarded(() => ctx.redis.del(ctx.keys.gatewayState(gw), ctx.keys.inbox(gw)));
   await guarded(() => ctx.redis.zrem(ctx.keys.gateways(), gw));
+}
+
+/**
+ * Settles what a gateway that is gone never handled: DMs are routed again past it (to the
+ * nick's new connection, or the mailbox), matches it was told of are ended for the partner.
+ */
+export async function settleInbox(
+  ctx: StoreContext,
+  gw: string,
+  gatewayTimeoutMs: number,
+): Promise<number> {
+  let n = 0;
+  for (;;) {
+    const entries = (await guarded(() =>
+      ctx.redis.xrange(ctx.keys.inbox(gw), '-', '+', 'COUNT', 200),
+    )) as StreamEntry[];
+    if (entries.length === 0) return n;
+    for (const [, flat] of entries) {
+      const env = parseEnvelope<ControlEnvelope>(fieldsOf(flat)['e'] ?? '');
+      if (env?.k === 'dm') await routeDm(ctx, env.m, 'again', gatewayTimeoutMs, { deadGw: gw });
+      if (env?.k === 'matched') {
+        await endMatch(ctx, env.room, env.sid, 'gone');
+        await clearAssigned(ctx, env.sid, env.room);
+      }
+      n++;
+    }
+    await dropInboxEntries(
+      ctx,
+      gw,
+      entries.map((e) => e[0]),
+    );
+  }
 }
 
 /** Gateways that sent a heartbeat within `timeoutMs`. */
@@ -72,21 +112,30 @@ export async function reapGateway(
   gw: string,
   me: string,
   log: Logger,
+  gatewayTimeoutMs: number,
 ): Promise<number> {
   const got = await guarded(() => ctx.redis.set(ctx.keys.reapLock(gw), me, 'PX', 30_000, 'NX'));
   if (got !== 'OK') return 0;
   const state = await guarded(() => ctx.redis.hgetall(ctx.keys.gatewayState(gw)));
+  // Paired, but the gateway died before taking the match in: the partner is queued again.
+  const assigned = await readAssignments(ctx, Object.keys(state));
   let n = 0;
   for (const [sid, raw] of Object.entries(state)) {
     try {
-      await cleanupSession(ctx, sid, JSON.parse(raw) as SessionRecord);
+      const rec = JSON.parse(raw) as SessionRecord;
+      const a = assigned.get(sid);
+      if (a && a.room !== rec.match) {
+        await endMatch(ctx, a.room, sid, 'gone');
+        await clearAssigned(ctx, sid, a.room);
+      }
+      await cleanupSession(ctx, sid, rec);
       await guarded(() => ctx.redis.hdel(ctx.keys.gatewayState(gw), sid));
       n++;
     } catch (err) {
       log.warn({ gw, sid, err: String(err) }, 'reap session failed');
     }
   }
-  await deregister(ctx, gw);
+  await deregister(ctx, gw, gatewayTimeoutMs);
   log.info({ gw, sessions: n }, 'reaped dead gateway');
   return n;
 }

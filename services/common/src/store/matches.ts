@@ -1,4 +1,5 @@
 import { conv } from '../redis/keys.js';
+import { clearAssignedScript } from '../redis/scripts.js';
 import { guarded, type StoreContext } from './context.js';
 
 export interface Ticket {
@@ -44,10 +45,73 @@ export async function readMatch(ctx: StoreContext, room: string): Promise<MatchR
   }
 }
 
-/** Ends a match: the record goes first, so a partner still arriving sees it gone. */
-export async function endMatch(ctx: StoreContext, room: string, sid: string): Promise<void> {
+/**
+ * Ends a match: the record goes first, so a partner still arriving sees it gone. `gone` says
+ * this side never took part (its session or gateway vanished): the partner is queued again.
+ */
+export async function endMatch(
+  ctx: StoreContext,
+  room: string,
+  sid: string,
+  why?: 'gone',
+): Promise<void> {
   await guarded(() => ctx.redis.del(ctx.keys.match(room)));
+  const env = { k: 'end', sid, room, ...(why ? { why } : {}) };
+  await guarded(() => ctx.redis.publish(ctx.keys.live(conv.room(room)), JSON.stringify(env)));
+}
+
+/** What the matchmaker leaves for a session until its gateway has taken the match in. */
+export interface Assignment {
+  room: string;
+  partner: string;
+  tags: string[];
+}
+
+/** The serialized assignment starts with its room, so it can be compared by prefix. */
+export const assignmentJson = (a: Assignment): string =>
+  JSON.stringify({ room: a.room, partner: a.partner, tags: a.tags });
+
+/** Assignments of these sessions still waiting to be taken in. */
+export async function readAssignments(
+  ctx: StoreContext,
+  sids: string[],
+): Promise<Map<string, Assignment>> {
+  const out = new Map<string, Assignment>();
+  for (let i = 0; i < sids.length; i += 500) {
+    const chunk = sids.slice(i, i + 500);
+    const vals = await guarded(() => ctx.redis.mget(...chunk.map((s) => ctx.keys.assigned(s))));
+    vals.forEach((v, j) => {
+      if (!v) return;
+      try {
+        out.set(chunk[j] ?? '', JSON.parse(v) as Assignment);
+      } catch {
+        // a broken value is left to expire
+      }
+    });
+  }
+  return out;
+}
+
+/** Forgets a session's assignment once handled, unless it is already a newer one. */
+export async function clearAssigned(ctx: StoreContext, sid: string, room: string): Promise<void> {
   await guarded(() =>
-    ctx.redis.publish(ctx.keys.live(conv.room(room)), JSON.stringify({ k: 'end', sid, room })),
+    clearAssignedScript.run(
+      ctx.redis,
+      [ctx.keys.assigned(sid)],
+      [`{"room":${JSON.stringify(room)},`],
+    ),
   );
+}
+
+/** Which of these match rooms still have a record. */
+export async function liveMatches(ctx: StoreContext, rooms: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < rooms.length; i += 500) {
+    const chunk = rooms.slice(i, i + 500);
+    const vals = await guarded(() => ctx.redis.mget(...chunk.map((r) => ctx.keys.match(r))));
+    vals.forEach((v, j) => {
+      if (v) out.add(chunk[j] ?? '');
+    });
+  }
+  return out;
 }

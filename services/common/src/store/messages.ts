@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../protocol/frames.js';
-import { sendScript } from '../redis/scripts.js';
+import { catchUpScript, sendScript } from '../redis/scripts.js';
 import { guarded, type StoreContext } from './context.js';
 
 export interface SendInput {
@@ -14,8 +14,18 @@ export interface SendInput {
   ref?: string;
 }
 
+/** Where a conversation stands: its epoch, the last seq and id stamped in it. */
+export interface Position {
+  epoch: string;
+  seq: number;
+  id: number;
+}
+
 /** Appends and publishes one message atomically; resolves with the stamped message. */
-export async function sendMessage(ctx: StoreContext, m: SendInput): Promise<StoredMessage> {
+export async function sendMessage(
+  ctx: StoreContext,
+  m: SendInput,
+): Promise<StoredMessage & { epoch: string }> {
   const { keys, limits } = ctx;
   const body = JSON.stringify({
     conv: m.conv,
@@ -24,16 +34,16 @@ export async function sendMessage(ctx: StoreContext, m: SendInput): Promise<Stor
     ...(m.room !== undefined ? { room: m.room } : {}),
     ...(m.to !== undefined ? { to: m.to } : {}),
   }).slice(0, -1);
-  const envelope = `{"k":"m","sid":${JSON.stringify(m.sid)}${m.ref !== undefined ? `,"ref":${JSON.stringify(m.ref)}` : ''},"m":`;
+  const envelope = `{"k":"m","sid":${JSON.stringify(m.sid)}${m.ref !== undefined ? `,"ref":${JSON.stringify(m.ref)}` : ''}`;
   const channel = m.publish ? keys.live(m.conv) : '';
   const lockKey = m.room !== undefined ? keys.roomLock(m.conv) : keys.recent(m.conv);
   const res = (await guarded(() =>
     sendScript.run(
       ctx.redis,
-      [keys.seq(m.conv), keys.recent(m.conv), keys.events(keys.partitionOf(m.conv)), lockKey],
+      [keys.pos(m.conv), keys.recent(m.conv), keys.events(keys.partitionOf(m.conv)), lockKey],
       [m.conv, body, limits.recentMax, limits.recentTtlMs, limits.eventsMaxLen, channel, envelope],
     ),
-  )) as [string, string];
+  )) as [string, string, string, string];
   return {
     conv: m.conv,
     from: m.from,
@@ -42,6 +52,8 @@ export async function sendMessage(ctx: StoreContext, m: SendInput): Promise<Stor
     ...(m.to !== undefined ? { to: m.to } : {}),
     id: Number(res[0]),
     ts: Number(res[1]),
+    seq: Number(res[2]),
+    epoch: res[3],
   };
 }
 
@@ -55,42 +67,54 @@ export function parseStored(raw: string): StoredMessage | undefined {
 }
 
 /**
- * The newest `limit` messages before `before`, oldest first: the recovery window and the
- * durable history merged, since the writer may lag behind the window.
+ * Up to `limit` messages between `after` and `before` (both exclusive), oldest first: the newest
+ * ones, or with `after` the oldest ones, so a client can page forward through a gap. Reads the
+ * recovery window and the durable history merged, since the writer may lag behind the window.
  */
 export async function readHistory(
   ctx: StoreContext,
   conv: string,
-  before: number | undefined,
+  range: { before?: number | undefined; after?: number | undefined },
   limit: number,
 ): Promise<StoredMessage[]> {
-  const max = before === undefined ? '+inf' : `(${before}`;
+  const max = range.before === undefined ? '+inf' : `(${range.before}`;
+  const min = range.after === undefined ? '-inf' : `(${range.after}`;
+  const forward = range.after !== undefined;
+  const read = (key: string) =>
+    forward
+      ? ctx.redis.zrangebyscore(key, min, max, 'LIMIT', 0, limit)
+      : ctx.redis.zrevrangebyscore(key, max, min, 'LIMIT', 0, limit);
   const [recent, hist] = await guarded(() =>
-    Promise.all([
-      ctx.redis.zrevrangebyscore(ctx.keys.recent(conv), max, '-inf', 'LIMIT', 0, limit),
-      ctx.redis.zrevrangebyscore(ctx.keys.history(conv), max, '-inf', 'LIMIT', 0, limit),
-    ]),
+    Promise.all([read(ctx.keys.recent(conv)), read(ctx.keys.history(conv))]),
   );
   const byId = new Map<number, StoredMessage>();
   for (const raw of [...recent, ...hist]) {
     const m = parseStored(raw);
     if (m) byId.set(m.id, m);
   }
-  return [...byId.values()]
-    .sort((a, b) => b.id - a.id)
-    .slice(0, limit)
-    .reverse();
+  const all = [...byId.values()].sort((a, b) => a.id - b.id);
+  return forward ? all.slice(0, limit) : all.slice(-limit);
 }
 
-/** Messages of a conversation after id `after` (exclusive), oldest first, at most `max`. */
-export async function readSince(
+/** A conversation's position right now (epoch '' if it has none yet). */
+export async function readPosition(ctx: StoreContext, conv: string): Promise<Position> {
+  const [id, seq, epoch] = await guarded(() =>
+    ctx.redis.hmget(ctx.keys.pos(conv), 'id', 'seq', 'epoch'),
+  );
+  return { epoch: epoch ?? '', seq: Number(seq ?? 0), id: Number(id ?? 0) };
+}
+
+/** The position and every message after `afterId` in the window, read in one step. */
+export async function catchUp(
   ctx: StoreContext,
   conv: string,
-  after: number,
-  max: number,
-): Promise<StoredMessage[]> {
-  const raw = await guarded(() =>
-    ctx.redis.zrangebyscore(ctx.keys.recent(conv), `(${after}`, '+inf', 'LIMIT', 0, max),
-  );
-  return raw.map(parseStored).filter((m): m is StoredMessage => m !== undefined);
+  afterId: number,
+): Promise<{ pos: Position; messages: StoredMessage[] }> {
+  const [epoch, seq, id, raw] = (await guarded(() =>
+    catchUpScript.run(ctx.redis, [ctx.keys.pos(conv), ctx.keys.recent(conv)], [afterId]),
+  )) as [string, string, string, string[]];
+  return {
+    pos: { epoch, seq: Number(seq), id: Number(id) },
+    messages: raw.map(parseStored).filter((m): m is StoredMessage => m !== undefined),
+  };
 }

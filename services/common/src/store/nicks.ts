@@ -6,7 +6,8 @@ import {
   routeDmScript,
   takeMailboxScript,
 } from '../redis/scripts.js';
-import { guarded, idFromMs, type StoreContext } from './context.js';
+import { classifyRedisError, guarded, idFromMs, type StoreContext } from './context.js';
+import { appendInbox } from './inbox.js';
 import { parseStored } from './messages.js';
 
 export type ClaimResult =
@@ -69,48 +70,70 @@ export async function releaseNick(ctx: StoreContext, nick: string, sid: string):
 
 export async function takeMailbox(ctx: StoreContext, nick: string): Promise<StoredMessage[]> {
   const lc = nick.toLowerCase();
+  const { limits } = ctx;
   const raw = (await guarded(() =>
-    takeMailboxScript.run(ctx.redis, [ctx.keys.mailbox(lc), ctx.keys.mailboxMark(lc)], []),
+    takeMailboxScript.run(
+      ctx.redis,
+      [ctx.keys.mailbox(lc), ctx.keys.dmSeen(lc)],
+      [idFromMs(Date.now() - limits.mailboxMaxAgeMs), limits.mailboxMaxAgeMs],
+    ),
   )) as string[];
   return raw.map(parseStored).filter((m): m is StoredMessage => m !== undefined);
 }
 
+export type RouteMode = 'live' | 'store' | 'again';
+
 /**
- * Delivers a DM to the gateway holding the recipient (mode live), or keeps it in the
- * recipient's mailbox while they are offline. The history-writer calls it in mode store; a
- * gateway whose addressed session `goneSid` vanished before delivery calls it in mode again.
+ * Delivers a DM to the gateway holding the recipient (through its inbox stream), or keeps it in
+ * the recipient's mailbox while they are offline. Modes: `live` (the sender's gateway), `store`
+ * (the history-writer's backup: only a DM nobody handed out yet), `again` (the addressed
+ * session `goneSid`, or the gateway `deadGw`, vanished before delivery).
+ * The inbox append comes before the mark, so a crash between them repeats a DM (sessions drop
+ * an id they have shown) rather than losing it.
  */
 export async function routeDm(
   ctx: StoreContext,
   m: StoredMessage,
-  mode: 'live' | 'store' | 'again',
+  mode: RouteMode,
   gatewayTimeoutMs: number,
-  goneSid = '',
+  past: { goneSid?: string; deadGw?: string } = {},
 ): Promise<'online' | 'stored' | 'seen'> {
   const lc = (m.to ?? '').toLowerCase();
   const { keys, limits } = ctx;
-  const owner = await guarded(() => ctx.redis.hget(keys.nick(lc), 'gw'));
-  const dead = owner && !(await gatewayAlive(ctx, owner, gatewayTimeoutMs)) ? owner : '';
-  const ctl = keys.control('\u0000');
-  const [ctlPrefix, ctlSuffix] = ctl.split('\u0000') as [string, string];
-  return (await guarded(() =>
+  let dead = past.deadGw ?? '';
+  if (!dead) {
+    const owner = await guarded(() => ctx.redis.hget(keys.nick(lc), 'gw'));
+    if (owner && !(await gatewayAlive(ctx, owner, gatewayTimeoutMs))) dead = owner;
+  }
+  const member = `${m.conv}/${m.id}`;
+  const minId = idFromMs(Date.now() - limits.mailboxMaxAgeMs);
+  const res = (await guarded(() =>
     routeDmScript.run(
       ctx.redis,
-      [keys.nick(lc), keys.mailbox(lc), keys.mailboxMark(lc)],
+      [keys.nick(lc), keys.mailbox(lc), keys.dmSeen(lc)],
       [
         JSON.stringify(m),
         m.id,
-        m.conv,
+        member,
         mode,
         dead,
-        ctlPrefix,
-        ctlSuffix,
-        '{"k":"dm",',
+        past.goneSid ?? '',
         limits.mailboxMax,
-        idFromMs(Date.now() - limits.mailboxMaxAgeMs),
+        minId,
         limits.mailboxMaxAgeMs,
-        goneSid,
       ],
     ),
-  )) as 'online' | 'stored' | 'seen';
+  )) as string[];
+  if (res[0] !== 'online') return res[0] as 'stored' | 'seen';
+  await appendInbox(ctx, res[1] ?? '', { k: 'dm', sid: res[2] ?? '', m });
+  await ctx.redis
+    .multi()
+    .zadd(keys.dmSeen(lc), m.id, member)
+    .zremrangebyscore(keys.dmSeen(lc), '-inf', `(${minId}`)
+    .pexpire(keys.dmSeen(lc), limits.mailboxMaxAgeMs)
+    .exec()
+    .catch((err: unknown) => {
+      throw classifyRedisError(err);
+    });
+  return 'online';
 }

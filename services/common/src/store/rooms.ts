@@ -22,7 +22,11 @@ const presencePrefix = (nick: string, room: string, sid: string) =>
 export interface JoinResult {
   count: number;
   members: string[];
+  /** Oldest first. */
   history: StoredMessage[];
+  epoch: string;
+  /** With since: whether history holds every message after it. */
+  recovered?: boolean;
 }
 
 /** Checks or sets a room's password. Resolves true when the password is accepted. */
@@ -63,13 +67,14 @@ export async function joinRoom(
   nick: string,
   sid: string,
   since: number | undefined,
+  clientEpoch = '',
 ): Promise<JoinResult> {
   const c = convId.room(room);
   const { keys, limits } = ctx;
   const res = (await guarded(() =>
     joinScript.run(
       ctx.redis,
-      [keys.members(c), keys.recent(c), keys.roomLock(c)],
+      [keys.members(c), keys.recent(c), keys.roomLock(c), keys.pos(c)],
       [
         nick.toLowerCase(),
         JSON.stringify({ nick, sid }),
@@ -77,18 +82,19 @@ export async function joinRoom(
         presencePrefix(nick, room, sid),
         since === undefined ? '' : since,
         limits.joinHistory,
-        limits.recentMax,
         limits.recentTtlMs,
+        clientEpoch,
       ],
     ),
-  )) as [number, string[], string[], number];
+  )) as [number, string[], string[], number, string, number];
   if (!isMatchRoom(room)) await guarded(() => ctx.redis.sadd(keys.roomIndex(), room));
   const history = res[2].map(parseStored).filter((m): m is StoredMessage => m !== undefined);
-  if (res[3] === 1) history.reverse();
   return {
     count: res[0],
     members: res[1].map(memberNick).sort((a, b) => a.localeCompare(b)),
     history,
+    epoch: res[4],
+    ...(res[3] >= 0 ? { recovered: res[3] === 1 } : {}),
   };
 }
 

@@ -58,6 +58,12 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
       ];
     case 'partner_left':
       return [`* ${v.partner ?? 'your partner'} left the chat`];
+    case 'resync':
+      return [
+        isMatchRoom(f.room)
+          ? '* some messages of this chat may be missing: the server lost track of them'
+          : `* some messages in ${f.room} may be missing: /history ${f.room} shows what was kept`,
+      ];
     case 'rooms':
       return f.rooms.length === 0
         ? ['* no rooms yet: /join NAME opens one']

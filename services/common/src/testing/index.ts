@@ -6,3 +6,4 @@ export * from './service-process.js';
 export * from './prometheus.js';
 export * from './ws-client.js';
 export * from './browser.js';
+export * from './chaos.js';

@@ -30,7 +30,9 @@ const ping = (port: number) =>
   });
 
 /** A real redis-server on a free port, never 6379, with its own data directory. */
-export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<TestRedis> {
+export async function startRedis(
+  opts: { appendonly?: boolean; args?: string[] } = {},
+): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'chatfleet-redis-'));
   let proc: ChildProcess | undefined;
@@ -50,6 +52,7 @@ export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<T
         opts.appendonly ? 'yes' : 'no',
         '--daemonize',
         'no',
+        ...(opts.args ?? []),
       ],
       { stdio: 'ignore' },
     );

@@ -1,0 +1,92 @@
+import type { Frame, FrameInbox } from './clients.js';
+
+/** What a protocol client needs for the chaos helpers, over either transport. */
+export interface ChaosClient {
+  frames: FrameInbox;
+  send(frame: Record<string, unknown>): void;
+}
+
+export interface Acked {
+  text: string;
+  id: number;
+}
+
+/**
+ * Sends `count` numbered messages into a room at about `perSec`, each with a ref, and waits
+ * for each one's single reply; a refusal (Redis away) is retried after a pause, like a client
+ * would. Resolves with the acknowledged messages in order. Bounded by `deadlineMs`.
+ */
+export async function sendSequence(
+  c: ChaosClient,
+  room: string,
+  o: { count: number; perSec: number; tag: string; deadlineMs?: number; text?: string },
+): Promise<Acked[]> {
+  const acked: Acked[] = [];
+  const end = Date.now() + (o.deadlineMs ?? 60_000);
+  const gap = 1000 / o.perSec;
+  for (let i = 0; i < o.count && Date.now() < end;) {
+    const text = `${o.tag} ${i}${o.text ? ` ${o.text}` : ''}`;
+    const started = Date.now();
+    const reply = await c.frames.request((f) => c.send(f), { type: 'say', room, text }, 10_000);
+    if (reply.type === 'message') {
+      acked.push({ text, id: Number(reply['id']) });
+      i++;
+    } else {
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    const wait = gap - (Date.now() - started);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  return acked;
+}
+
+export interface DeliveryReport {
+  /** Acknowledged messages the listener never got. */
+  missing: Acked[];
+  /** Ids the listener got more than once. */
+  duplicates: number[];
+  /** Whether the ids it got for the room were strictly increasing. */
+  inOrder: boolean;
+  /** resync frames (recovered:false) the listener got for the room. */
+  resyncs: Frame[];
+}
+
+/** Compares what a listener got in a room with what was acknowledged. */
+export function checkDelivery(frames: Frame[], room: string, acked: Acked[]): DeliveryReport {
+  const ids: number[] = [];
+  const resyncs: Frame[] = [];
+  for (const f of frames) {
+    if (f.type === 'joined' && f['room'] === room)
+      for (const m of f['history'] as Frame[]) ids.push(Number(m['id']));
+    if (f.type === 'message' && f['room'] === room) ids.push(Number(f['id']));
+    if (f.type === 'resync' && f['room'] === room) resyncs.push(f);
+  }
+  const seen = new Set<number>();
+  const duplicates: number[] = [];
+  for (const id of ids) {
+    if (seen.has(id)) duplicates.push(id);
+    seen.add(id);
+  }
+  return {
+    missing: acked.filter((a) => !seen.has(a.id)),
+    duplicates,
+    inOrder: ids.every((id, i) => i === 0 || id > (ids[i - 1] ?? 0)),
+    resyncs,
+  };
+}
+
+/** Waits until `frames` holds every acknowledged id of the room, or the time is up. */
+export async function waitForAll(
+  inbox: FrameInbox,
+  room: string,
+  acked: Acked[],
+  timeoutMs: number,
+): Promise<DeliveryReport> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const report = checkDelivery(inbox.items, room, acked);
+    if (report.missing.length === 0 || Date.now() > end) return report;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

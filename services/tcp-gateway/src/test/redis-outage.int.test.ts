@@ -35,7 +35,11 @@ describe('Redis going away and coming back', () => {
     assert.equal((await a.request({ type: 'rooms' }))['code'], 'unavailable');
     assert.ok(Date.now() - started < 10_000, 'refusals come quickly');
     assert.equal((await a.request({ type: 'ping' }))['type'], 'pong');
+    const health = async () =>
+      (await fetch(`http://127.0.0.1:${fleet.gateways[0]!.metricsPort}/healthz`)).status;
+    await waitUntil(async () => (await health()) === 503, 8000, '/healthz to say 503');
     await redis.start();
+    await waitUntil(async () => (await health()) === 200, 15_000, '/healthz to say 200 again');
     await waitUntil(
       async () =>
         (await a.request({ type: 'say', room: 'up', text: 'back again' }))['type'] !== 'error',

@@ -21,11 +21,25 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
-/** Starts a built service (dist/main.js) as its own process and waits for /healthz. */
+/**
+ * Starts a built service (dist/main.js) as its own process and waits for /healthz. A port
+ * picked here can be taken by another test's client before the service binds it: then it
+ * tries again with new ports.
+ */
 export async function startService(
   name: ServiceName,
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(name, env);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
+async function startOnce(name: ServiceName, env: Record<string, string>): Promise<ServiceProcess> {
   const metricsPort = Number(env['METRICS_PORT'] ?? (await freePort()));
   const tcpPort = name === 'tcp-gateway' ? Number(env['TCP_PORT'] ?? (await freePort())) : 0;
   const wsPort = name === 'ws-gateway' ? Number(env['WS_PORT'] ?? (await freePort())) : 0;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { startRedis, type TestRedis } from './redis-server.js';
+import type { Redis } from 'ioredis';
+import { redisClient, startRedis, type TestRedis } from './redis-server.js';
 import { startService, type ServiceName, type ServiceProcess } from './service-process.js';
 
 export interface Fleet {
@@ -10,6 +11,8 @@ export interface Fleet {
   gateways: ServiceProcess[];
   wsGateways: ServiceProcess[];
   add(name: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
+  /** A command client for the test to look inside (or upset) Redis; closed by stop(). */
+  admin(): Promise<Redis>;
   stop(): Promise<void>;
 }
 
@@ -30,6 +33,7 @@ export async function startFleet(o: FleetOptions = {}): Promise<Fleet> {
   const services: ServiceProcess[] = [];
   const gateways: ServiceProcess[] = [];
   const wsGateways: ServiceProcess[] = [];
+  let admin: Promise<Redis> | undefined;
   const fleet: Fleet = {
     redis,
     prefix,
@@ -44,7 +48,12 @@ export async function startFleet(o: FleetOptions = {}): Promise<Fleet> {
       if (name === 'ws-gateway') wsGateways.push(s);
       return s;
     },
+    admin() {
+      admin ??= redisClient(redis.url);
+      return admin;
+    },
     async stop() {
+      if (admin) (await admin).disconnect();
       await Promise.all(services.map((s) => s.stop('SIGKILL')));
       if (!o.redis) await redis.destroy();
     },

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { DEFAULT_STORE_LIMITS, conv, createKeys, sendMessage } from '@chatfleet/common';
-import { JsonClient, redisClient, startFleet, type Fleet } from '@chatfleet/common/testing';
+import { JsonClient, startFleet, type Fleet } from '@chatfleet/common/testing';
 
 const dmsOf = (c: JsonClient, text: string) =>
   c.frames.items.filter((f) => f.type === 'dm' && f['text'] === text).length;
@@ -12,12 +12,9 @@ describe('chaos: a gateway killed at each step of a DM', () => {
   let admin: Redis;
   beforeEach(async () => {
     fleet = await startFleet({ gateways: 2, matchmaker: false });
-    admin = await redisClient(fleet.redis.url);
+    admin = await fleet.admin();
   });
-  afterEach(async () => {
-    admin.disconnect();
-    await fleet.stop();
-  });
+  afterEach(() => fleet.stop());
 
   it('delivers a DM stranded in a dead gateway to the nick taken back elsewhere, once', async () => {
     const [g1, g2] = fleet.gateways;

@@ -1,14 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import {
-  JsonClient,
-  WsClient,
-  redisClient,
-  startFleet,
-  waitUntil,
-  type Fleet,
-} from '@chatfleet/common/testing';
+import { JsonClient, WsClient, startFleet, waitUntil, type Fleet } from '@chatfleet/common/testing';
 
 const status = async (port: number) => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
 
@@ -22,12 +15,9 @@ describe('chaos: /healthz tells the truth about the subscriber', () => {
       matchmaker: false,
       historyWriter: false,
     });
-    admin = await redisClient(fleet.redis.url);
+    admin = await fleet.admin();
   });
-  after(async () => {
-    admin.disconnect();
-    await fleet.stop();
-  });
+  after(() => fleet.stop());
 
   it('answers 503 while the subscriber cannot resubscribe, and 200 once it has', async () => {
     const tcp = fleet.gateways[0]!.metricsPort;

@@ -2,13 +2,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { createKeys } from '@chatfleet/common';
-import {
-  JsonClient,
-  redisClient,
-  startFleet,
-  waitUntil,
-  type Fleet,
-} from '@chatfleet/common/testing';
+import { JsonClient, startFleet, waitUntil, type Fleet } from '@chatfleet/common/testing';
 
 const ENV = { MAX_CONNECTIONS_PER_IP: '1000', RATE_PER_SEC: '1000', RATE_BURST: '1000' };
 
@@ -63,12 +57,9 @@ describe('chaos: a gateway killed at each step of a match', () => {
   let admin: Redis;
   beforeEach(async () => {
     fleet = await startFleet({ gateways: 2, env: { ...ENV, MATCH_WIDEN_MS: '1500' } });
-    admin = await redisClient(fleet.redis.url);
+    admin = await fleet.admin();
   });
-  afterEach(async () => {
-    admin.disconnect();
-    await fleet.stop();
-  });
+  afterEach(() => fleet.stop());
 
   const queueEmpty = () =>
     waitUntil(

@@ -5,7 +5,6 @@ import {
   JsonClient,
   WsClient,
   readMetric,
-  redisClient,
   sendSequence,
   startFleet,
   waitForAll,
@@ -26,12 +25,9 @@ describe('chaos: Pub/Sub connections dropped mid-stream', () => {
       matchmaker: false,
       env: { RATE_PER_SEC: '1000', RATE_BURST: '1000' },
     });
-    admin = await redisClient(fleet.redis.url);
+    admin = await fleet.admin();
   });
-  after(async () => {
-    admin.disconnect();
-    await fleet.stop();
-  });
+  after(() => fleet.stop());
 
   async function room(name: string) {
     const [g1, g2] = fleet.gateways;
@@ -100,12 +96,9 @@ describe('chaos: a stalled subscriber dropped by client-output-buffer-limit', ()
       matchmaker: false,
       env: { RECENT_MAX: '5000', RATE_PER_SEC: '10000', RATE_BURST: '10000' },
     });
-    admin = await redisClient(fleet.redis.url);
+    admin = await fleet.admin();
   });
-  after(async () => {
-    admin.disconnect();
-    await fleet.stop();
-  });
+  after(() => fleet.stop());
 
   it('catches up every message once the frozen gateway runs again', async () => {
     const [g1, g2] = fleet.gateways;

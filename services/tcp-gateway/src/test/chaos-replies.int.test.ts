@@ -5,7 +5,6 @@ import { conv, createKeys } from '@chatfleet/common';
 import {
   JsonClient,
   WsClient,
-  redisClient,
   sendSequence,
   startFleet,
   startRedis,
@@ -84,10 +83,9 @@ describe('chaos: exactly one reply per ref while Redis misbehaves', () => {
   before(async () => {
     redis = await startRedis({ args: ['--enable-debug-command', 'yes'] });
     fleet = await startFleet({ gateways: 1, redis, env: ENV });
-    admin = await redisClient(redis.url);
+    admin = await fleet.admin();
   });
   after(async () => {
-    admin.disconnect();
     await fleet.stop();
     await redis.destroy();
   });

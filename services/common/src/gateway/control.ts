@@ -1,5 +1,5 @@
 import type { ControlEnvelope } from '../session/envelopes.js';
-import { clearAssigned, endMatch } from '../store/matches.js';
+import { abandonMatch } from '../store/matches.js';
 import { routeDm } from '../store/nicks.js';
 import type { GatewayCore } from './gateway-core.js';
 
@@ -16,9 +16,7 @@ export async function handleControl(core: GatewayCore, env: ControlEnvelope): Pr
         return;
       }
       // Paired a session that is gone: end the match so the partner is queued again.
-      await endMatch(core.store, env.room, env.sid, 'gone');
-      await clearAssigned(core.store, env.sid, env.room);
-      return;
+      return abandonMatch(core.store, env.room, env.sid);
     case 'dm':
       if (s?.deliverDm(env.m) || core.dmShown(env.sid, env.m)) return;
       // The addressed session closed before delivery: route it again, past that session.

@@ -152,9 +152,8 @@ export class GatewayCore implements Hub {
 
   /** Whether the session `sid` (open or ended lately) already showed this DM. */
   dmShown(sid: string, m: StoredMessage): boolean {
-    const s = this.sessions.get(sid);
-    if (s) return dmShown(s.dmSeen, m);
-    return dmShown(this.endedDms.get(sid)?.seen ?? new Set(), m);
+    const seen = this.sessions.get(sid)?.dmSeen ?? this.endedDms.get(sid)?.seen;
+    return seen !== undefined && dmShown(seen, m);
   }
 
   nextSid(): string {

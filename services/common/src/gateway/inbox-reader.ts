@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { parseEnvelope, type ControlEnvelope } from '../session/envelopes.js';
+import type { ControlEnvelope } from '../session/envelopes.js';
 import type { StoreContext } from '../store/context.js';
-import { dropInboxEntries } from '../store/inbox.js';
-import { fieldsOf, type StreamEntry } from '../streams/consumer-group.js';
+import { dropInboxEntries, inboxEvent } from '../store/inbox.js';
+import type { StreamEntry } from '../streams/consumer-group.js';
 
 export interface InboxOptions {
   /** A connection of its own for the blocking read. */
@@ -31,7 +31,7 @@ export async function runInbox(o: InboxOptions, signal: AbortSignal): Promise<vo
         [string, StreamEntry[]][] | null;
       for (const [, entries] of res ?? []) {
         for (const [id, flat] of entries) {
-          const env = parseEnvelope<ControlEnvelope>(fieldsOf(flat)['e'] ?? '');
+          const env = inboxEvent(flat);
           if (env) await o.handle(env);
           else o.log.warn({ id }, 'bad inbox entry');
           last = id;

@@ -55,10 +55,6 @@ export class Subscriptions {
     return this.downSince === undefined ? 0 : Date.now() - this.downSince;
   }
 
-  get size(): number {
-    return this.convs.size;
-  }
-
   /** Adds a listener; resolves when the conversation is live, or throws `unavailable`. */
   async add(conv: string, room: string, sid: string): Promise<void> {
     let c = this.convs.get(conv);

@@ -174,6 +174,15 @@ local function seen(key, id, member, minId, ttl)
 end
 `;
 
+/** KEYS: seen. ARGV: id, member (conv/id), minId, ttlMs. Marks a DM handed to an inbox. */
+export const markDmSeenScript = new LuaScript(
+  'mark-dm-seen',
+  `${SEEN}
+seen(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+return 1
+`,
+);
+
 /**
  * KEYS: mailbox, seen. ARGV: minId, ttlMs. Hands out every kept DM once and marks each seen,
  * so a replay by the history-writer does not keep it again.

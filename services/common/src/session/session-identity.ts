@@ -3,7 +3,14 @@ import { ProtocolError } from '../protocol/errors.js';
 import { toDmFrame, type ClientFrame, type StoredMessage } from '../protocol/frames.js';
 import { conv } from '../redis/keys.js';
 import { sendMessage } from '../store/messages.js';
-import { claimNick, releaseNick, routeDm, takeMailbox, type ClaimResult } from '../store/nicks.js';
+import {
+  claimNick,
+  dmKey,
+  releaseNick,
+  routeDm,
+  takeMailbox,
+  type ClaimResult,
+} from '../store/nicks.js';
 import { joinRoom, leaveRoom } from '../store/rooms.js';
 import type { Session } from './session.js';
 
@@ -84,7 +91,7 @@ export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
 
 /** Whether a session with these seen DMs already showed this one (it may be routed twice). */
 export function dmShown(seen: ReadonlySet<string>, m: StoredMessage): boolean {
-  return seen.has(`${m.conv}/${m.id}`);
+  return seen.has(dmKey(m));
 }
 
 /** A DM routed to this session through the gateway's control channel. */
@@ -103,7 +110,7 @@ function deliver(s: Session, m: StoredMessage, how: 'live' | 'mailbox'): void {
 
 /** DMs may reach a session twice (live and replayed); ids seen recently are dropped. */
 function remember(s: Session, m: StoredMessage): boolean {
-  const key = `${m.conv}/${m.id}`;
+  const key = dmKey(m);
   if (s.dmSeen.has(key)) return false;
   s.dmSeen.add(key);
   if (s.dmSeen.size > 1000) {

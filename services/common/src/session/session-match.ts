@@ -1,6 +1,12 @@
 import { ProtocolError } from '../protocol/errors.js';
 import type { ClientFrame } from '../protocol/frames.js';
-import { clearAssigned, endMatch, readMatch, requestMatch } from '../store/matches.js';
+import {
+  abandonMatch,
+  clearAssigned,
+  endMatch,
+  readMatch,
+  requestMatch,
+} from '../store/matches.js';
 import { queueFirst, releaseRoom } from './room-delivery.js';
 import type { Session } from './session.js';
 import { enterRoom, exitRoom } from './session-rooms.js';
@@ -61,8 +67,7 @@ export async function onMatched(
   if (s.match?.room === room || s.pastMatches.has(room))
     return clearAssigned(store, s.sid, room).catch(() => undefined);
   if (s.closed || !s.waiting || s.match) {
-    await endMatch(store, room, s.sid, 'gone');
-    return clearAssigned(store, s.sid, room);
+    return abandonMatch(store, room, s.sid);
   }
   s.pastMatches.add(room);
   if (s.pastMatches.size > 50) s.pastMatches.delete(s.pastMatches.values().next().value ?? '');

@@ -122,7 +122,7 @@ export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
  * The oldest part of a history that fits in one reply (at least one message), and the rest,
  * which follows as paced `message` frames: a long history never makes the client look slow.
  */
-export function partHistory(history: StoredMessage[]): {
+function partHistory(history: StoredMessage[]): {
   now: StoredMessage[];
   later: StoredMessage[];
 } {

@@ -37,6 +37,8 @@ export class Session {
   readonly pastMatches = new Set<string>();
   /** Nicks this session claimed in Redis, even if the reply never reached it: freed on close. */
   readonly claimed = new Set<string>();
+  /** Rooms whose join failed after Redis may have added the member: cleaned up with the rest. */
+  readonly strayRooms = new Set<string>();
   closed = false;
   /** Refs of `say` frames still owed their one reply (a ref may be reused, hence counts). */
   private readonly openRefs = new Map<string, number>();
@@ -223,9 +225,6 @@ export class Session {
   currentRoom(): string | undefined {
     return this.match?.room ?? this.joinOrder[this.joinOrder.length - 1];
   }
-
-  /** Rooms whose join failed after Redis may have added the member: cleaned up with the rest. */
-  readonly strayRooms = new Set<string>();
 
   record(): SessionRecord {
     return {

@@ -1,9 +1,8 @@
 import type { Logger } from '../logger.js';
-import { parseEnvelope, type ControlEnvelope } from '../session/envelopes.js';
-import { fieldsOf, type StreamEntry } from '../streams/consumer-group.js';
+import type { StreamEntry } from '../streams/consumer-group.js';
 import { guarded, type StoreContext } from './context.js';
-import { dropInboxEntries } from './inbox.js';
-import { clearAssigned, endMatch, readAssignments } from './matches.js';
+import { dropInboxEntries, inboxEvent } from './inbox.js';
+import { abandonMatch, endMatch, readAssignments } from './matches.js';
 import { releaseNick, routeDm } from './nicks.js';
 import { leaveRoom } from './rooms.js';
 
@@ -46,25 +45,16 @@ export async function deregister(
  * Settles what a gateway that is gone never handled: DMs are routed again past it (to the
  * nick's new connection, or the mailbox), matches it was told of are ended for the partner.
  */
-export async function settleInbox(
-  ctx: StoreContext,
-  gw: string,
-  gatewayTimeoutMs: number,
-): Promise<number> {
-  let n = 0;
+async function settleInbox(ctx: StoreContext, gw: string, gatewayTimeoutMs: number): Promise<void> {
   for (;;) {
     const entries = (await guarded(() =>
       ctx.redis.xrange(ctx.keys.inbox(gw), '-', '+', 'COUNT', 200),
     )) as StreamEntry[];
-    if (entries.length === 0) return n;
+    if (entries.length === 0) return;
     for (const [, flat] of entries) {
-      const env = parseEnvelope<ControlEnvelope>(fieldsOf(flat)['e'] ?? '');
+      const env = inboxEvent(flat);
       if (env?.k === 'dm') await routeDm(ctx, env.m, 'again', gatewayTimeoutMs, { deadGw: gw });
-      if (env?.k === 'matched') {
-        await endMatch(ctx, env.room, env.sid, 'gone');
-        await clearAssigned(ctx, env.sid, env.room);
-      }
-      n++;
+      if (env?.k === 'matched') await abandonMatch(ctx, env.room, env.sid);
     }
     await dropInboxEntries(
       ctx,
@@ -124,10 +114,7 @@ export async function reapGateway(
     try {
       const rec = JSON.parse(raw) as SessionRecord;
       const a = assigned.get(sid);
-      if (a && a.room !== rec.match) {
-        await endMatch(ctx, a.room, sid, 'gone');
-        await clearAssigned(ctx, sid, a.room);
-      }
+      if (a && a.room !== rec.match) await abandonMatch(ctx, a.room, sid);
       await cleanupSession(ctx, sid, rec);
       await guarded(() => ctx.redis.hdel(ctx.keys.gatewayState(gw), sid));
       n++;

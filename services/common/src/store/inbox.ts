@@ -1,9 +1,16 @@
-import type { ControlEnvelope } from '../session/envelopes.js';
+import { parseEnvelope, type ControlEnvelope } from '../session/envelopes.js';
+import { fieldsOf } from '../streams/consumer-group.js';
 import { guarded, type StoreContext } from './context.js';
 
 // A gateway that is never read again (it died and was reaped) must not keep a stream forever.
 const INBOX_TTL_MS = 24 * 3600 * 1000;
 const INBOX_MAXLEN = 100_000;
+const FIELD = 'e';
+
+/** The event in one inbox entry's fields, or undefined if it is not one. */
+export function inboxEvent(fields: string[]): ControlEnvelope | undefined {
+  return parseEnvelope<ControlEnvelope>(fieldsOf(fields)[FIELD] ?? '');
+}
 
 /**
  * Appends an event to a gateway's inbox stream. Unlike Pub/Sub, the event waits there while the
@@ -18,7 +25,7 @@ export async function appendInbox(
   const res = await guarded(() =>
     ctx.redis
       .multi()
-      .xadd(key, 'MAXLEN', '~', INBOX_MAXLEN, '*', 'e', JSON.stringify(env))
+      .xadd(key, 'MAXLEN', '~', INBOX_MAXLEN, '*', FIELD, JSON.stringify(env))
       .pexpire(key, INBOX_TTL_MS)
       .exec(),
   );

@@ -60,6 +60,15 @@ export async function endMatch(
   await guarded(() => ctx.redis.publish(ctx.keys.live(conv.room(room)), JSON.stringify(env)));
 }
 
+/**
+ * Ends a match this session never took part in (it or its gateway vanished before taking it
+ * in): the partner is queued again, and the session's assignment is forgotten.
+ */
+export async function abandonMatch(ctx: StoreContext, room: string, sid: string): Promise<void> {
+  await endMatch(ctx, room, sid, 'gone');
+  await clearAssigned(ctx, sid, room);
+}
+
 /** What the matchmaker leaves for a session until its gateway has taken the match in. */
 export interface Assignment {
   room: string;
@@ -77,16 +86,28 @@ export async function readAssignments(
   sids: string[],
 ): Promise<Map<string, Assignment>> {
   const out = new Map<string, Assignment>();
-  for (let i = 0; i < sids.length; i += 500) {
-    const chunk = sids.slice(i, i + 500);
-    const vals = await guarded(() => ctx.redis.mget(...chunk.map((s) => ctx.keys.assigned(s))));
+  for (const [sid, v] of await mgetChunked(ctx, sids, (s) => ctx.keys.assigned(s))) {
+    try {
+      out.set(sid, JSON.parse(v) as Assignment);
+    } catch {
+      // a broken value is left to expire
+    }
+  }
+  return out;
+}
+
+/** MGET of one key per item, 500 at a time (all under {mm}): the items whose key has a value. */
+async function mgetChunked(
+  ctx: StoreContext,
+  items: string[],
+  key: (item: string) => string,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < items.length; i += 500) {
+    const chunk = items.slice(i, i + 500);
+    const vals = await guarded(() => ctx.redis.mget(...chunk.map(key)));
     vals.forEach((v, j) => {
-      if (!v) return;
-      try {
-        out.set(chunk[j] ?? '', JSON.parse(v) as Assignment);
-      } catch {
-        // a broken value is left to expire
-      }
+      if (v) out.set(chunk[j] ?? '', v);
     });
   }
   return out;
@@ -105,13 +126,5 @@ export async function clearAssigned(ctx: StoreContext, sid: string, room: string
 
 /** Which of these match rooms still have a record. */
 export async function liveMatches(ctx: StoreContext, rooms: string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (let i = 0; i < rooms.length; i += 500) {
-    const chunk = rooms.slice(i, i + 500);
-    const vals = await guarded(() => ctx.redis.mget(...chunk.map((r) => ctx.keys.match(r))));
-    vals.forEach((v, j) => {
-      if (v) out.add(chunk[j] ?? '');
-    });
-  }
-  return out;
+  return new Set((await mgetChunked(ctx, rooms, (r) => ctx.keys.match(r))).keys());
 }

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { StoredMessage } from '../protocol/frames.js';
 import {
   claimNickScript,
+  markDmSeenScript,
   releaseNickScript,
   routeDmScript,
   takeMailboxScript,
 } from '../redis/scripts.js';
-import { classifyRedisError, guarded, idFromMs, type StoreContext } from './context.js';
+import { guarded, idFromMs, type StoreContext } from './context.js';
 import { appendInbox } from './inbox.js';
 import { parseStored } from './messages.js';
 
@@ -83,6 +84,9 @@ export async function takeMailbox(ctx: StoreContext, nick: string): Promise<Stor
 
 export type RouteMode = 'live' | 'store' | 'again';
 
+/** How a DM is named among those seen (the Lua of take-mailbox forms the same `conv/id`). */
+export const dmKey = (m: StoredMessage): string => `${m.conv}/${m.id}`;
+
 /**
  * Delivers a DM to the gateway holding the recipient (through its inbox stream), or keeps it in
  * the recipient's mailbox while they are offline. Modes: `live` (the sender's gateway), `store`
@@ -105,7 +109,7 @@ export async function routeDm(
     const owner = await guarded(() => ctx.redis.hget(keys.nick(lc), 'gw'));
     if (owner && !(await gatewayAlive(ctx, owner, gatewayTimeoutMs))) dead = owner;
   }
-  const member = `${m.conv}/${m.id}`;
+  const member = dmKey(m);
   const minId = idFromMs(Date.now() - limits.mailboxMaxAgeMs);
   const res = (await guarded(() =>
     routeDmScript.run(
@@ -126,14 +130,12 @@ export async function routeDm(
   )) as string[];
   if (res[0] !== 'online') return res[0] as 'stored' | 'seen';
   await appendInbox(ctx, res[1] ?? '', { k: 'dm', sid: res[2] ?? '', m });
-  await ctx.redis
-    .multi()
-    .zadd(keys.dmSeen(lc), m.id, member)
-    .zremrangebyscore(keys.dmSeen(lc), '-inf', `(${minId}`)
-    .pexpire(keys.dmSeen(lc), limits.mailboxMaxAgeMs)
-    .exec()
-    .catch((err: unknown) => {
-      throw classifyRedisError(err);
-    });
+  await guarded(() =>
+    markDmSeenScript.run(
+      ctx.redis,
+      [keys.dmSeen(lc)],
+      [m.id, member, minId, limits.mailboxMaxAgeMs],
+    ),
+  );
   return 'online';
 }

@@ -9,6 +9,13 @@ import {
   type ServerFrame,
   type TextView,
 } from '@chatfleet/common';
+import {
+  fillNotice,
+  fillRef,
+  RoomCursor,
+  SeenIds,
+  type FillOutcome,
+} from '@chatfleet/common/client';
 import type { ClientArgs } from './args.js';
 import type { Terminal } from './terminal.js';
 
@@ -16,14 +23,16 @@ const LIMITS = { maxTextChars: 2000 };
 
 /**
  * Speaks NDJSON to a tcp-gateway and renders like text mode. Reconnects by itself, takes its
- * nick back with the token and rejoins each room with `since`, so nothing is missed or doubled.
+ * nick back with the token and rejoins each room with `since` and `epoch`; a gap the server
+ * reports is filled from history, and only a real loss is shown (docs/protocol.md, Recovery).
  */
 export class ChatClient {
   private socket: Socket | undefined;
   private readonly view: TextView = {};
   private nick: string | undefined;
   private token: string | undefined;
-  private readonly rooms = new Map<string, { lastId: number; password?: string }>();
+  private readonly rooms = new Map<string, { cursor: RoomCursor; password?: string }>();
+  private readonly dms = new SeenIds();
   private readonly joinOrder: string[] = [];
   private match: string | undefined;
   private waiting = false;
@@ -94,7 +103,7 @@ export class ChatClient {
     if (f.type === 'hello' && f.nick) this.nick = f.nick;
     if (f.type === 'join')
       this.rooms.set(f.room, {
-        lastId: this.rooms.get(f.room)?.lastId ?? 0,
+        cursor: this.rooms.get(f.room)?.cursor ?? new RoomCursor(f.room),
         ...(f.password ? { password: f.password } : {}),
       });
     if (f.type === 'match') this.tags = f.tags;
@@ -115,14 +124,14 @@ export class ChatClient {
         this.resume();
         break;
       case 'joined': {
-        const st = this.rooms.get(f.room) ?? { lastId: 0 };
-        const fresh = f.history.filter((m) => m.id > st.lastId);
-        for (const m of fresh) st.lastId = Math.max(st.lastId, m.id);
-        this.rooms.set(f.room, st);
+        const st = this.room(f.room);
+        const res = st.cursor.joined(f);
+        if (res.ask) this.send(res.ask);
+        if (res.done) this.fillDone(res.done);
         if (isMatchRoom(f.room)) break;
         if (!this.joinOrder.includes(f.room)) this.joinOrder.push(f.room);
         // A rejoin shows only what was missed.
-        f = { ...f, history: fresh };
+        f = { ...f, history: res.fresh };
         break;
       }
       case 'left':
@@ -133,20 +142,37 @@ export class ChatClient {
         );
         break;
       case 'message': {
-        const st = this.rooms.get(f.room);
-        if (st) {
-          if (f.id <= st.lastId) return;
-          st.lastId = f.id;
-        }
+        const res = this.rooms.get(f.room)?.cursor.message(f);
+        if (res?.fresh === false) return;
+        if (res?.done) this.fillDone(res.done);
         break;
       }
+      case 'dm':
+        if (!this.dms.add(f.id)) return;
+        break;
+      case 'resync': {
+        // Quiet unless the fill finds a real loss.
+        const ask = this.rooms.get(f.room)?.cursor.resync(f);
+        if (ask) this.send(ask);
+        return;
+      }
+      case 'history':
+        if (f.room !== undefined && f.ref === fillRef(f.room)) return this.onFill(f);
+        break;
+      case 'error':
+        if (f.ref?.startsWith('fill:')) {
+          const done = this.rooms.get(f.ref.slice(5))?.cursor.failed();
+          if (done) this.fillDone(done);
+          return;
+        }
+        break;
       case 'waiting':
         this.waiting = true;
         break;
       case 'matched':
         this.waiting = false;
         this.match = f.room;
-        this.rooms.set(f.room, { lastId: 0 });
+        this.rooms.set(f.room, { cursor: new RoomCursor(f.room) });
         break;
       case 'partner_left':
         this.match = undefined;
@@ -160,6 +186,35 @@ export class ChatClient {
     if (f.type === 'partner_left' && this.args.automatch)
       this.send({ type: 'match', tags: this.tags });
     this.term.setPrompt(this.match ? 'stranger' : this.joinOrder[this.joinOrder.length - 1]);
+  }
+
+  private room(name: string): { cursor: RoomCursor; password?: string } {
+    let st = this.rooms.get(name);
+    if (!st) this.rooms.set(name, (st = { cursor: new RoomCursor(name) }));
+    return st;
+  }
+
+  /** A page of a gap fill: what was missed, printed under one line, then the next page. */
+  private onFill(f: Extract<ServerFrame, { type: 'history' }>): void {
+    const st = this.rooms.get(f.room ?? '');
+    if (!st) return;
+    const res = st.cursor.page(f);
+    if (res.fresh.length > 0)
+      this.term.print([
+        `* ${res.fresh.length} earlier message${res.fresh.length === 1 ? '' : 's'} in ${this.where(st.cursor.room)} you missed:`,
+        ...res.fresh.flatMap((m) => renderText(m, this.view)),
+      ]);
+    if (res.ask) this.send(res.ask);
+    if (res.done) this.fillDone(res.done);
+  }
+
+  private fillDone(o: FillOutcome): void {
+    const text = fillNotice(o, this.where(o.room));
+    if (text) this.term.print([`* ${text}`]);
+  }
+
+  private where(room: string): string {
+    return isMatchRoom(room) ? 'this chat' : room;
   }
 
   /** After (re)connecting: rooms again with `since`, and the stranger queue. */
@@ -177,7 +232,7 @@ export class ChatClient {
         type: 'join',
         room,
         ...(st.password ? { password: st.password } : {}),
-        ...(st.lastId ? { since: st.lastId } : {}),
+        ...st.cursor.rejoin(),
       });
     }
     if ((first && this.args.automatch) || this.waiting)

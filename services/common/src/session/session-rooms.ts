@@ -8,7 +8,7 @@ import {
 import { isMatchRoom } from '../protocol/names.js';
 import { conv } from '../redis/keys.js';
 import { readMatch } from '../store/matches.js';
-import { readHistory, sendMessage } from '../store/messages.js';
+import { readHistory, readPosition, sendMessage } from '../store/messages.js';
 import {
   checkRoomPassword,
   isRoomLocked,
@@ -73,12 +73,17 @@ export async function exitRoom(s: Session, room: string): Promise<void> {
 
 export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
   if (s.rooms.has(f.room)) {
-    const members = await roomMembers(s.hub.store, f.room);
+    // Already in: nothing was missed here, but the epoch still lets the client rejoin later.
+    const [members, pos] = await Promise.all([
+      roomMembers(s.hub.store, f.room),
+      readPosition(s.hub.store, conv.room(f.room)),
+    ]);
     return s.emit({
       type: 'joined',
       room: f.room,
       members,
       history: [],
+      ...(pos.epoch ? { epoch: pos.epoch } : {}),
       ...withRef(f.ref),
     });
   }

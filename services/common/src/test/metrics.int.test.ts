@@ -1,7 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   JsonClient,
+  REPO_ROOT,
   promtoolCheckMetrics,
   startFleet,
   startPrometheus,
@@ -41,6 +44,20 @@ describe('metrics, scraped by a real Prometheus', () => {
       assert.equal(health.status, 200);
       assert.equal(((await health.json()) as { status: string }).status, 'ok');
     }
+  });
+
+  it('documents every metric a service exposes in docs/metrics.md', async () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs/metrics.md'), 'utf8');
+    const undocumented = new Set<string>();
+    for (const s of fleet.services) {
+      const text = await (await fetch(`http://127.0.0.1:${s.metricsPort}/metrics`)).text();
+      for (const [, name] of text.matchAll(/^# TYPE (chat_\S+) /gm)) {
+        // prom-client's process metrics are documented as a family, not one by one.
+        if (name && !/^chat_(process|nodejs)_/.test(name) && !doc.includes(`\`${name}\``))
+          undocumented.add(`${s.name}: ${name}`);
+      }
+    }
+    assert.deepEqual([...undocumented], []);
   });
 
   it('shows the fleet at work in Prometheus queries', async () => {

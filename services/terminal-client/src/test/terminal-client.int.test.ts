@@ -2,12 +2,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { conv, createKeys } from '@chatfleet/common';
 import {
   Inbox,
   JsonClient,
   REPO_ROOT,
   freePort,
+  sendSequence,
   startFleet,
+  waitUntil,
   type Fleet,
 } from '@chatfleet/common/testing';
 
@@ -111,6 +114,56 @@ describe('terminal client', () => {
       '[keep] <keeptalker> missed 2',
       '[keep] <keeptalker> live again',
     ]);
+    c.proc.stdin?.end();
+    assert.equal(await c.exited, 0);
+    talker.close();
+  });
+});
+
+describe('terminal client, away longer than the recovery window', () => {
+  let fleet: Fleet;
+  let fixed: number;
+  before(async () => {
+    fixed = await freePort();
+    fleet = await startFleet({
+      gateways: 1,
+      matchmaker: false,
+      env: { RECENT_MAX: '20', RATE_PER_SEC: '1000', RATE_BURST: '1000' },
+    });
+    await fleet.add('tcp-gateway', { TCP_PORT: String(fixed) });
+  });
+  after(() => fleet.stop());
+
+  it('fills the gap from history, each message once, and says what could not be recovered', async () => {
+    const c = runClient([`127.0.0.1:${fixed}`, '--nick', 'traveller', '--no-match']);
+    await c.waitLine('* welcome to chatfleet, you are traveller');
+    c.type('/join far');
+    await c.waitLine('* joined far');
+    const { c: talker } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'fartalker');
+    await talker.request({ type: 'join', room: 'far' });
+    talker.send({ type: 'say', room: 'far', text: 'hello' });
+    await c.waitLine('[far] <fartalker> hello');
+    await fleet.gateways.find((g) => g.tcpPort === fixed)!.stop('SIGKILL');
+    await c.waitLine('* connection lost, reconnecting');
+    const acked = await sendSequence(talker, 'far', { count: 80, perSec: 500, tag: 'far' });
+    const admin = await fleet.admin();
+    const key = createKeys(fleet.prefix, 16).history(conv.room('far'));
+    const last = acked.at(-1)!.id;
+    await waitUntil(
+      async () => (await admin.zcount(key, last, last)) === 1,
+      10_000,
+      'history-writer to store the last message',
+    );
+    for (const m of acked.slice(20, 23)) await admin.zremrangebyscore(key, m.id, m.id);
+    await fleet.add('tcp-gateway', { TCP_PORT: String(fixed) });
+    await c.waitLine('* Some messages in far could not be recovered.', 20_000);
+    const shown = c.lines.items.filter((l) => l.startsWith('[far]'));
+    const kept = acked.filter((_, i) => i < 20 || i >= 23);
+    assert.deepEqual(
+      [...shown].sort(),
+      ['[far] <fartalker> hello', ...kept.map((m) => `[far] <fartalker> ${m.text}`)].sort(),
+    );
+    assert.ok(c.lines.items.some((l) => /^\* \d+ earlier messages in far you missed:$/.test(l)));
     c.proc.stdin?.end();
     assert.equal(await c.exited, 0);
     talker.close();

@@ -1,3 +1,10 @@
+import {
+  fillNotice,
+  fillRef,
+  RoomCursor,
+  type FillOutcome,
+  type HistoryAsk,
+} from '@chatfleet/common/client';
 import type { ServerFrame } from '@chatfleet/common/protocol';
 import { Connection } from './connection.js';
 import {
@@ -73,13 +80,7 @@ export class App {
     const existing = this.s.convs.get(roomKey(r));
     if (existing && !existing.ended) return this.open(existing.key);
     this.conn.send({ type: 'join', room: r, ...(password ? { password } : {}), ref: `join:${r}` });
-    if (password)
-      ensureConv(this.s, roomKey(r), () => ({
-        key: roomKey(r),
-        type: 'room',
-        title: `#${r}`,
-        target: r,
-      })).password = password;
+    if (password) this.roomConv(r).password = password;
   }
 
   leave(c: Conv): void {
@@ -170,7 +171,7 @@ export class App {
         type: 'join',
         room: c.target,
         ...(c.password ? { password: c.password } : {}),
-        ...(c.lastId ? { since: c.lastId } : {}),
+        ...c.cursor?.rejoin(),
       });
     }
     if (this.s.waiting) this.conn.send({ type: 'match', tags: this.s.tags });
@@ -187,16 +188,13 @@ export class App {
         localStorage.setItem(STORE, JSON.stringify({ nick: f.nick, token: f.token }));
         return this.resume();
       case 'joined': {
-        const c = ensureConv(s, roomKey(f.room), () => ({
-          key: roomKey(f.room),
-          type: 'room',
-          title: `#${f.room}`,
-          target: f.room,
-        }));
+        const c = this.roomConv(f.room);
         const wasNew = c.items.length === 0;
         c.members = f.members;
         c.ended = false;
-        for (const m of f.history) addMessage(s, c, m);
+        const res = c.cursor?.joined(f);
+        for (const m of res?.fresh ?? f.history) addMessage(s, c, m);
+        this.fillStep(c, res);
         if (wasNew || f.ref === `join:${f.room}`) this.open(c.key);
         this.conn.send({ type: 'rooms' });
         return;
@@ -218,7 +216,17 @@ export class App {
       }
       case 'message': {
         const c = s.convs.get(roomKey(f.room));
-        if (c) addMessage(s, c, f);
+        if (!c) return;
+        const res = c.cursor?.message(f);
+        if (res?.fresh !== false) addMessage(s, c, f);
+        this.fillStep(c, res);
+        return;
+      }
+      case 'resync': {
+        // Quiet unless the fill from history finds a real loss.
+        const c = s.convs.get(roomKey(f.room));
+        const ask = c?.cursor?.resync(f);
+        this.fillStep(c, { ask });
         return;
       }
       case 'dm': {
@@ -242,6 +250,7 @@ export class App {
           type: 'match',
           title: `Stranger: ${f.partner}`,
           target: f.room,
+          cursor: new RoomCursor(f.room),
         }));
         c.members = [f.partner, s.nick ?? ''];
         notice(
@@ -272,7 +281,13 @@ export class App {
           : f.room
             ? s.convs.get(roomKey(f.room))
             : undefined;
-        if (c) for (const m of f.messages) addMessage(s, c, m);
+        if (!c) return;
+        if (f.room !== undefined && f.ref === fillRef(f.room)) {
+          const res = c.cursor?.page(f);
+          for (const m of res?.fresh ?? []) addMessage(s, c, m);
+          return this.fillStep(c, res);
+        }
+        for (const m of f.messages) addMessage(s, c, m);
         return;
       }
       case 'bye':
@@ -282,6 +297,10 @@ export class App {
         }
         return;
       case 'error':
+        if (f.ref?.startsWith('fill:')) {
+          const c = s.convs.get(roomKey(f.ref.slice(5)));
+          return this.fillStep(c, { done: c?.cursor?.failed() });
+        }
         if ((f.code === 'nick_taken' || f.code === 'bad_nick') && !s.renaming) {
           s.nick = undefined;
           s.wantedNick = undefined;
@@ -291,6 +310,26 @@ export class App {
       case 'pong':
         return;
     }
+  }
+
+  private roomConv(room: string): Conv {
+    return ensureConv(this.s, roomKey(room), () => ({
+      key: roomKey(room),
+      type: 'room',
+      title: `#${room}`,
+      target: room,
+      cursor: new RoomCursor(room),
+    }));
+  }
+
+  /** Sends a fill's next history read, and tells the user if the fill found a loss. */
+  private fillStep(
+    c: Conv | undefined,
+    res: { ask?: HistoryAsk | undefined; done?: FillOutcome | undefined } | undefined,
+  ): void {
+    if (res?.ask) this.conn.send({ ...res.ask });
+    const text = res?.done && c && fillNotice(res.done, c.type === 'match' ? 'this chat' : c.title);
+    if (c && text) notice(c, text);
   }
 
   stop(): void {

@@ -1,3 +1,4 @@
+import type { RoomCursor } from '@chatfleet/common/client';
 import type { DmFrame, MessageFrame, ServerFrame } from '@chatfleet/common/protocol';
 
 export type Item =
@@ -12,7 +13,8 @@ export interface Conv {
   target: string;
   items: Item[];
   seen: Set<number>;
-  lastId: number;
+  /** Rooms and matches: what to rejoin with, and the fill of a gap the server reports. */
+  cursor?: RoomCursor;
   members: string[];
   unread: number;
   password?: string;
@@ -55,11 +57,11 @@ export const dmKey = (peer: string) => `dm:${peer.toLowerCase()}`;
 export function ensureConv(
   s: State,
   key: string,
-  init: () => Omit<Conv, 'items' | 'seen' | 'lastId' | 'members' | 'unread'>,
+  init: () => Omit<Conv, 'items' | 'seen' | 'members' | 'unread'>,
 ): Conv {
   let c = s.convs.get(key);
   if (!c) {
-    c = { ...init(), items: [], seen: new Set(), lastId: 0, members: [], unread: 0 };
+    c = { ...init(), items: [], seen: new Set(), members: [], unread: 0 };
     s.convs.set(key, c);
   }
   return c;
@@ -80,7 +82,6 @@ export function addMessage(s: State, c: Conv, m: MessageFrame | DmFrame): boolea
   }
   c.items.splice(i, 0, item);
   if (c.items.length > MAX_ITEMS) c.items.splice(0, c.items.length - MAX_ITEMS);
-  c.lastId = Math.max(c.lastId, m.id);
   if (s.active !== c.key && m.from !== s.nick) c.unread++;
   return true;
 }

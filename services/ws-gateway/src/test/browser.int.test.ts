@@ -1,11 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
+import { conv, createKeys } from '@chatfleet/common';
 import {
   artifactPath,
   freePort,
+  JsonClient,
   launchChromium,
+  sendSequence,
   startFleet,
+  waitUntil,
   type Fleet,
 } from '@chatfleet/common/testing';
 
@@ -177,5 +181,91 @@ describe('the browser client, in Chromium', () => {
     await a.screenshot({ path: artifactPath('browser-resumed.png') });
     await a.context().close();
     await b.context().close();
+  });
+});
+
+// The recovery contract from the browser's side: a gap longer than the server's window is
+// filled from durable history with nothing said, and a real loss is said.
+describe('the browser client, away longer than the recovery window', () => {
+  let fleet: Fleet;
+  let browser: Browser;
+  let port: number;
+  before(async () => {
+    port = await freePort();
+    fleet = await startFleet({
+      gateways: 1,
+      matchmaker: false,
+      env: { RECENT_MAX: '20', RATE_PER_SEC: '1000', RATE_BURST: '1000' },
+    });
+    await fleet.add('ws-gateway', { WS_PORT: String(port) });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser.close();
+    await fleet.stop();
+  });
+
+  const texts = (p: Page) =>
+    p.$$eval('#messages li.msg .text', (els) => els.map((e) => e.textContent ?? ''));
+  const notices = (p: Page) =>
+    p.$$eval('#messages li:not(.msg)', (els) => els.map((e) => e.textContent ?? ''));
+
+  /** Kills the page's gateway, has `sender` say `count` messages, and brings the gateway back. */
+  async function away(page: Page, sender: JsonClient, tag: string, count: number, lose = 0) {
+    await fleet.wsGateways.at(-1)!.stop('SIGKILL');
+    await page.waitForSelector('#status:has-text("offline")');
+    const acked = await sendSequence(sender, 'gap', { count, perSec: 500, tag });
+    assert.equal(acked.length, count);
+    const admin = await fleet.admin();
+    const key = createKeys(fleet.prefix, 16).history(conv.room('gap'));
+    const last = acked.at(-1)!.id;
+    await waitUntil(
+      async () => (await admin.zcount(key, last, last)) === 1,
+      10_000,
+      'history-writer to store the last message',
+    );
+    // Destroyed in durable history while only the newest 20 are in the window: gone for good.
+    for (const m of acked.slice(10, 10 + lose)) await admin.zremrangebyscore(key, m.id, m.id);
+    await fleet.add('ws-gateway', { WS_PORT: String(port) });
+    return acked.map((a) => a.text);
+  }
+
+  it('fills what it missed from history, then says so when some were destroyed', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.fill('#nick', 'absent');
+    await page.click('#start');
+    await page.fill('#room', 'gap');
+    await page.click('#join');
+    await page.waitForSelector('#title:text-is("#gap")');
+    const { c: sender } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'busy');
+    await sender.frames.request((f) => sender.send(f), { type: 'join', room: 'gap' });
+    sender.send({ type: 'say', room: 'gap', text: 'before' });
+    await page.waitForSelector('#messages .text:text-is("before")');
+
+    const first = await away(page, sender, 'away', 150);
+    await page.waitForSelector(`#messages .text:text-is("${first.at(-1)}")`, { timeout: 20_000 });
+    await waitUntil(async () => (await texts(page)).length === 151, 10_000, 'all 151 shown');
+    assert.deepEqual(await texts(page), ['before', ...first]);
+    assert.deepEqual(
+      (await notices(page)).filter((n) => n.includes('could not be recovered')),
+      [],
+    );
+
+    const second = await away(page, sender, 'lost', 100, 5);
+    await page.waitForSelector('text=Some messages in #gap could not be recovered.', {
+      timeout: 20_000,
+    });
+    const kept = second.filter((_, i) => i < 10 || i >= 15);
+    await waitUntil(
+      async () => (await texts(page)).length === 151 + 95,
+      10_000,
+      'all kept ones shown',
+    );
+    assert.deepEqual(await texts(page), ['before', ...first, ...kept]);
+    await page.screenshot({ path: artifactPath('browser-gap-lost.png') });
+    sender.close();
+    await ctx.close();
   });
 });

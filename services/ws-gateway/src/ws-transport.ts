@@ -23,7 +23,8 @@ export class WsTransport implements Transport {
   private closed = false;
   /** Counted in backpressured while uWS holds unsent bytes for this socket. */
   private pressed = false;
-  private drainWaiters: (() => void)[] = [];
+  /** Made on first wait: most sockets never wait for a drain. */
+  private drainWaiters: (() => void)[] | undefined;
 
   constructor(
     private readonly ws: WebSocket<SocketData>,
@@ -65,7 +66,7 @@ export class WsTransport implements Transport {
 
   drained(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
   }
 
   /** uWS's drain event: the socket sent some of what it held. */
@@ -87,7 +88,7 @@ export class WsTransport implements Transport {
 
   private wake(): void {
     const w = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const f of w) f();
+    this.drainWaiters = undefined;
+    for (const f of w ?? []) f();
   }
 }

@@ -143,7 +143,8 @@ export class GatewayCore implements Hub {
     await s.close();
     this.sessions.delete(s.sid);
     const now = Date.now();
-    this.endedDms.set(s.sid, { at: now, seen: s.dmSeen });
+    const seen = s.dmSeenIfAny();
+    if (seen) this.endedDms.set(s.sid, { at: now, seen });
     for (const [sid, e] of this.endedDms) {
       if (now - e.at < 60_000 && this.endedDms.size <= 10_000) break;
       this.endedDms.delete(sid);
@@ -152,7 +153,7 @@ export class GatewayCore implements Hub {
 
   /** Whether the session `sid` (open or ended lately) already showed this DM. */
   dmShown(sid: string, m: StoredMessage): boolean {
-    const seen = this.sessions.get(sid)?.dmSeen ?? this.endedDms.get(sid)?.seen;
+    const seen = this.sessions.get(sid)?.dmSeenIfAny() ?? this.endedDms.get(sid)?.seen;
     return seen !== undefined && dmShown(seen, m);
   }
 

@@ -20,14 +20,17 @@ const guestNick = (digits: number) => `guest-${randomInt(10 ** (digits - 1), 10 
 
 async function claim(s: Session, nick: string, token?: string): Promise<ClaimResult> {
   const { hub } = s;
+  // Held in `claimed` until we know: a timeout may still have taken the nick in Redis.
   s.claimed.add(nick);
-  return claimNick(hub.store, {
+  const res = await claimNick(hub.store, {
     nick,
     gw: hub.gw,
     sid: s.sid,
     gatewayTimeoutMs: hub.limits.gatewayTimeoutMs,
     ...(token ? { token } : {}),
   });
+  if (res.status === 'taken') s.settleClaim(nick);
+  return res;
 }
 
 /** Names the connection (or renames it), then hands out DMs kept while the nick was offline. */
@@ -54,15 +57,19 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   }
   if (res.status === 'replaced') await s.hub.kick(res.oldGw, res.oldSid, 'replaced');
   const old = s.nick;
+  // The session's nick is freed with the session; only another one needs `claimed`.
   s.nick = nick;
+  s.settleClaim(nick);
   s.token = res.token;
   if (old !== undefined) {
     // A rename: members lists show the new nick, the old one is free again.
+    s.claimed.add(old);
     for (const room of s.rooms.keys()) {
       await leaveRoom(s.hub.store, room, old, s.sid);
       await joinRoom(s.hub.store, room, nick, s.sid, undefined);
     }
     await releaseNick(s.hub.store, old, s.sid);
+    s.settleClaim(old);
   }
   await s.saveState();
   s.emit({ type: 'welcome', nick, token: res.token, ...ref });

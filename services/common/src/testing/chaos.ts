@@ -1,3 +1,5 @@
+import { RoomCursor, type FillOutcome, type HistoryAsk } from '../client/room-cursor.js';
+import type { MessageFrame, ServerFrame } from '../protocol/frames.js';
 import type { Frame, FrameInbox } from './clients.js';
 
 /** What a protocol client needs for the chaos helpers, over either transport. */
@@ -89,4 +91,43 @@ export async function waitForAll(
     if (report.missing.length === 0 || Date.now() > end) return report;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Plays a listener's frames for `room` through the clients' RoomCursor, then runs the fills
+ * they asked for against the gateway, as the browser and terminal clients do. Resolves with
+ * the outcomes and every id the client would show.
+ */
+export async function fillLikeAClient(
+  c: ChaosClient,
+  room: string,
+): Promise<{ outcomes: FillOutcome[]; shown: Set<number> }> {
+  const cursor = new RoomCursor(room);
+  const outcomes: FillOutcome[] = [];
+  const shown = new Set<number>();
+  let ask: HistoryAsk | undefined;
+  const step = (r: { fresh?: MessageFrame[]; ask?: HistoryAsk; done?: FillOutcome }) => {
+    for (const m of r.fresh ?? []) shown.add(m.id);
+    if (r.done) outcomes.push(r.done);
+    ask = r.ask ?? ask;
+  };
+  for (const f of c.frames.items as unknown as ServerFrame[]) {
+    if (f.type === 'joined' && f.room === room) step(cursor.joined(f));
+    if (f.type === 'message' && f.room === room) {
+      const r = cursor.message(f);
+      if (r.fresh) shown.add(f.id);
+      step({ ...(r.done ? { done: r.done } : {}) });
+    }
+    if (f.type === 'resync' && f.room === room) step({ ask: cursor.resync(f) });
+  }
+  for (let pages = 0; ask && pages < 50; pages++) {
+    const { ref: _ref, ...frame } = ask;
+    ask = undefined;
+    const reply = (await c.frames.request((f) => c.send(f), frame, 10_000)) as unknown as Extract<
+      ServerFrame,
+      { type: 'history' }
+    >;
+    step(cursor.page(reply));
+  }
+  return { outcomes, shown };
 }

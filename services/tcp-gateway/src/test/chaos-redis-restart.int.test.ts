@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   JsonClient,
   checkDelivery,
+  fillLikeAClient,
   sendSequence,
   startFleet,
   startRedis,
@@ -84,6 +85,17 @@ for (const appendonly of [true, false]) {
             // Whatever went missing before the notice is what the notice was about.
             for (const m of r.missing) assert.ok(!lateIds.has(m.id));
           }
+          // A client fills from history and tells its user only when something is really gone:
+          // nothing to fill with the data kept; with it wiped the history is gone too.
+          const fill = await fillLikeAClient(l, 'restart');
+          assert.deepEqual(
+            fill.outcomes.map((o) => o.status),
+            appendonly ? [] : ['lost'],
+            `listener ${i}`,
+          );
+          for (const a of acked)
+            if (!r.missing.some((m) => m.id === a.id))
+              assert.ok(fill.shown.has(a.id), `listener ${i}'s client would not show ${a.text}`);
         }
         for (const c of [sender, near, far]) c.close();
       },

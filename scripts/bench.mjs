@@ -3,7 +3,8 @@
 //   1. memory per idle connection on each gateway (RSS from /metrics);
 //   2. room fan-out: ROOMS rooms of MEMBERS members, half over TCP and half over WebSocket,
 //      one sender per room at RATE msg/s for SECONDS s: deliveries per second and the
-//      end-to-end latency from send to receipt (p50, p95, p99, max).
+//      end-to-end latency from send to receipt (p50, p95, p99, max), and the CPU time both
+//      gateways spent per delivered copy.
 // BENCH_TARGET=socketio runs the same fan-out against loadtest/socketio-server.mjs (Socket.IO with
 // its Redis adapter) for reference; BENCH_TRANSPORT=ws|tcp|mixed picks chatfleet's clients.
 // Bounded in count and time; traffic goes to 127.0.0.1 only. Prints a JSON summary.
@@ -107,6 +108,7 @@ const clientFor = (i) =>
           : wsClient;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rss = async (svc) => readMetric(svc.metricsPort, 'chat_process_resident_memory_bytes');
+const cpuSeconds = async (svc) => readMetric(svc.metricsPort, 'chat_process_cpu_seconds_total');
 const addr = (i) => `127.0.${1 + Math.floor(i / 20000)}.${1 + (i % 200)}`;
 
 /** A client that only counts and times message frames. */
@@ -223,6 +225,8 @@ try {
   lat.length = 0;
   delivered = 0;
   const senders = Array.from({ length: ROOMS }, (_, r) => members[r]);
+  const cpu = async () => (sio ? 0 : (await cpuSeconds(tcp)) + (await cpuSeconds(ws)));
+  const cpuBefore = await cpu();
   const start = Date.now();
   const tick = 1000 / RATE;
   let sent = 0;
@@ -234,6 +238,7 @@ try {
     await sleep(Math.max(0, tick - (Date.now() - t0)));
   }
   await sleep(3000);
+  const cpuUsed = (await cpu()) - cpuBefore;
   const elapsed = (Date.now() - start) / 1000 - 3;
   lat.sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? null;
@@ -246,6 +251,8 @@ try {
     delivered,
     deliveriesPerSecond: Math.round(delivered / elapsed),
     latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: lat.at(-1) ?? null },
+    // CPU both gateways spent per delivered copy: steadier than latency on a shared machine.
+    ...(sio ? {} : { gatewayCpuMicrosPerDelivery: +((cpuUsed * 1e6) / delivered).toFixed(2) }),
     rssMiB: sio
       ? { server: +(sio.rss() / 2 ** 20).toFixed(1) }
       : {

@@ -9,7 +9,7 @@ help:
 	@echo "make bench        memory per connection, fan-out throughput and latency (docs/benchmarks.md)"
 	@echo "make screenshot   refresh docs/img/ with Chromium driving a real local fleet"
 	@echo "make synth | plan | deploy | destroy   AWS (ENV=dev or ENV=prod): see docs/deploy.md"
-	@echo "make infra-validate   validate and plan the stacks with OpenTofu and the real providers, offline"
+	@echo "make infra-validate   validate and plan both stacks offline with Terraform/OpenTofu and a local AWS provider"
 	@echo "make compose-up | compose-down   the fleet with Prometheus and Grafana in Docker"
 	@echo "make build | lint | test-unit | test-int | clean"
 

@@ -32,7 +32,9 @@ if (passwords.length > 0) {
     // A fixed, valid ElastiCache token (16–128 printable characters) stands in for the result.
     text = text.replaceAll(`\${random_password.${name}.result}`, 'offline-plan-token-0123456789');
   }
-  notes.push(`random_password ${passwords.join(', ')} replaced by a fixed value (no random provider)`);
+  notes.push(
+    `random_password ${passwords.join(', ')} replaced by a fixed value (no random provider)`,
+  );
 }
 writeFileSync(output, text);
 for (const n of notes) console.log(`  note: ${n}`);

@@ -33,7 +33,8 @@ need_docker() {
 }
 
 synth() {
-  npm run build >/dev/null
+  # CHATFLEET_BUILT=1: the caller has just built (the tests), skip the rebuild.
+  [ "${CHATFLEET_BUILT:-}" = 1 ] || npm run build >/dev/null
   (cd infra && CHECKPOINT_DISABLE=1 node dist/main.js)
   echo "synthesized: infra/cdktf.out/stacks/{dev,prod}/cdk.tf.json"
 }
@@ -61,7 +62,8 @@ case "$cmd" in
       [ "$s" = grafana ] && out=grafana_repository
       repo=$(cd "$STACK_DIR" && "$TFB" output -raw "$out" 2>/dev/null) || continue
       aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "${repo%%/*}"
-      docker build --target "$s" -t "$repo:$tag" -t "$repo:latest" .
+      # The hosts are x86_64, whatever machine deploys (an arm64 laptop builds arm64 otherwise).
+      docker build --platform linux/amd64 --target "$s" -t "$repo:$tag" -t "$repo:latest" .
       docker push "$repo:$tag" && docker push "$repo:latest"
     done
     IMAGE_TAG=$tag synth

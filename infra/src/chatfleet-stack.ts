@@ -101,7 +101,9 @@ export class ChatfleetStack extends TerraformStack {
         region: c.region,
         vpcId: net.vpcId,
         subnetId: net.privateSubnetIds[0] ?? '',
+        availabilityZone: c.azs[0] ?? '',
         adminCidrs: c.adminCidrs,
+        healthCheckCidrs: net.publicSubnetCidrs,
         grafanaTargetGroupArn: lb.grafanaTargetGroupArn,
         imageTag: c.imageTag,
       });

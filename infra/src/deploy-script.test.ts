@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,5 +51,23 @@ describe('make plan / deploy fail early with a clear message', () => {
     const r = run('deploy', { PATH: `${bin}:${basePath}`, TF: 'tofu' });
     assert.equal(r.code, 1);
     assert.match(r.err, /no Docker engine answers/);
+  });
+
+  it('builds every image for the x86_64 hosts, whatever machine deploys', () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'chatfleet-log-')), 'docker.log');
+    const bin = fakeBin({
+      // Outputs name a repository per service; every other call succeeds.
+      tofu: 'if [ "$1" = output ] && [ "$2" = -raw ]; then echo "1.dkr.ecr.eu-west-1.amazonaws.com/$3"; fi',
+      aws: 'exit 0',
+      docker: `echo "$*" >> ${log}`,
+      git: 'echo abc1234',
+    });
+    const r = run('deploy', { PATH: `${bin}:${basePath}`, TF: 'tofu', CHATFLEET_BUILT: '1' });
+    assert.equal(r.code, 0, r.err);
+    const builds = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('build '));
+    assert.equal(builds.length, 5);
+    for (const b of builds) assert.match(b, /^build --platform linux\/amd64 --target /);
   });
 });

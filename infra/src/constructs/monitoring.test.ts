@@ -12,6 +12,8 @@ describe('Monitoring', () => {
         region: 'eu-west-1',
         vpcId: 'v',
         subnetId: 'private-1',
+        availabilityZone: 'eu-west-1a',
+        healthCheckCidrs: ['10.0.0.0/20', '10.0.16.0/20'],
         adminCidrs: ['198.51.100.0/24'],
         grafanaTargetGroupArn: 'tg-grafana',
         imageTag: 'v1',
@@ -38,13 +40,18 @@ describe('Monitoring', () => {
     );
   });
 
-  it('lets only admin CIDRs reach Grafana, through the load balancer', () => {
+  it('lets admin CIDRs reach Grafana, and the load balancer health-check it from its subnets', () => {
+    // Health checks come from the NLB's own addresses in the public subnets, not from clients.
     assert.deepEqual(
       resources(tf, 'aws_vpc_security_group_ingress_rule').map((r) => [
         r['cidr_ipv4'],
         r['from_port'],
       ]),
-      [['198.51.100.0/24', 3000]],
+      [
+        ['198.51.100.0/24', 3000],
+        ['10.0.0.0/20', 3000],
+        ['10.0.16.0/20', 3000],
+      ],
     );
     assert.ok(
       Testing.toHaveResourceWithProperties(json, 'aws_lb_target_group_attachment', {
@@ -52,5 +59,32 @@ describe('Monitoring', () => {
         port: 3000,
       }),
     );
+  });
+
+  it('keeps Prometheus and Grafana data on a volume that outlives the host', () => {
+    const [vol] = resources(tf, 'aws_ebs_volume');
+    assert.equal(vol?.['availability_zone'], 'eu-west-1a');
+    assert.equal(vol?.['encrypted'], true);
+    assert.equal(resources(tf, 'aws_volume_attachment').length, 1);
+    const ud = String(resources(tf, 'aws_instance')[0]?.['user_data_base64']);
+    assert.match(ud, /mount \/dev\/sdf \/data/);
+    assert.match(ud, /-v \/data\/prometheus:\/prometheus/);
+    assert.match(ud, /-v \/data\/grafana:\/var\/lib\/grafana/);
+  });
+
+  it('is not replaced by every apply, and is replaced (data kept) when its setup changes', () => {
+    // resolve:ssm reads back as an AMI id, which would force a new host on each apply.
+    const [host] = resources(tf, 'aws_instance');
+    assert.deepEqual(host?.['lifecycle'], { ignore_changes: ['ami'] });
+    assert.equal(host?.['user_data_replace_on_change'], true);
+  });
+
+  it('scrapes only running instances', () => {
+    const ud = String(resources(tf, 'aws_instance')[0]?.['user_data_base64']);
+    assert.match(ud, /name: instance-state-name(\\n|\s)+values: \[running\]/);
+  });
+
+  it('lets make destroy remove the Grafana image repository', () => {
+    assert.equal(resources(tf, 'aws_ecr_repository')[0]?.['force_delete'], true);
   });
 });

@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
+import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume/index.js';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
+import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn } from '../cdktf.js';
@@ -13,7 +15,11 @@ export interface MonitoringProps {
   region: string;
   vpcId: string;
   subnetId: string;
+  /** The subnet's zone: the data volume must be created there, before the host. */
+  availabilityZone: string;
   adminCidrs: string[];
+  /** The load balancer's subnets, where its health checks come from. */
+  healthCheckCidrs: string[];
   grafanaTargetGroupArn: string;
   imageTag: string;
 }
@@ -23,7 +29,8 @@ const AL2023 = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kern
 /**
  * One private host running Prometheus (finding the fleet by EC2 tags) and Grafana (our image,
  * dashboards provisioned). Grafana is reached through the NLB on 3000, from admin CIDRs only;
- * Prometheus through Session Manager port forwarding.
+ * Prometheus through Session Manager port forwarding. Their data lives on its own volume: a
+ * change to the host's setup replaces the host (so the new setup really runs) and keeps it.
  */
 export class Monitoring extends Construct {
   readonly securityGroupId: string;
@@ -34,6 +41,7 @@ export class Monitoring extends Construct {
     const name = `${p.env}-monitoring`;
     const repo = new EcrRepository(this, 'grafana-repo', {
       name: `chatfleet/${p.env}/grafana`,
+      forceDelete: true,
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: 'AES256' }],
     });
@@ -68,11 +76,38 @@ export class Monitoring extends Construct {
           description: 'Grafana for admins',
         }),
     );
+    p.healthCheckCidrs.forEach(
+      (cidr, i) =>
+        new VpcSecurityGroupIngressRule(this, `grafana-health-${i}`, {
+          securityGroupId: sg.id,
+          cidrIpv4: cidr,
+          ipProtocol: 'tcp',
+          fromPort: 3000,
+          toPort: 3000,
+          description: 'load balancer health checks',
+        }),
+    );
+    const data = new EbsVolume(this, 'data', {
+      availabilityZone: p.availabilityZone,
+      size: 30,
+      type: 'gp3',
+      encrypted: true,
+      tags: { Name: `${name}-data` },
+    });
     const repoHost = registryHost(repo.repositoryUrl);
     const script = `#!/bin/bash
 set -euo pipefail
 dnf install -y docker
 systemctl enable --now docker
+# The data volume is attached after the host starts: wait for it, format it only if blank.
+for i in $(seq 120); do [ -e /dev/sdf ] && break; sleep 5; done
+blkid /dev/sdf || mkfs.xfs /dev/sdf
+mkdir -p /data
+grep -q ' /data ' /etc/fstab || echo '/dev/sdf /data xfs defaults,nofail 0 2' >> /etc/fstab
+mount /dev/sdf /data || mountpoint -q /data
+mkdir -p /data/prometheus /data/grafana
+chown 65534:65534 /data/prometheus
+chown 472:0 /data/grafana
 mkdir -p /etc/prometheus
 cat > /etc/prometheus/prometheus.yml <<'PROM'
 global:
@@ -84,6 +119,8 @@ scrape_configs:
         filters:
           - name: tag:chatfleet:env
             values: [${p.env}]
+          - name: instance-state-name
+            values: [running]
     relabel_configs:
       - source_labels: [__meta_ec2_tag_chatfleet_metrics_port]
         regex: ''
@@ -94,9 +131,9 @@ scrape_configs:
       - source_labels: [__meta_ec2_tag_chatfleet_service]
         target_label: job
 PROM
-docker run -d --name prometheus --restart always --network host -v /etc/prometheus:/etc/prometheus prom/prometheus:v2.55.1
+docker run -d --name prometheus --restart always --network host -v /etc/prometheus:/etc/prometheus -v /data/prometheus:/prometheus prom/prometheus:v2.55.1
 aws ecr get-login-password --region ${p.region} | docker login --username AWS --password-stdin ${repoHost}
-docker run -d --name grafana --restart always --network host -e GF_AUTH_ANONYMOUS_ENABLED=false ${repo.repositoryUrl}:${p.imageTag}
+docker run -d --name grafana --restart always --network host -v /data/grafana:/var/lib/grafana -e GF_AUTH_ANONYMOUS_ENABLED=false ${repo.repositoryUrl}:${p.imageTag}
 `;
     const host = new Instance(this, 'host', {
       ami: AL2023,
@@ -113,7 +150,16 @@ docker run -d --name grafana --restart always --network host -e GF_AUTH_ANONYMOU
       },
       rootBlockDevice: { volumeSize: 30, volumeType: 'gp3', encrypted: true },
       userDataBase64: Fn.base64encode(script),
+      // A new setup must run: replace the host (its data is on the volume below).
+      userDataReplaceOnChange: true,
       tags: { Name: name },
+      // resolve:ssm reads back as an AMI id and would replace the host on every apply.
+      lifecycle: { ignoreChanges: ['ami'] },
+    });
+    new VolumeAttachment(this, 'data-attachment', {
+      deviceName: '/dev/sdf',
+      volumeId: data.id,
+      instanceId: host.id,
     });
     new LbTargetGroupAttachment(this, 'grafana-target', {
       targetGroupArn: p.grafanaTargetGroupArn,

@@ -61,7 +61,12 @@ describe('ServiceFleet', () => {
         target_group_arns: ['tg-tcp'],
         instance_refresh: {
           strategy: 'Rolling',
-          preferences: { min_healthy_percentage: 90, instance_warmup: '120' },
+          preferences: {
+            min_healthy_percentage: 100,
+            max_healthy_percentage: 200,
+            instance_warmup: '120',
+            skip_matching: true,
+          },
         },
       }),
     );
@@ -118,5 +123,33 @@ describe('ServiceFleet', () => {
         String(a['policy_arn']).endsWith('AmazonSSMManagedInstanceCore'),
       ),
     );
+  });
+
+  it('rolls each deploy out: the group follows the template version the deploy made', () => {
+    // '$Latest' starts no instance refresh: new template versions would reach new instances only.
+    const { tf } = synthConstruct((s) => new ServiceFleet(s, 'f', base));
+    const asg = resources(tf, 'aws_autoscaling_group')[0];
+    const lt = asg?.['launch_template'] as { id: string; version: string };
+    assert.match(lt.version, /^\$\{aws_launch_template\.[\w-]+\.latest_version\}$/);
+  });
+
+  it('keeps a single instance serving during a deploy: its successor starts first', () => {
+    const { tf } = synthConstruct(
+      (s) =>
+        new ServiceFleet(s, 'f', {
+          ...base,
+          size: { instanceType: 't3.small', min: 1, max: 1, desired: 1 },
+        }),
+    );
+    const refresh = resources(tf, 'aws_autoscaling_group')[0]?.['instance_refresh'] as {
+      preferences: Record<string, unknown>;
+    };
+    assert.equal(refresh.preferences['min_healthy_percentage'], 100);
+    assert.equal(refresh.preferences['max_healthy_percentage'], 200);
+  });
+
+  it('lets make destroy remove an image repository that still holds images', () => {
+    const { tf } = synthConstruct((s) => new ServiceFleet(s, 'f', base));
+    assert.equal(resources(tf, 'aws_ecr_repository')[0]?.['force_delete'], true);
   });
 });

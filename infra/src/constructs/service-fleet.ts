@@ -9,7 +9,7 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { Fn } from '../cdktf.js';
+import { Fn, Token } from '../cdktf.js';
 import type { FleetSize, ServiceName } from '../environments.js';
 import { HostRole, ecrPull, registryHost } from './host-role.js';
 import { userData } from './user-data.js';
@@ -47,6 +47,8 @@ export class ServiceFleet extends Construct {
     const name = `${p.env}-${p.service}`;
     const repo = new EcrRepository(this, 'repo', {
       name: `chatfleet/${p.env}/${p.service}`,
+      // make destroy must work once images were pushed; the images are rebuilt from git.
+      forceDelete: true,
       imageTagMutability: 'MUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: 'AES256' }],
@@ -161,13 +163,20 @@ export class ServiceFleet extends Construct {
       maxSize: p.size.max,
       desiredCapacity: p.size.desired,
       vpcZoneIdentifier: p.subnetIds,
-      launchTemplate: { id: lt.id, version: '$Latest' },
+      // The version this apply made, not '$Latest': a changed version starts the refresh below.
+      launchTemplate: { id: lt.id, version: Token.asString(lt.latestVersion) },
       healthCheckType: gateway ? 'ELB' : 'EC2',
       healthCheckGracePeriod: 120,
       targetGroupArns: p.targetGroupArns ?? [],
       instanceRefresh: {
         strategy: 'Rolling',
-        preferences: { minHealthyPercentage: 90, instanceWarmup: '120' },
+        // Launch before terminate: even a group of one keeps serving while it is replaced.
+        preferences: {
+          minHealthyPercentage: 100,
+          maxHealthyPercentage: 200,
+          instanceWarmup: '120',
+          skipMatching: true,
+        },
       },
       tag: [
         { key: 'Name', value: name, propagateAtLaunch: true },

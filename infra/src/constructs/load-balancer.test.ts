@@ -60,4 +60,18 @@ describe('LoadBalancer', () => {
       }),
     );
   });
+
+  it('keeps an idle nc user connected as long as the gateway does (30 min), not 350 s', () => {
+    const { tf } = synthConstruct(
+      (s) =>
+        new LoadBalancer(s, 'lb', {
+          name: 't',
+          vpcId: 'v',
+          publicSubnetIds: ['a'],
+          grafana: false,
+        }),
+    );
+    const tcp = resources(tf, 'aws_lb_listener').find((l) => l['port'] === 8888);
+    assert.equal(tcp?.['tcp_idle_timeout_seconds'], 1800);
+  });
 });

@@ -16,8 +16,9 @@ export interface LoadBalancerProps {
  * One Network Load Balancer for every client: TCP 8888 → tcp-gateway, TLS 443 (or TCP 80
  * without a certificate) → ws-gateway. Long-lived connections: a short deregistration delay
  * (gateways drain in 10 s and clients reconnect) with connection termination, so an instance
- * leaving does not hold the deploy for the default 300 s. NLB TCP idle timeout is 350 s;
- * gateways ping WebSockets every ~30 s.
+ * leaving does not hold the deploy for the default 300 s. The TCP listener's idle timeout is the
+ * gateway's 30 min (the NLB default, 350 s, dropped quiet nc users silently); WebSockets are
+ * pinged every ~30 s.
  */
 export class LoadBalancer extends Construct {
   readonly dnsName: string;
@@ -62,6 +63,8 @@ export class LoadBalancer extends Construct {
       loadBalancerArn: lb.arn,
       port: 8888,
       protocol: 'TCP',
+      // The tcp-gateway's own IDLE_TIMEOUT_MS (30 min); its TCP keepalive (60 s) also resets it.
+      tcpIdleTimeoutSeconds: 1800,
       defaultAction: [{ type: 'forward', targetGroupArn: tcp.arn }],
     });
     this.tls = p.certificateArn !== undefined;

@@ -39,6 +39,7 @@ export class TcpConnection implements Transport {
       clearTimeout(this.detectTimer);
       void core.endSession(this.session);
     });
+    if (config.keepAliveMs > 0) socket.setKeepAlive(true, config.keepAliveMs);
     if (config.idleTimeoutMs > 0) {
       socket.setTimeout(config.idleTimeoutMs, () => this.session.bye('idle'));
     }

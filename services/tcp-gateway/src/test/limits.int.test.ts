@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import {
   JsonClient,
   LineClient,
@@ -131,5 +132,19 @@ describe('limits and bad input', () => {
     const { c } = await JsonClient.hello(idle.tcpPort, 'sleepy');
     assert.deepEqual(await c.next('bye', () => true, 3000), { type: 'bye', reason: 'idle' });
     await c.closed;
+  });
+
+  it('keeps an idle connection alive through load balancers with TCP keepalive', async () => {
+    // An NLB drops a flow silent for 350 s; keepalive probes from the gateway reset that clock.
+    const { c } = await JsonClient.hello(port, 'keepalive');
+    const local = (c.socket.address() as { port: number }).port;
+    const out = execFileSync(
+      'ss',
+      ['-tnoH', 'state', 'established', `( sport = :${port} and dport = :${local} )`],
+      { encoding: 'utf8' },
+    );
+    // The gateway's side of this connection carries a keepalive timer of about a minute.
+    assert.match(out, /timer:\(keepalive,(\d+min|\d+(\.\d+)?sec)/);
+    c.close();
   });
 });

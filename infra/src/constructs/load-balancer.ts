@@ -14,9 +14,9 @@ export interface LoadBalancerProps {
 
 /**
  * One Network Load Balancer for every client: TCP 8888 → tcp-gateway, TLS 443 (or TCP 80
- * without a certificate) → ws-gateway. Long-lived connections: a short deregistration delay
- * (gateways drain in 10 s and clients reconnect) with connection termination, so an instance
- * leaving does not hold the deploy for the default 300 s. The TCP listener's idle timeout is the
+ * without a certificate) → ws-gateway. Long-lived connections: a short deregistration delay (no
+ * new clients after 30 s) without connection termination, so the flows stay up until the host's
+ * drain watcher stops the gateway and it says `bye shutdown` on each of them. The TCP listener's idle timeout is the
  * gateway's 30 min (the NLB default, 350 s, dropped quiet nc users silently); WebSockets are
  * pinged every ~30 s.
  */
@@ -46,7 +46,7 @@ export class LoadBalancer extends Construct {
         vpcId: p.vpcId,
         targetType: 'instance',
         deregistrationDelay: '30',
-        connectionTermination: true,
+        connectionTermination: false,
         preserveClientIp: 'true',
         healthCheck: {
           protocol: 'HTTP',

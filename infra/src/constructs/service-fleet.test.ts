@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Testing } from '../cdktf.js';
 import { resources, synthConstruct } from '../test-helpers.js';
 import { ServiceFleet, type ServiceFleetProps } from './service-fleet.js';
@@ -151,5 +152,19 @@ describe('ServiceFleet', () => {
   it('lets make destroy remove an image repository that still holds images', () => {
     const { tf } = synthConstruct((s) => new ServiceFleet(s, 'f', base));
     assert.equal(resources(tf, 'aws_ecr_repository')[0]?.['force_delete'], true);
+  });
+
+  it('installs the drain watcher before anything that can fail, and lets it report its own host', () => {
+    const { tf } = synthConstruct((s) => new ServiceFleet(s, 'f', base));
+    const ud = String(resources(tf, 'aws_launch_template')[0]?.['user_data']);
+    const script = readFileSync(new URL('../../host/chatfleet-watch.sh', import.meta.url));
+    const at = ud.indexOf(
+      `echo ${script.toString('base64')} | base64 -d > /usr/local/bin/chatfleet-watch`,
+    );
+    assert.ok(at > 0, 'the watcher is installed verbatim');
+    assert.ok(at < ud.indexOf('dnf install -y docker'), 'before the first step that can fail');
+    assert.match(ud, /GRACE_S=70/);
+    const policy = String(resources(tf, 'aws_iam_role_policy')[0]?.['policy']);
+    assert.ok(policy.includes('autoscaling:SetInstanceHealth'));
   });
 });

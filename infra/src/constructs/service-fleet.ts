@@ -82,7 +82,7 @@ export class ServiceFleet extends Construct {
       },
       {
         Effect: 'Allow',
-        Action: ['autoscaling:CompleteLifecycleAction'],
+        Action: ['autoscaling:CompleteLifecycleAction', 'autoscaling:SetInstanceHealth'],
         Resource: `arn:aws:autoscaling:${p.region}:*:autoScalingGroup:*:autoScalingGroupName/${name}`,
       },
     ]);
@@ -149,6 +149,8 @@ export class ServiceFleet extends Construct {
           tokenParameter: p.tokenParameterName,
           asgName: name,
           hookName,
+          // Leaves the watcher time to complete the action before the hook's own timeout.
+          graceSeconds: Math.max(10, p.drainSeconds - 20),
           ports: [p.metricsPort, ...(p.trafficPort !== undefined ? [p.trafficPort] : [])],
           env: { ...p.serviceEnv, METRICS_PORT: String(p.metricsPort) },
         }),

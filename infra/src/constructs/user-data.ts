@@ -1,3 +1,10 @@
+import { readFileSync } from 'node:fs';
+
+// infra/host/chatfleet-watch.sh, carried as base64: no quoting or ${} for Terraform to touch.
+const WATCH_B64 = readFileSync(new URL('../../host/chatfleet-watch.sh', import.meta.url)).toString(
+  'base64',
+);
+
 export interface UserDataProps {
   service: string;
   region: string;
@@ -8,14 +15,16 @@ export interface UserDataProps {
   tokenParameter: string;
   asgName: string;
   hookName: string;
+  /** How long the watcher lets the service drain after SIGTERM. */
+  graceSeconds: number;
   ports: number[];
   env: Record<string, string>;
 }
 
 /**
- * cloud-init for one service host: Docker, the Redis token read from SSM at boot (never
- * written here), the image from ECR, restart always, logs to CloudWatch, and a drain watcher
- * that stops the container (SIGTERM: bye shutdown, drain) when the instance is terminating.
+ * cloud-init for one service host: the watcher (infra/host/chatfleet-watch.sh: drain on
+ * terminate, replace the host when the service stays down), Docker, the Redis token read from
+ * SSM at boot (never written here), the image from ECR, restart always, logs to CloudWatch.
  * No double quotes: cdktf refuses them in a value it must pass through Terraform.
  */
 export function userData(p: UserDataProps): string {
@@ -24,6 +33,20 @@ export function userData(p: UserDataProps): string {
     .join(' ');
   return `#!/bin/bash
 set -euo pipefail
+# The watcher first: if anything below fails, it sees no service and has the host replaced.
+echo ${WATCH_B64} | base64 -d > /usr/local/bin/chatfleet-watch
+chmod +x /usr/local/bin/chatfleet-watch
+cat > /etc/systemd/system/chatfleet-watch.service <<'UNIT'
+[Unit]
+Description=Drain chatfleet before the instance is terminated; report a service that is down
+[Service]
+Environment=SERVICE=${p.service} REGION=${p.region} ASG_NAME=${p.asgName} HOOK_NAME=${p.hookName} GRACE_S=${p.graceSeconds}
+ExecStart=/usr/local/bin/chatfleet-watch
+Restart=always
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl enable --now chatfleet-watch
 dnf install -y docker
 systemctl enable --now docker
 imds() {
@@ -40,33 +63,6 @@ docker run -d --name ${p.service} --restart always --network host --stop-timeout
   -e REDIS_URL=rediss://:$TOKEN@${p.redisEndpoint}:6379 ${env} \\
   ${p.image}
 unset TOKEN
-cat > /usr/local/bin/chatfleet-drain <<'DRAIN'
-#!/bin/bash
-# Waits for the terminate lifecycle hook, lets the service drain, then tells the group.
-while sleep 5; do
-  t=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60') || continue
-  state=$(curl -sf -H X-aws-ec2-metadata-token:$t http://169.254.169.254/latest/meta-data/autoscaling/target-lifecycle-state) || continue
-  if [ x$state = xTerminated ]; then
-    docker stop --time 15 ${p.service} || true
-    id=$(curl -sf -H X-aws-ec2-metadata-token:$t http://169.254.169.254/latest/meta-data/instance-id)
-    aws autoscaling complete-lifecycle-action --region ${p.region} --auto-scaling-group-name ${p.asgName} \\
-      --lifecycle-hook-name ${p.hookName} --lifecycle-action-result CONTINUE --instance-id $id || true
-    exit 0
-  fi
-done
-DRAIN
-chmod +x /usr/local/bin/chatfleet-drain
-cat > /etc/systemd/system/chatfleet-drain.service <<'UNIT'
-[Unit]
-Description=Drain chatfleet before the instance is terminated
-After=docker.service
-[Service]
-ExecStart=/usr/local/bin/chatfleet-drain
-Restart=on-failure
-[Install]
-WantedBy=multi-user.target
-UNIT
-systemctl enable --now chatfleet-drain
 # ports: ${p.ports.join(', ')}
 `;
 }

@@ -19,7 +19,7 @@ tf_bin() {
   for b in terraform tofu "$HOME/.cache/chatfleet-terraform/bin/tofu"; do
     if command -v "$b" >/dev/null 2>&1; then echo "$b"; return; fi
   done
-  die "neither terraform nor tofu found: install Terraform >= 1.6 or OpenTofu >= 1.6 (or set TF=/path/to/binary)"
+  die "neither terraform nor tofu found: install Terraform >= 1.10 or OpenTofu >= 1.10 (or set TF=/path/to/binary)"
 }
 
 need_aws() {

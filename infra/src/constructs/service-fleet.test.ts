@@ -48,7 +48,12 @@ describe('ServiceFleet', () => {
       /aws ssm get-parameter --region eu-west-1 --name \/chatfleet\/t\/redis-auth-token --with-decryption/,
     );
     assert.match(ud, /--restart always/);
-    assert.match(ud, /--log-driver awslogs/);
+    assert.match(ud, /--log-driver awslogs --log-opt mode=non-blocking/);
+    // The URL with the token reaches the service as a file only, never as an environment value.
+    assert.match(ud, /-v \/etc\/chatfleet\/redis-url:\/run\/secrets\/redis-url:ro/);
+    assert.match(ud, /-e REDIS_URL_FILE=\/run\/secrets\/redis-url/);
+    assert.match(ud, /chmod 440 \/etc\/chatfleet\/redis-url/);
+    assert.doesNotMatch(ud, /-e REDIS_URL=/);
     assert.doesNotMatch(ud, /random_password/);
   });
 

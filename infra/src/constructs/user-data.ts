@@ -5,6 +5,9 @@ const WATCH_B64 = readFileSync(new URL('../../host/chatfleet-watch.sh', import.m
   'base64',
 );
 
+// The group that may read the Redis URL file: no host user has it.
+const SECRET_GID = 2947;
+
 export interface UserDataProps {
   service: string;
   region: string;
@@ -55,14 +58,27 @@ imds() {
   curl -sf -H X-aws-ec2-metadata-token:$t http://169.254.169.254/latest/$1
 }
 INSTANCE_ID=$(imds meta-data/instance-id)
+# The URL with the token goes to a root-only file the service reads (REDIS_URL_FILE): it never
+# appears in an environment, so docker inspect and /proc do not show it.
+install -d -m 700 /etc/chatfleet
+umask 077
 TOKEN=$(aws ssm get-parameter --region ${p.region} --name ${p.tokenParameter} --with-decryption --query Parameter.Value --output text)
+echo rediss://:$TOKEN@${p.redisEndpoint}:6379 > /etc/chatfleet/redis-url
+unset TOKEN
+umask 022
+# Root and the container alone: group ${SECRET_GID} has no member on the host; the service
+# (user node) gets it with --group-add.
+chgrp ${SECRET_GID} /etc/chatfleet /etc/chatfleet/redis-url
+chmod 750 /etc/chatfleet
+chmod 440 /etc/chatfleet/redis-url
 aws ecr get-login-password --region ${p.region} | docker login --username AWS --password-stdin ${p.registry}
 docker pull ${p.image}
+# awslogs non-blocking: a slow CloudWatch drops log lines instead of stalling the service.
 docker run -d --name ${p.service} --restart always --network host --stop-timeout 15 \\
-  --log-driver awslogs --log-opt awslogs-region=${p.region} --log-opt awslogs-group=${p.logGroup} --log-opt awslogs-stream=$INSTANCE_ID \\
-  -e REDIS_URL=rediss://:$TOKEN@${p.redisEndpoint}:6379 ${env} \\
+  --log-driver awslogs --log-opt mode=non-blocking --log-opt max-buffer-size=4m \\
+  --log-opt awslogs-region=${p.region} --log-opt awslogs-group=${p.logGroup} --log-opt awslogs-stream=$INSTANCE_ID \\
+  --group-add ${SECRET_GID} -v /etc/chatfleet/redis-url:/run/secrets/redis-url:ro -e REDIS_URL_FILE=/run/secrets/redis-url ${env} \\
   ${p.image}
-unset TOKEN
 # ports: ${p.ports.join(', ')}
 `;
 }

@@ -1,4 +1,5 @@
 // Helpers for each service's config.ts: the environment is passed in, never read here.
+import { readFileSync } from 'node:fs';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -42,10 +43,25 @@ export function envPort(env: Env, name: string, def: number): number {
   return envInt(env, name, def, 0, 65535);
 }
 
+/**
+ * REDIS_URL, or the contents of the file REDIS_URL_FILE names: a URL with a password then never
+ * shows in the process environment (`docker inspect`, /proc/PID/environ).
+ */
 export function envRedisUrl(env: Env): string {
-  const url = envString(env, 'REDIS_URL', 'redis://127.0.0.1:6379');
+  const file = env['REDIS_URL_FILE'];
+  let url: string;
+  if (file) {
+    if (env['REDIS_URL']) throw new ConfigError('set REDIS_URL or REDIS_URL_FILE, not both');
+    try {
+      url = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`REDIS_URL_FILE ${file} cannot be read: ${(err as Error).message}`);
+    }
+  } else url = envString(env, 'REDIS_URL', 'redis://127.0.0.1:6379');
   if (!/^rediss?:\/\/[^\s]+$/.test(url))
-    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL`);
+    throw new ConfigError(
+      `${file ? 'REDIS_URL_FILE' : 'REDIS_URL'} must hold a redis:// or rediss:// URL`,
+    );
   return url;
 }
 

@@ -22,19 +22,18 @@ if (stack.terraform?.backend) {
   delete stack.terraform.backend;
 }
 const passwords = Object.keys(stack.resource?.random_password ?? {});
-let text = JSON.stringify(stack);
 if (passwords.length > 0) {
   delete stack.resource.random_password;
   delete providers.random;
   if (stack.provider) delete stack.provider.random;
-  text = JSON.stringify(stack);
-  for (const name of passwords) {
-    // A fixed, valid ElastiCache token (16–128 printable characters) stands in for the result.
-    text = text.replaceAll(`\${random_password.${name}.result}`, 'offline-plan-token-0123456789');
-  }
   notes.push(
     `random_password ${passwords.join(', ')} replaced by a fixed value (no random provider)`,
   );
+}
+let text = JSON.stringify(stack);
+for (const name of passwords) {
+  // A fixed, valid ElastiCache token (16–128 printable characters) stands in for the result.
+  text = text.replaceAll(`\${random_password.${name}.result}`, 'offline-plan-token-0123456789');
 }
 writeFileSync(output, text);
 for (const n of notes) console.log(`  note: ${n}`);

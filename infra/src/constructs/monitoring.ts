@@ -65,28 +65,21 @@ export class Monitoring extends Construct {
       ipProtocol: '-1',
       description: 'scrapes, ECR, SSM',
     });
-    p.adminCidrs.forEach(
-      (cidr, i) =>
-        new VpcSecurityGroupIngressRule(this, `grafana-admin-${i}`, {
-          securityGroupId: sg.id,
-          cidrIpv4: cidr,
-          ipProtocol: 'tcp',
-          fromPort: 3000,
-          toPort: 3000,
-          description: 'Grafana for admins',
-        }),
-    );
-    p.healthCheckCidrs.forEach(
-      (cidr, i) =>
-        new VpcSecurityGroupIngressRule(this, `grafana-health-${i}`, {
-          securityGroupId: sg.id,
-          cidrIpv4: cidr,
-          ipProtocol: 'tcp',
-          fromPort: 3000,
-          toPort: 3000,
-          description: 'load balancer health checks',
-        }),
-    );
+    // Grafana's port for admins, and for the NLB's health checks from its subnets.
+    const grafanaFrom = (id: string, cidrs: string[], description: string) =>
+      cidrs.forEach(
+        (cidr, i) =>
+          new VpcSecurityGroupIngressRule(this, `${id}-${i}`, {
+            securityGroupId: sg.id,
+            cidrIpv4: cidr,
+            ipProtocol: 'tcp',
+            fromPort: 3000,
+            toPort: 3000,
+            description,
+          }),
+      );
+    grafanaFrom('grafana-admin', p.adminCidrs, 'Grafana for admins');
+    grafanaFrom('grafana-health', p.healthCheckCidrs, 'load balancer health checks');
     const data = new EbsVolume(this, 'data', {
       availabilityZone: p.availabilityZone,
       size: 30,

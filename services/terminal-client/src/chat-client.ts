@@ -11,7 +11,7 @@ import {
 } from '@chatfleet/common';
 import {
   fillNotice,
-  fillRef,
+  fillRoom,
   RoomCursor,
   SeenIds,
   type FillOutcome,
@@ -157,15 +157,15 @@ export class ChatClient {
         return;
       }
       case 'history':
-        if (f.room !== undefined && f.ref === fillRef(f.room)) return this.onFill(f);
+        if (f.room !== undefined && fillRoom(f.ref) === f.room) return this.onFill(f);
         break;
-      case 'error':
-        if (f.ref?.startsWith('fill:')) {
-          const done = this.rooms.get(f.ref.slice(5))?.cursor.failed();
-          if (done) this.fillDone(done);
-          return;
-        }
-        break;
+      case 'error': {
+        const room = fillRoom(f.ref);
+        if (room === undefined) break;
+        const done = this.rooms.get(room)?.cursor.failed();
+        if (done) this.fillDone(done);
+        return;
+      }
       case 'waiting':
         this.waiting = true;
         break;

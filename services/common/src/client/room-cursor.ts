@@ -49,7 +49,11 @@ interface Fill {
   awaitingNext: boolean;
 }
 
-export const fillRef = (room: string) => `fill:${room}`;
+const fillRef = (room: string) => `fill:${room}`;
+
+/** The room a reply with this ref was a fill read for, if it was one. */
+export const fillRoom = (ref: string | undefined): string | undefined =>
+  ref?.startsWith('fill:') ? ref.slice(5) : undefined;
 
 /**
  * What a client holds of one room, for the recovery contract (docs/protocol.md, "Recovery"):
@@ -122,12 +126,13 @@ export class RoomCursor {
     fill.after = Math.min(last, fill.restartAt ?? last);
     fill.restartAt = undefined;
     const reached = fill.until !== undefined && last >= fill.until;
-    if (!restarted && reached) return { fresh, done: this.finish(fill, 'checked') };
-    if (!restarted && msgs.length < PAGE) {
-      if (fill.until !== undefined || fill.epochChanged)
-        return { fresh, done: this.finish(fill, 'checked') };
-      fill.awaitingNext = true;
-      return { fresh };
+    if (!restarted && (reached || msgs.length < PAGE)) {
+      // History ends inside the gap with nothing after it yet: the next message decides.
+      if (fill.until === undefined && !fill.epochChanged) {
+        fill.awaitingNext = true;
+        return { fresh };
+      }
+      return { fresh, done: this.finish(fill) };
     }
     if (fill.pages >= MAX_PAGES) return { fresh, done: this.finish(fill, 'truncated') };
     return { fresh, ...this.nextAsk() };
@@ -154,7 +159,7 @@ export class RoomCursor {
       this.lastSeq = m.seq ?? 0;
     }
     if (f?.coveredTo !== undefined && m.id > f.coveredTo) this.fill = undefined;
-    else if (f?.awaitingNext && f.until !== undefined) this.outcome = this.finish(f, 'checked');
+    else if (f?.awaitingNext && f.until !== undefined) this.outcome = this.finish(f);
     return true;
   }
 
@@ -206,11 +211,10 @@ export class RoomCursor {
     return { ask };
   }
 
-  private finish(f: Fill, how: 'checked' | 'truncated' | 'failed'): FillOutcome {
+  /** Ends the fill: as `status`, or as the seq check finds it. */
+  private finish(f: Fill, status?: 'truncated' | 'failed'): FillOutcome {
     this.fill = undefined;
-    const status =
-      how === 'failed' ? 'failed' : how === 'truncated' ? 'truncated' : this.verdict(f);
-    return { room: this.room, status, filled: f.filled };
+    return { room: this.room, status: status ?? this.verdict(f), filled: f.filled };
   }
 
   /** Contiguous in seq from the message before the gap up to the first one after it? */

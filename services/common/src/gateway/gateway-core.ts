@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import type { SeenIds } from '../client/seen-ids.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { toMessageFrame } from '../protocol/frames.js';
@@ -57,7 +58,7 @@ export class GatewayCore implements Hub {
   private lastVersion = 0;
   private cmdDownSince: number | undefined;
   /** DMs shown by sessions that ended lately: a second route of one of them is dropped. */
-  private readonly endedDms = new Map<string, { at: number; seen: ReadonlySet<string> }>();
+  private readonly endedDms = new Map<string, { at: number; seen: SeenIds<string> }>();
   private loops: Promise<unknown> | undefined;
 
   constructor(private readonly o: GatewayCoreOptions) {

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { SeenIds } from '../client/seen-ids.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { toDmFrame, type ClientFrame, type StoredMessage } from '../protocol/frames.js';
 import { conv } from '../redis/keys.js';
@@ -97,7 +98,7 @@ export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
 }
 
 /** Whether a session with these seen DMs already showed this one (it may be routed twice). */
-export function dmShown(seen: ReadonlySet<string>, m: StoredMessage): boolean {
+export function dmShown(seen: Pick<SeenIds<string>, 'has'>, m: StoredMessage): boolean {
   return seen.has(dmKey(m));
 }
 
@@ -117,12 +118,5 @@ function deliver(s: Session, m: StoredMessage, how: 'live' | 'mailbox'): void {
 
 /** DMs may reach a session twice (live and replayed); ids seen recently are dropped. */
 function remember(s: Session, m: StoredMessage): boolean {
-  const key = dmKey(m);
-  if (s.dmSeen.has(key)) return false;
-  s.dmSeen.add(key);
-  if (s.dmSeen.size > 1000) {
-    const first = s.dmSeen.values().next().value;
-    if (first !== undefined) s.dmSeen.delete(first);
-  }
-  return true;
+  return s.dmSeen.add(dmKey(m));
 }

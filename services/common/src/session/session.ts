@@ -1,3 +1,4 @@
+import { SeenIds } from '../client/seen-ids.js';
 import { InternalError, ProtocolError, type ErrorCode } from '../protocol/errors.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseFrame, peekRef } from '../protocol/parse.js';
@@ -33,17 +34,17 @@ export class Session {
   lastTags: string[] = [];
   // These are empty for almost every session: made on first use, they cost an idle connection
   // nothing (five empty hash tables were ~0.9 KB of heap per connection).
-  private dmIds: Set<string> | undefined;
+  private dmIds: SeenIds<string> | undefined;
   private past: Set<string> | undefined;
   private claims: Set<string> | undefined;
   private stray: Set<string> | undefined;
   private refs: Map<string, number> | undefined;
-  /** Recently seen DM ids, to drop a DM that arrives twice. */
-  get dmSeen(): Set<string> {
-    return (this.dmIds ??= new Set());
+  /** Recently seen DMs (the newest 1,000), to drop a DM that arrives twice. */
+  get dmSeen(): SeenIds<string> {
+    return (this.dmIds ??= new SeenIds(1000));
   }
-  /** The DM ids seen, without making the set for a session that never had one. */
-  dmSeenIfAny(): Set<string> | undefined {
+  /** The DMs seen, without making the set for a session that never had one. */
+  dmSeenIfAny(): SeenIds<string> | undefined {
     return this.dmIds;
   }
   /** Match rooms this session has been through, so a late or repeated `matched` is ignored. */

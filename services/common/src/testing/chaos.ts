@@ -1,6 +1,9 @@
 import { RoomCursor, type FillOutcome, type HistoryAsk } from '../client/room-cursor.js';
 import type { MessageFrame, ServerFrame } from '../protocol/frames.js';
+import { conv, createKeys } from '../redis/keys.js';
 import type { Frame, FrameInbox } from './clients.js';
+import type { Fleet } from './fleet.js';
+import { waitUntil } from './ports.js';
 
 /** What a protocol client needs for the chaos helpers, over either transport. */
 export interface ChaosClient {
@@ -106,7 +109,11 @@ export async function fillLikeAClient(
   const outcomes: FillOutcome[] = [];
   const shown = new Set<number>();
   let ask: HistoryAsk | undefined;
-  const step = (r: { fresh?: MessageFrame[]; ask?: HistoryAsk; done?: FillOutcome }) => {
+  const step = (r: {
+    fresh?: MessageFrame[];
+    ask?: HistoryAsk | undefined;
+    done?: FillOutcome | undefined;
+  }) => {
     for (const m of r.fresh ?? []) shown.add(m.id);
     if (r.done) outcomes.push(r.done);
     ask = r.ask ?? ask;
@@ -116,7 +123,7 @@ export async function fillLikeAClient(
     if (f.type === 'message' && f.room === room) {
       const r = cursor.message(f);
       if (r.fresh) shown.add(f.id);
-      step({ ...(r.done ? { done: r.done } : {}) });
+      step({ done: r.done });
     }
     if (f.type === 'resync' && f.room === room) step({ ask: cursor.resync(f) });
   }
@@ -130,4 +137,25 @@ export async function fillLikeAClient(
     step(cursor.page(reply));
   }
   return { outcomes, shown };
+}
+
+/**
+ * Waits until the history-writer stored the last acknowledged message of `room`, then deletes
+ * `lose` from durable history: once the window has moved past them, they are gone for good.
+ */
+export async function loseFromHistory(
+  fleet: Fleet,
+  room: string,
+  acked: Acked[],
+  lose: Acked[],
+): Promise<void> {
+  const admin = await fleet.admin();
+  const key = createKeys(fleet.prefix, 16).history(conv.room(room));
+  const last = acked.at(-1)?.id ?? 0;
+  await waitUntil(
+    async () => (await admin.zcount(key, last, last)) === 1,
+    10_000,
+    'history-writer to store the last message',
+  );
+  for (const m of lose) await admin.zremrangebyscore(key, m.id, m.id);
 }

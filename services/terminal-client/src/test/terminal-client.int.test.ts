@@ -2,15 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { conv, createKeys } from '@chatfleet/common';
 import {
   Inbox,
   JsonClient,
   REPO_ROOT,
   freePort,
+  loseFromHistory,
   sendSequence,
   startFleet,
-  waitUntil,
   type Fleet,
 } from '@chatfleet/common/testing';
 
@@ -146,15 +145,7 @@ describe('terminal client, away longer than the recovery window', () => {
     await fleet.gateways.find((g) => g.tcpPort === fixed)!.stop('SIGKILL');
     await c.waitLine('* connection lost, reconnecting');
     const acked = await sendSequence(talker, 'far', { count: 80, perSec: 500, tag: 'far' });
-    const admin = await fleet.admin();
-    const key = createKeys(fleet.prefix, 16).history(conv.room('far'));
-    const last = acked.at(-1)!.id;
-    await waitUntil(
-      async () => (await admin.zcount(key, last, last)) === 1,
-      10_000,
-      'history-writer to store the last message',
-    );
-    for (const m of acked.slice(20, 23)) await admin.zremrangebyscore(key, m.id, m.id);
+    await loseFromHistory(fleet, 'far', acked, acked.slice(20, 23));
     await fleet.add('tcp-gateway', { TCP_PORT: String(fixed) });
     await c.waitLine('* Some messages in far could not be recovered.', 20_000);
     const shown = c.lines.items.filter((l) => l.startsWith('[far]'));

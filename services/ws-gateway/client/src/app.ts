@@ -1,6 +1,6 @@
 import {
   fillNotice,
-  fillRef,
+  fillRoom,
   RoomCursor,
   type FillOutcome,
   type HistoryAsk,
@@ -282,7 +282,7 @@ export class App {
             ? s.convs.get(roomKey(f.room))
             : undefined;
         if (!c) return;
-        if (f.room !== undefined && f.ref === fillRef(f.room)) {
+        if (f.room !== undefined && fillRoom(f.ref) === f.room) {
           const res = c.cursor?.page(f);
           for (const m of res?.fresh ?? []) addMessage(s, c, m);
           return this.fillStep(c, res);
@@ -296,9 +296,10 @@ export class App {
           this.conn.stop();
         }
         return;
-      case 'error':
-        if (f.ref?.startsWith('fill:')) {
-          const c = s.convs.get(roomKey(f.ref.slice(5)));
+      case 'error': {
+        const filling = fillRoom(f.ref);
+        if (filling !== undefined) {
+          const c = s.convs.get(roomKey(filling));
           return this.fillStep(c, { done: c?.cursor?.failed() });
         }
         if ((f.code === 'nick_taken' || f.code === 'bad_nick') && !s.renaming) {
@@ -307,6 +308,7 @@ export class App {
         }
         if (f.ref?.startsWith('join:')) s.convs.delete(roomKey(f.ref.slice(5)));
         return this.toast(describeError(f));
+      }
       case 'pong':
         return;
     }

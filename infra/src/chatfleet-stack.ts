@@ -41,6 +41,7 @@ export class ChatfleetStack extends TerraformStack {
     });
     const redis = new Redis(this, 'redis', {
       name,
+      region: c.region,
       vpcId: net.vpcId,
       subnetIds: net.privateSubnetIds,
       nodeType: c.redis.nodeType,
@@ -94,8 +95,11 @@ export class ChatfleetStack extends TerraformStack {
         SERVICE_PORTS['tcp-gateway'].metrics,
       ),
     );
+    const host = c.domainName ?? lb.dnsName;
     let grafanaUrl = 'monitoring is off';
+    const hostRoles = SERVICES.map((s) => this.fleets[s]?.roleArn ?? '');
     if (c.monitoring && lb.grafanaTargetGroupArn) {
+      grafanaUrl = lb.tls ? `https://${host}:3000` : `http://${lb.dnsName}:3000`;
       const mon = new Monitoring(this, 'monitoring', {
         env: c.name,
         region: c.region,
@@ -105,8 +109,10 @@ export class ChatfleetStack extends TerraformStack {
         adminCidrs: c.adminCidrs,
         healthCheckCidrs: net.publicSubnetCidrs,
         grafanaTargetGroupArn: lb.grafanaTargetGroupArn,
+        grafanaUrl,
         imageTag: c.imageTag,
       });
+      hostRoles.push(mon.roleArn);
       for (const service of SERVICES)
         this.fleets[service]?.allowMetricsFrom(
           'monitoring',
@@ -114,9 +120,16 @@ export class ChatfleetStack extends TerraformStack {
           SERVICE_PORTS[service].metrics,
         );
       new TerraformOutput(this, 'grafana_repository', { value: mon.grafanaRepositoryUrl });
-      grafanaUrl = `http://${lb.dnsName}:3000`;
+      new TerraformOutput(this, 'grafana_admin_password_parameter', {
+        value: mon.adminPasswordParameterName,
+        description: 'aws ssm get-parameter --with-decryption --name …: the password of user admin',
+      });
     }
-    const host = c.domainName ?? lb.dnsName;
+    // The four fleets decrypt the token; no other host of the environment can.
+    redis.limitTokenTo(
+      SERVICES.map((s) => this.fleets[s]?.roleArn ?? ''),
+      hostRoles,
+    );
     new TerraformOutput(this, 'tcp_endpoint', {
       value: `${lb.dnsName}:8888`,
       description: 'nc HOST 8888',

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ChatfleetStack } from './chatfleet-stack.js';
 import { Testing } from './cdktf.js';
 import { environments } from './settings.js';
-import { resources, type Synth } from './test-helpers.js';
+import { policyStatements, resources, type Synth } from './test-helpers.js';
 
 const SNAPSHOTS = fileURLToPath(new URL('../snapshots/', import.meta.url));
 const LISTENER_TARGET_PORTS = new Set([8888, 8080]);
@@ -61,6 +61,42 @@ for (const name of ['dev', 'prod'] as const) {
         assert.equal((i['root_block_device'] as Record<string, unknown>)['encrypted'], true);
       for (const p of resources(tf, 'aws_ssm_parameter')) assert.equal(p['type'], 'SecureString');
       for (const r of resources(tf, 'aws_ecr_repository')) assert.ok(r['encryption_configuration']);
+    });
+
+    it('lets each host read only its own parameters, and only the four fleets decrypt the Redis token', () => {
+      // No managed policy: AmazonSSMManagedInstanceCore allows ssm:GetParameter* on every parameter.
+      assert.equal(resources(tf, 'aws_iam_role_policy_attachment').length, 0);
+      // Host roles: the ones EC2 assumes (prod has a flow-log role too).
+      const roles = Object.entries(tf.resource?.['aws_iam_role'] ?? {})
+        .filter(([, r]) => String(r['assume_role_policy']).includes('ec2.amazonaws.com'))
+        .map(([k]) => k);
+      assert.equal(roles.length, 5);
+      for (const p of resources(tf, 'aws_iam_role_policy'))
+        for (const st of policyStatements(p['policy']))
+          if (st.Action.some((a) => /^(ssm:Get|kms:|ssm:\*|\*)/.test(a)))
+            assert.notEqual(st.Resource, '*', JSON.stringify(st));
+      const [param] = resources(tf, 'aws_ssm_parameter').filter((p) =>
+        String(p['name']).endsWith('redis-auth-token'),
+      );
+      assert.match(String(param?.['key_id']), /aws_kms_key\./);
+      const [keyPolicy] = resources(tf, 'aws_kms_key_policy');
+      const statements = policyStatements(keyPolicy?.['policy']);
+      const fleets = roles
+        .filter((r) => !r.startsWith('monitoring'))
+        .map((r) => `aws_iam_role.${r}.arn`);
+      const readers = statements.find((st) => st.Sid === 'FleetReadsToken');
+      assert.deepEqual([readers?.Principal?.AWS].flat().sort(), fleets.sort());
+      // The account (the deployer, through SSM) may use the key, but no host of the environment.
+      const deployer = statements.find((st) => st.Sid === 'DeployerThroughSsm');
+      assert.deepEqual(
+        [deployer?.Condition?.['ArnNotEquals']?.['aws:PrincipalArn']].flat().sort(),
+        roles.map((r) => `aws_iam_role.${r}.arn`).sort(),
+      );
+      for (const st of statements.filter((x) => x.Action.includes('kms:Decrypt')))
+        assert.equal(
+          st.Condition?.['StringEquals']?.['kms:ViaService'],
+          'ssm.eu-west-1.amazonaws.com',
+        );
     });
 
     it('requires IMDSv2 on every host', () => {
@@ -140,6 +176,14 @@ describe('prod only', () => {
       resources(t, 'aws_lb_listener').some((l) => l['port'] === 443 && l['protocol'] === 'TLS'),
     );
     assert.equal((t.output?.['page_url'] as { value: string }).value, 'https://chat.example.com/');
+    assert.ok(
+      resources(t, 'aws_lb_listener').some((l) => l['port'] === 3000 && l['protocol'] === 'TLS'),
+      'Grafana over TLS',
+    );
+    assert.equal(
+      (t.output?.['grafana_url'] as { value: string }).value,
+      'https://chat.example.com:3000',
+    );
     const backend = (t['terraform'] as { backend: Record<string, Record<string, unknown>> })
       .backend;
     assert.equal(backend['s3']?.['bucket'], 'tf-state');

@@ -36,7 +36,7 @@ describe('LoadBalancer', () => {
     }
   });
 
-  it('terminates TLS on 443 for the ws-gateway when a certificate is configured', () => {
+  it('terminates TLS on 443 for the ws-gateway, and on 3000 for Grafana, when a certificate is configured', () => {
     const { json } = synthConstruct(
       (s) =>
         new LoadBalancer(s, 'lb', {
@@ -55,9 +55,11 @@ describe('LoadBalancer', () => {
       }),
     );
     assert.ok(
+      // Grafana's login must not cross the internet in plain text.
       Testing.toHaveResourceWithProperties(json, 'aws_lb_listener', {
         port: 3000,
-        protocol: 'TCP',
+        protocol: 'TLS',
+        certificate_arn: 'arn:cert',
       }),
     );
   });

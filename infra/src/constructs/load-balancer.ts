@@ -69,17 +69,19 @@ export class LoadBalancer extends Construct {
     });
     this.tls = p.certificateArn !== undefined;
     this.wsPort = this.tls ? 443 : 80;
+    // With a certificate, the NLB terminates TLS for the browser page and for Grafana alike.
+    const tlsOrTcp = this.tls
+      ? {
+          protocol: 'TLS',
+          certificateArn: p.certificateArn,
+          sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+          alpnPolicy: 'HTTP1Only',
+        }
+      : { protocol: 'TCP' };
     new LbListener(this, 'ws-listener', {
       loadBalancerArn: lb.arn,
       port: this.wsPort,
-      protocol: this.tls ? 'TLS' : 'TCP',
-      ...(this.tls
-        ? {
-            certificateArn: p.certificateArn,
-            sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
-            alpnPolicy: 'HTTP1Only',
-          }
-        : {}),
+      ...tlsOrTcp,
       defaultAction: [{ type: 'forward', targetGroupArn: ws.arn }],
     });
     if (p.grafana) {
@@ -87,7 +89,7 @@ export class LoadBalancer extends Construct {
       new LbListener(this, 'grafana-listener', {
         loadBalancerArn: lb.arn,
         port: 3000,
-        protocol: 'TCP',
+        ...tlsOrTcp,
         defaultAction: [{ type: 'forward', targetGroupArn: g.arn }],
       });
       this.grafanaTargetGroupArn = g.arn;

@@ -16,6 +16,7 @@ describe('Monitoring', () => {
         healthCheckCidrs: ['10.0.0.0/20', '10.0.16.0/20'],
         adminCidrs: ['198.51.100.0/24'],
         grafanaTargetGroupArn: 'tg-grafana',
+        grafanaUrl: 'https://chat.example.com:3000',
         imageTag: 'v1',
       }),
   );
@@ -86,5 +87,37 @@ describe('Monitoring', () => {
 
   it('lets make destroy remove the Grafana image repository', () => {
     assert.equal(resources(tf, 'aws_ecr_repository')[0]?.['force_delete'], true);
+  });
+
+  it('gives Grafana a random admin password from a SecureString only this host may read', () => {
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, 'random_password', { length: 32, special: false }),
+    );
+    const [param] = resources(tf, 'aws_ssm_parameter');
+    assert.equal(param?.['type'], 'SecureString');
+    assert.match(String(param?.['name']), /grafana-admin-password$/);
+    assert.match(String(param?.['value']), /random_password\..*\.result/);
+    const ud = String(resources(tf, 'aws_instance')[0]?.['user_data_base64']);
+    assert.match(
+      ud,
+      /aws ssm get-parameter --region eu-west-1 --name \/chatfleet\/chatfleet-dev\/grafana-admin-password --with-decryption/,
+    );
+    assert.match(ud, /-e GF_SECURITY_ADMIN_PASSWORD__FILE=\/run\/secrets\/grafana-admin-password/);
+    assert.match(ud, /chmod 440 \/etc\/grafana-secrets\/admin-password/);
+    assert.match(ud, /GF_USERS_ALLOW_SIGN_UP=false/);
+    assert.doesNotMatch(ud, /GF_SECURITY_ADMIN_PASSWORD=|random_password/);
+    // Its role reads that one parameter, and has no Session Manager wildcard on parameters.
+    const policy = String(resources(tf, 'aws_iam_role_policy')[0]?.['policy']);
+    assert.match(
+      policy,
+      /"ssm:GetParameter"[^}]*aws_ssm_parameter\.m_grafana-admin-param_[A-F0-9]+\.arn/,
+    );
+    assert.equal(resources(tf, 'aws_iam_role_policy_attachment').length, 0);
+  });
+
+  it('marks the session cookie secure when Grafana is served over TLS', () => {
+    const ud = String(resources(tf, 'aws_instance')[0]?.['user_data_base64']);
+    assert.match(ud, /GF_SERVER_ROOT_URL=https:\/\/chat\.example\.com:3000/);
+    assert.match(ud, /GF_SECURITY_COOKIE_SECURE=true/);
   });
 });

@@ -4,9 +4,11 @@ import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
+import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter/index.js';
 import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { Password } from '@cdktf/provider-random/lib/password/index.js';
 import { Fn } from '../cdktf.js';
 import { HostRole, ecrPull, registryHost } from './host-role.js';
 
@@ -21,6 +23,8 @@ export interface MonitoringProps {
   /** The load balancer's subnets, where its health checks come from. */
   healthCheckCidrs: string[];
   grafanaTargetGroupArn: string;
+  /** Grafana's public URL (https when the load balancer terminates TLS on its port). */
+  grafanaUrl: string;
   imageTag: string;
 }
 
@@ -31,9 +35,12 @@ const AL2023 = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kern
  * dashboards provisioned). Grafana is reached through the NLB on 3000, from admin CIDRs only;
  * Prometheus through Session Manager port forwarding. Their data lives on its own volume: a
  * change to the host's setup replaces the host (so the new setup really runs) and keeps it.
+ * Grafana's admin password is random, kept as a SecureString the host alone may read.
  */
 export class Monitoring extends Construct {
   readonly securityGroupId: string;
+  readonly roleArn: string;
+  readonly adminPasswordParameterName: string;
   readonly grafanaRepositoryUrl: string;
 
   constructor(scope: Construct, id: string, p: MonitoringProps) {
@@ -45,12 +52,21 @@ export class Monitoring extends Construct {
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: 'AES256' }],
     });
+    const password = new Password(this, 'grafana-admin', { length: 32, special: false });
+    const passwordName = `/chatfleet/chatfleet-${p.env}/grafana-admin-password`;
+    const passwordParam = new SsmParameter(this, 'grafana-admin-param', {
+      name: passwordName,
+      type: 'SecureString',
+      value: password.result,
+      description: 'Grafana admin password (user admin) on the chatfleet monitoring host',
+    });
     const access = new HostRole(this, 'access', name, [
       {
         Effect: 'Allow',
         Action: ['ec2:DescribeInstances', 'ec2:DescribeAvailabilityZones'],
         Resource: '*',
       },
+      { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: passwordParam.arn },
       ...ecrPull(repo.arn),
     ]);
     const sg = new SecurityGroup(this, 'sg', {
@@ -88,6 +104,10 @@ export class Monitoring extends Construct {
       tags: { Name: `${name}-data` },
     });
     const repoHost = registryHost(repo.repositoryUrl);
+    // Behind TLS the browser must never send Grafana's session cookie over plain HTTP.
+    const secureCookies = p.grafanaUrl.startsWith('https://')
+      ? '-e GF_SECURITY_COOKIE_SECURE=true '
+      : '';
     const script = `#!/bin/bash
 set -euo pipefail
 dnf install -y docker
@@ -125,8 +145,20 @@ scrape_configs:
         target_label: job
 PROM
 docker run -d --name prometheus --restart always --network host -v /etc/prometheus:/etc/prometheus -v /data/prometheus:/prometheus prom/prometheus:v2.55.1
+# Grafana's admin password from its SecureString into a file only root and Grafana's user read;
+# Grafana sets it when it creates its database (see docs/deploy.md to rotate it).
+install -d -m 750 -o root -g 472 /etc/grafana-secrets
+umask 077
+aws ssm get-parameter --region ${p.region} --name ${passwordName} --with-decryption --query Parameter.Value --output text > /etc/grafana-secrets/admin-password
+umask 022
+chgrp 472 /etc/grafana-secrets/admin-password
+chmod 440 /etc/grafana-secrets/admin-password
 aws ecr get-login-password --region ${p.region} | docker login --username AWS --password-stdin ${repoHost}
-docker run -d --name grafana --restart always --network host -v /data/grafana:/var/lib/grafana -e GF_AUTH_ANONYMOUS_ENABLED=false ${repo.repositoryUrl}:${p.imageTag}
+docker run -d --name grafana --restart always --network host -v /data/grafana:/var/lib/grafana \\
+  -v /etc/grafana-secrets/admin-password:/run/secrets/grafana-admin-password:ro \\
+  -e GF_SECURITY_ADMIN_USER=admin -e GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana-admin-password \\
+  -e GF_AUTH_ANONYMOUS_ENABLED=false -e GF_USERS_ALLOW_SIGN_UP=false -e GF_SERVER_ROOT_URL=${p.grafanaUrl} \\
+  ${secureCookies}${repo.repositoryUrl}:${p.imageTag}
 `;
     const host = new Instance(this, 'host', {
       ami: AL2023,
@@ -160,6 +192,8 @@ docker run -d --name grafana --restart always --network host -v /data/grafana:/v
       port: 3000,
     });
     this.securityGroupId = sg.id;
+    this.roleArn = access.roleArn;
+    this.adminPasswordParameterName = passwordName;
     this.grafanaRepositoryUrl = repo.repositoryUrl;
   }
 }

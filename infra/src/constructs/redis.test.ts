@@ -8,6 +8,7 @@ describe('Redis', () => {
   const { json, tf } = synthConstruct((s) => {
     const r = new Redis(s, 'r', {
       name: 't',
+      region: 'eu-west-1',
       vpcId: 'vpc-1',
       subnetIds: ['a', 'b', 'c'],
       nodeType: 'cache.t4g.small',
@@ -15,6 +16,10 @@ describe('Redis', () => {
       snapshotRetentionDays: 3,
     });
     r.allowFrom('fleet', 'sg-fleet');
+    r.limitTokenTo(
+      ['arn:aws:iam::1:role/dev-tcp-gateway-host'],
+      ['arn:aws:iam::1:role/dev-tcp-gateway-host', 'arn:aws:iam::1:role/dev-monitoring'],
+    );
   });
 
   it('is a Multi-AZ Redis 7 replication group with failover, TLS and encryption at rest', () => {
@@ -54,5 +59,16 @@ describe('Redis', () => {
       rules.map((r) => [r['referenced_security_group_id'], r['from_port'], r['cidr_ipv4']]),
       [['sg-fleet', 6379, undefined]],
     );
+  });
+
+  it('encrypts the token with its own rotating key, whose policy is set once the readers exist', () => {
+    const [param] = resources(tf, 'aws_ssm_parameter');
+    assert.match(String(param?.['key_id']), /^\$\{aws_kms_key\.r_token-key_[A-Za-z0-9_]+\.arn\}$/);
+    const [key] = resources(tf, 'aws_kms_key');
+    assert.equal(key?.['enable_key_rotation'], true);
+    const [policy] = resources(tf, 'aws_kms_key_policy');
+    assert.match(String(policy?.['key_id']), /aws_kms_key\.r_token-key_[A-Za-z0-9_]+\.key_id/);
+    assert.match(String(policy?.['policy']), /FleetReadsToken/);
+    assert.match(String(policy?.['policy']), /arn:aws:iam::1:role\/dev-monitoring/);
   });
 });

@@ -6,9 +6,11 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Password } from '@cdktf/provider-random/lib/password/index.js';
+import { TokenKey } from './token-key.js';
 
 export interface RedisProps {
   name: string;
+  region: string;
   vpcId: string;
   subnetIds: string[];
   nodeType: string;
@@ -20,7 +22,7 @@ export interface RedisProps {
 /**
  * ElastiCache Redis 7: Multi-AZ with automatic failover, TLS in transit (required) and
  * encryption at rest, an auth token from the random provider kept in SSM Parameter Store
- * (services read it at boot; it never appears in user data).
+ * under its own KMS key (services read it at boot; it never appears in user data).
  */
 export class Redis extends Construct {
   readonly endpoint: string;
@@ -28,13 +30,18 @@ export class Redis extends Construct {
   readonly tokenParameterName: string;
   readonly tokenParameterArn: string;
   readonly securityGroupId: string;
+  private readonly key: TokenKey;
+  private readonly region: string;
 
   constructor(scope: Construct, id: string, p: RedisProps) {
     super(scope, id);
     const token = new Password(this, 'auth-token', { length: 48, special: false });
+    this.key = new TokenKey(this, 'token-key', p.name);
+    this.region = p.region;
     const param = new SsmParameter(this, 'auth-token-param', {
       name: `/chatfleet/${p.name}/redis-auth-token`,
       type: 'SecureString',
+      keyId: this.key.arn,
       value: token.result,
       description: 'ElastiCache auth token for the chatfleet services',
     });
@@ -82,6 +89,14 @@ export class Redis extends Construct {
     this.tokenParameterName = param.name;
     this.tokenParameterArn = param.arn;
     this.securityGroupId = sg.id;
+  }
+
+  /**
+   * Who may decrypt the token: exactly the reader roles; no other host role of the environment,
+   * even through the account's own IAM policies.
+   */
+  limitTokenTo(readers: string[], hosts: string[]): void {
+    this.key.allow({ region: this.region, parameterArn: this.tokenParameterArn, readers, hosts });
   }
 
   /** Lets one fleet's security group reach Redis. */

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Testing } from '../cdktf.js';
-import { resources, synthConstruct } from '../test-helpers.js';
+import { policyStatements, resources, synthConstruct } from '../test-helpers.js';
 import { ServiceFleet, type ServiceFleetProps } from './service-fleet.js';
 
 const base: ServiceFleetProps = {
@@ -124,11 +124,23 @@ describe('ServiceFleet', () => {
     ])
       assert.ok(policy.includes(action), action);
     assert.doesNotMatch(policy, /"Action":\s*"\*"|ssm:\*|ecr:\*|s3:/);
-    assert.ok(
-      resources(tf, 'aws_iam_role_policy_attachment').some((a) =>
-        String(a['policy_arn']).endsWith('AmazonSSMManagedInstanceCore'),
-      ),
-    );
+  });
+
+  it('allows Session Manager without the managed policy that lets a host read every parameter', () => {
+    const { tf } = synthConstruct((s) => new ServiceFleet(s, 'f', base));
+    // AmazonSSMManagedInstanceCore allows ssm:GetParameter* on '*': the Redis token included.
+    assert.equal(resources(tf, 'aws_iam_role_policy_attachment').length, 0);
+    const statements = policyStatements(resources(tf, 'aws_iam_role_policy')[0]?.['policy']);
+    const session = statements.find((st) => st.Action.includes('ssmmessages:OpenDataChannel'));
+    assert.deepEqual(session?.Action.sort(), [
+      'ssm:UpdateInstanceInformation',
+      'ssmmessages:CreateControlChannel',
+      'ssmmessages:CreateDataChannel',
+      'ssmmessages:OpenControlChannel',
+      'ssmmessages:OpenDataChannel',
+    ]);
+    for (const st of statements.filter((x) => x.Action.some((a) => a.startsWith('ssm:Get'))))
+      assert.equal(st.Resource, base.tokenParameterArn, 'the token parameter, nothing else');
   });
 
   it('rolls each deploy out: the group follows the template version the deploy made', () => {

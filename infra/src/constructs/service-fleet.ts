@@ -41,6 +41,7 @@ export class ServiceFleet extends Construct {
   readonly securityGroupId: string;
   readonly repositoryUrl: string;
   readonly asgName: string;
+  readonly roleArn: string;
 
   constructor(scope: Construct, id: string, p: ServiceFleetProps) {
     super(scope, id);
@@ -206,6 +207,7 @@ export class ServiceFleet extends Construct {
       });
     }
     this.repositoryUrl = repo.repositoryUrl;
+    this.roleArn = host.roleArn;
   }
 
   /** Lets the monitoring host (or a load balancer's health checks) reach the metrics port. */

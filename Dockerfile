@@ -42,7 +42,10 @@ FROM runtime AS ws-gateway
 COPY --from=build /app/package.json /app/package-lock.json /app/.npmrc ./
 COPY --from=build /app/services/common/package.json services/common/
 COPY --from=build /app/services/ws-gateway/package.json services/ws-gateway/
-RUN npm ci --omit=dev --no-audit --no-fund -w @chatfleet/ws-gateway && npm cache clean --force
+COPY scripts/prune-uws.mjs /tmp/prune-uws.mjs
+# Only the uWebSockets.js build this image's Node loads (checked by loading it): ~92 MB less.
+RUN npm ci --omit=dev --no-audit --no-fund -w @chatfleet/ws-gateway && npm cache clean --force \
+  && node /tmp/prune-uws.mjs && rm /tmp/prune-uws.mjs
 COPY --from=build /app/services/common/dist services/common/dist
 COPY --from=build /app/services/ws-gateway/dist services/ws-gateway/dist
 USER node

@@ -10,16 +10,32 @@ SERVICES=(tcp-gateway ws-gateway matchmaker history-writer)
 
 die() { echo "error: $*" >&2; exit 1; }
 
+TF_MIN=1.10
+
+# The S3 backend's use_lockfile needs Terraform/OpenTofu >= 1.10: refuse older ones up front.
+# A binary whose version cannot be read is used with a warning.
+tf_check_version() {
+  local v
+  v=$("$1" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9][0-9.]*\)".*/\1/p' | head -1)
+  if [ -z "$v" ]; then
+    echo "warning: could not read the version of $1; it must be >= $TF_MIN" >&2
+    return
+  fi
+  [ "$(printf '%s\n%s\n' "$TF_MIN" "$v" | sort -V | head -1)" = "$TF_MIN" ] ||
+    die "$1 is version $v: Terraform or OpenTofu >= $TF_MIN is needed (the S3 backend's use_lockfile)"
+}
+
 tf_bin() {
   if [ -n "${TF:-}" ]; then
     command -v "$TF" >/dev/null 2>&1 || die "TF=$TF is not an executable Terraform or OpenTofu"
+    tf_check_version "$TF"
     echo "$TF"
     return
   fi
   for b in terraform tofu "$HOME/.cache/chatfleet-terraform/bin/tofu"; do
-    if command -v "$b" >/dev/null 2>&1; then echo "$b"; return; fi
+    if command -v "$b" >/dev/null 2>&1; then tf_check_version "$b"; echo "$b"; return; fi
   done
-  die "neither terraform nor tofu found: install Terraform >= 1.10 or OpenTofu >= 1.10 (or set TF=/path/to/binary)"
+  die "neither terraform nor tofu found: install Terraform >= $TF_MIN or OpenTofu >= $TF_MIN (or set TF=/path/to/binary)"
 }
 
 need_aws() {

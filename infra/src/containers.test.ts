@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { SERVICES, SERVICE_PORTS, type ServiceName } from './environments.js';
@@ -102,6 +104,78 @@ describe('Dockerfile', () => {
         health.includes(`||${String(c['metricsPort'])})+'/healthz'`),
         `${s}: health check on /healthz of the metrics port`,
       );
+    }
+  });
+});
+
+describe('the ws-gateway image', () => {
+  const UWS = join(ROOT, 'node_modules/uWebSockets.js');
+  const native = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
+  /** A hard-linked copy of the installed package: pruning it leaves the original alone. */
+  function copy(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'chatfleet-uws-'));
+    const res = spawnSync('cp', ['-al', UWS, join(dir, 'uws')]);
+    assert.equal(res.status, 0, String(res.stderr));
+    return join(dir, 'uws');
+  }
+  const prune = (dir: string) =>
+    spawnSync(process.execPath, [join(ROOT, 'scripts/prune-uws.mjs'), dir], { encoding: 'utf8' });
+
+  it('prunes uWebSockets.js to the one binary its Node loads, in the ws-gateway stage', () => {
+    const st = stages(read('Dockerfile')).find((x) => x.name === 'ws-gateway')!;
+    const install = st.lines.findIndex((l) =>
+      /npm ci --omit=dev .*&& node \/tmp\/prune-uws\.mjs/.test(l),
+    );
+    assert.ok(install >= 0, 'prune right after installing, in the same layer');
+    assert.ok(st.lines.includes('COPY scripts/prune-uws.mjs /tmp/prune-uws.mjs'));
+  });
+
+  it('keeps only the binary for this platform and ABI, and that binary loads natively', () => {
+    const dir = copy();
+    try {
+      assert.ok(readdirSync(join(dir, 'binaries')).length > 10, 'the package ships many builds');
+      const res = prune(dir);
+      assert.equal(res.status, 0, res.stderr);
+      assert.match(
+        res.stdout,
+        new RegExp(`kept ${native.replace(/\./g, '\\.')}, removed \\d+\\.\\d MB`),
+      );
+      assert.deepEqual(readdirSync(join(dir, 'binaries')), [native]);
+      assert.deepEqual(
+        readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.node')),
+        [],
+      );
+      // The package itself still loads the native build, not its JavaScript fallback.
+      const load = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const u = require(${JSON.stringify(join(dir, 'src/uws.js'))}); process.exit(typeof u.getParts === 'function' ? 0 : 3)`,
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(load.status, 0, load.stderr);
+      assert.ok(existsSync(join(UWS, 'binaries', 'uws_win32_x64_115.node')), 'original untouched');
+    } finally {
+      rmSync(dirname(dir), { recursive: true, force: true });
+    }
+  });
+
+  it('fails the build when no binary fits this Node, instead of shipping the slow fallback', () => {
+    const dir = copy();
+    try {
+      rmSync(join(dir, 'binaries', native));
+      const res = prune(dir);
+      assert.equal(res.status, 1);
+      assert.match(
+        res.stderr,
+        new RegExp(
+          `no ${native.replace(/\./g, '\\.')} in .*this Node cannot run uWebSockets\\.js natively`,
+        ),
+      );
+      assert.ok(readdirSync(join(dir, 'binaries')).length > 10, 'nothing deleted');
+    } finally {
+      rmSync(dirname(dir), { recursive: true, force: true });
     }
   });
 });

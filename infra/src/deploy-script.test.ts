@@ -37,6 +37,24 @@ describe('make plan / deploy fail early with a clear message', () => {
     assert.match(r.err, /TF=\/nonexistent\/tofu is not an executable Terraform or OpenTofu/);
   });
 
+  it('refuses a Terraform or OpenTofu older than 1.10, which cannot lock S3 state with use_lockfile', () => {
+    const version = (v: string) =>
+      `if [ "$1" = version ]; then printf '{\\n  "terraform_version": "${v}",\\n  "platform": "linux_amd64"\\n}\\n'; fi`;
+    const old = fakeBin({ tofu: version('1.6.2') });
+    const r = run('plan', { PATH: `${old}:/bin`, TF: 'tofu' });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /tofu is version 1\.6\.2: Terraform or OpenTofu >= 1\.10 is needed/);
+    // 1.10 and later pass on to the next check.
+    for (const v of ['1.10.0', '1.11.4']) {
+      const ok = fakeBin({ tofu: version(v) });
+      assert.match(
+        run('plan', { PATH: `${ok}:/bin`, TF: 'tofu' }).err,
+        /the aws CLI is missing/,
+        v,
+      );
+    }
+  });
+
   it('names the missing AWS CLI, then missing credentials', () => {
     const noAws = fakeBin({ tofu: 'exit 0' });
     assert.match(run('plan', { PATH: `${noAws}:/bin`, TF: 'tofu' }).err, /the aws CLI is missing/);

@@ -14,6 +14,12 @@ export interface WsGateway extends Service {
 
 /** The WebSocket transport on uWebSockets.js, around the shared session engine. */
 export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway {
+  // The package quietly falls back to a slow JavaScript server when no binary fits this Node.
+  if (typeof (uWS as { getParts?: unknown }).getParts !== 'function')
+    log.warn(
+      { node: process.version, abi: process.versions.modules },
+      'uWebSockets.js native build not loaded: running on its JavaScript fallback',
+    );
   const rt = createGatewayRuntime(config, log, 'ws-gateway', 'ws');
   const { core, metrics } = rt;
   const backpressured = new Gauge({

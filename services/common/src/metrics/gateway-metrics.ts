@@ -16,8 +16,28 @@ export const CLIENT_TYPES = [
   'history',
   'ping',
   'quit',
+  // Frames that never became a request: unparseable, oversized, not UTF-8, binary...
   'invalid',
+  // ...and frames refused by the per-connection rate limit before they were read.
+  'rate_limited',
 ] as const;
+
+/** Why the gateway closed (or refused) a connection; anything else is counted as `other`. */
+export const DISCONNECT_REASONS = [
+  'flood',
+  'slow',
+  'idle',
+  'replaced',
+  'shutdown',
+  'ip_limit',
+  'draining',
+  'origin',
+  'other',
+] as const;
+
+/** The bounded label value for a disconnect reason. */
+export const disconnectReason = (reason: string): string =>
+  (DISCONNECT_REASONS as readonly string[]).includes(reason) ? reason : 'other';
 
 export interface GatewayMetrics {
   connections: Gauge<'transport'>;
@@ -53,7 +73,7 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
     }),
     disconnects: new Counter({
       name: 'chat_disconnects_total',
-      help: 'Closed connections by reason',
+      help: 'Connections the gateway closed or refused, by reason',
       labelNames: ['reason'],
       ...r,
     }),
@@ -122,6 +142,8 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
   m.connections.set({ transport }, 0);
   m.connectionsTotal.inc({ transport }, 0);
   for (const t of CLIENT_TYPES) m.framesIn.inc({ type: t }, 0);
+  for (const r of DISCONNECT_REASONS) m.disconnects.inc({ reason: r }, 0);
+
   for (const t of SERVER_TYPES) m.framesOut.inc({ type: t }, 0);
   for (const c of ERROR_CODES) m.errors.inc({ code: c }, 0);
   for (const k of ['room', 'dm']) m.delivery.zero({ kind: k });

@@ -1,4 +1,5 @@
 import { SeenIds } from '../client/seen-ids.js';
+import { disconnectReason } from '../metrics/gateway-metrics.js';
 import { InternalError, ProtocolError, type ErrorCode } from '../protocol/errors.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { parseFrame, peekRef } from '../protocol/parse.js';
@@ -86,8 +87,9 @@ export class Session {
   receiveText(text: string): void {
     if (!this.admit(text)) return;
     const res = parseFrame(text, { maxTextChars: this.hub.limits.maxTextChars });
-    if (res.ok) this.enqueue(res.frame);
-    else this.refuse(res.code, res.message, res.ref);
+    if (res.ok) return this.enqueue(res.frame);
+    this.hub.metrics.framesIn.inc({ type: 'invalid' });
+    this.refuse(res.code, res.message, res.ref);
   }
 
   /** Input already parsed by a transport (text mode commands). */
@@ -97,18 +99,19 @@ export class Session {
 
   /** Input the transport rejected itself: oversized or undecodable. */
   receiveInvalid(code: ErrorCode, message: string): void {
-    if (this.admit()) this.refuse(code, message);
+    if (!this.admit()) return;
+    this.hub.metrics.framesIn.inc({ type: 'invalid' });
+    this.refuse(code, message);
   }
 
   private admit(text?: string): boolean {
     if (this.closed) return false;
     if (this.bucket.take()) return true;
     const { report, flooding } = this.flood.refuse();
-    this.hub.metrics.framesIn.inc({ type: 'invalid' });
+    this.hub.metrics.framesIn.inc({ type: 'rate_limited' });
     // A refused frame with a ref still gets its one reply; others are reported once a second.
     const ref = text !== undefined ? peekRef(text) : undefined;
     if (flooding) {
-      this.hub.metrics.disconnects.inc({ reason: 'flood' });
       this.bye('flood');
     } else if (report || ref !== undefined) {
       this.refuse(
@@ -269,6 +272,8 @@ export class Session {
   /** Says goodbye and closes; cleanup follows through `closed()`. */
   bye(reason: string, ref?: string): void {
     if (this.closed) return;
+    // A quit is the client's own choice; every other bye is the gateway closing on it.
+    if (reason !== 'quit') this.hub.metrics.disconnects.inc({ reason: disconnectReason(reason) });
     this.emit({ type: 'bye', reason, ...(ref !== undefined ? { ref } : {}) });
     this.transport.close(reason);
     void this.close();

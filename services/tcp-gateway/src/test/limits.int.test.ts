@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { DISCONNECT_REASONS } from '@chatfleet/common';
 import {
   JsonClient,
   LineClient,
@@ -27,6 +28,31 @@ describe('limits and bad input', () => {
     });
   });
   after(() => fleet.stop());
+
+  it('counts unparseable frames as invalid and rate-limited ones apart, every disconnect reason from zero', async () => {
+    const mport = fleet.gateways[0]!.metricsPort;
+    const text = await (await fetch(`http://127.0.0.1:${mport}/metrics`)).text();
+    for (const r of DISCONNECT_REASONS)
+      assert.match(
+        text,
+        new RegExp(`^chat_disconnects_total\\{reason="${r}"[^}]*\\} \\d+$`, 'm'),
+        r,
+      );
+    const count = (type: string) => readMetric(mport, 'chat_frames_in_total', { type });
+    const [invalid0, limited0] = [await count('invalid'), await count('rate_limited')];
+    const { c } = await JsonClient.hello(port, 'garbler');
+    c.write('this is not json\n{"type":"fly"}\n');
+    assert.equal((await c.next('error'))['code'], 'bad_frame');
+    assert.equal((await c.next('error'))['code'], 'bad_frame');
+    await waitUntil(async () => (await count('invalid')) === invalid0 + 2, 5000, 'two invalid');
+    assert.equal(await count('rate_limited'), limited0, 'nothing refused by the rate limit yet');
+    // Past the burst (20): the rest are refused unread and counted as rate_limited, not invalid.
+    c.write('{"type":"ping"}\n'.repeat(40));
+    await c.next('error');
+    await waitUntil(async () => (await count('rate_limited')) > limited0, 5000, 'rate_limited');
+    assert.equal(await count('invalid'), invalid0 + 2);
+    c.close();
+  });
 
   it('drops an oversized line up to its newline, says too_large once, and reads on', async () => {
     const { c } = await JsonClient.hello(port, 'bigline');

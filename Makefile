@@ -1,11 +1,12 @@
 # chatfleet: `make up` runs the fleet locally, `make test` runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help install install-test build lint test test-unit test-int up screenshot synth plan deploy destroy infra-validate compose-up compose-down bench clean
+.PHONY: help install install-test build lint test test-unit test-int up observe screenshot synth plan deploy destroy infra-validate compose-up compose-down bench clean
 
 help:
 	@echo "make up      install what is missing, build, run the whole fleet (Ctrl-C stops it)"
 	@echo "make test    install what is missing, build, lint, run every test"
+	@echo "make observe     Prometheus (with the alert rules) and Grafana if installed, against make up's fleet"
 	@echo "make bench        memory per connection, fan-out throughput and latency (docs/benchmarks.md)"
 	@echo "make screenshot   refresh docs/img/ with Chromium driving a real local fleet"
 	@echo "make synth | plan | deploy | destroy   AWS (ENV=dev or ENV=prod): see docs/deploy.md"
@@ -36,6 +37,9 @@ test-int: install-test build
 
 up: build
 	node scripts/up.mjs
+
+observe:
+	@scripts/observe.sh
 
 bench: install build
 	node scripts/bench.mjs

@@ -117,6 +117,15 @@ for (const name of ['dev', 'prod'] as const) {
       }
     });
 
+    it('keeps every user data script under the EC2 limit of 16 KB', () => {
+      // The monitoring script carries the alert rules; the service scripts carry the watcher.
+      for (const s of [
+        ...resources(tf, 'aws_launch_template').map((l) => l['user_data']),
+        ...resources(tf, 'aws_instance').map((i) => i['user_data_base64']),
+      ])
+        assert.ok(String(s).length < 15_000, `${String(s).length} characters`);
+    });
+
     it('runs no host with a public address', () => {
       for (const s of resources(tf, 'aws_subnet'))
         assert.equal(s['map_public_ip_on_launch'], false);

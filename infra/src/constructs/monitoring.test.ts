@@ -1,4 +1,5 @@
 import { describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { Testing } from '../cdktf.js';
 import { resources, synthConstruct } from '../test-helpers.js';
@@ -119,5 +120,16 @@ describe('Monitoring', () => {
     const ud = String(resources(tf, 'aws_instance')[0]?.['user_data_base64']);
     assert.match(ud, /GF_SERVER_ROOT_URL=https:\/\/chat\.example\.com:3000/);
     assert.match(ud, /GF_SECURITY_COOKIE_SECURE=true/);
+  });
+
+  it('loads the alert rules of dashboards/prometheus/ into Prometheus', () => {
+    const ud = String(resources(tf, 'aws_instance')[0]?.['user_data_base64']);
+    const b64 = /echo (\S+) \| base64 -d > \/etc\/prometheus\/alerts\.yml/.exec(ud)?.[1] ?? '';
+    const rules = readFileSync(
+      new URL('../../../dashboards/prometheus/alerts.yml', import.meta.url),
+      'utf8',
+    );
+    assert.equal(Buffer.from(b64, 'base64').toString('utf8'), rules);
+    assert.match(ud, /rule_files:(\\n|\s)+- alerts\.yml/);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Construct } from 'constructs';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume/index.js';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
@@ -27,6 +28,11 @@ export interface MonitoringProps {
   grafanaUrl: string;
   imageTag: string;
 }
+
+// The alert rules of dashboards/prometheus/, carried as base64 like the host watcher.
+const ALERTS_B64 = readFileSync(
+  new URL('../../../dashboards/prometheus/alerts.yml', import.meta.url),
+).toString('base64');
 
 const AL2023 = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 
@@ -122,9 +128,13 @@ mkdir -p /data/prometheus /data/grafana
 chown 65534:65534 /data/prometheus
 chown 472:0 /data/grafana
 mkdir -p /etc/prometheus
+echo ${ALERTS_B64} | base64 -d > /etc/prometheus/alerts.yml
 cat > /etc/prometheus/prometheus.yml <<'PROM'
 global:
   scrape_interval: 15s
+  evaluation_interval: 15s
+rule_files:
+  - alerts.yml
 scrape_configs:
   - job_name: chatfleet
     ec2_sd_configs:

@@ -13,6 +13,7 @@ COPY services/matchmaker/package.json services/matchmaker/
 COPY services/history-writer/package.json services/history-writer/
 COPY services/terminal-client/package.json services/terminal-client/
 COPY infra/package.json infra/
+COPY dashboards/package.json dashboards/
 RUN npm ci --no-audit --no-fund
 COPY services services
 COPY infra infra
@@ -80,4 +81,4 @@ CMD ["node", "--enable-source-maps", "services/history-writer/dist/main.js"]
 # Grafana with our dashboards and the Prometheus datasource provisioned.
 FROM grafana/grafana-oss:11.3.0 AS grafana
 COPY infra/monitoring/grafana/provisioning /etc/grafana/provisioning
-COPY dashboards /var/lib/grafana/dashboards
+COPY dashboards/grafana /var/lib/grafana/dashboards

@@ -22,12 +22,12 @@ pids+=($!)
 echo "Prometheus  http://127.0.0.1:$PORT  (alerts: http://127.0.0.1:$PORT/alerts)"
 GRAFANA=$(command -v grafana-server || command -v grafana || true)
 if [ -n "$GRAFANA" ]; then
-  # The same provisioning as the images, pointed at this Prometheus and at dashboards/.
+  # The same provisioning as the images, pointed at this Prometheus and at dashboards/grafana/.
   prov=.tmp/grafana/provisioning
   mkdir -p "$prov/datasources" "$prov/dashboards" .tmp/grafana/data
   sed "s#http://127.0.0.1:9090#http://127.0.0.1:$PORT#" \
     infra/monitoring/grafana/provisioning/datasources/prometheus.yaml >"$prov/datasources/prometheus.yaml"
-  sed "s#/var/lib/grafana/dashboards#$PWD/dashboards#" \
+  sed "s#/var/lib/grafana/dashboards#$PWD/dashboards/grafana#" \
     infra/monitoring/grafana/provisioning/dashboards/chatfleet.yaml >"$prov/dashboards/chatfleet.yaml"
   home=$(dirname "$(dirname "$(readlink -f "$GRAFANA")")")
   [ -d /usr/share/grafana ] && home=/usr/share/grafana

@@ -19,7 +19,11 @@ function walk(dir, out) {
 }
 
 const files = [];
-const packages = [...readdirSync('services').map((s) => join('services', s)), 'infra'];
+const packages = [
+  ...readdirSync('services').map((s) => join('services', s)),
+  'infra',
+  'dashboards',
+];
 for (const pkg of packages) {
   const dist = join(pkg, 'dist');
   try {

@@ -232,10 +232,10 @@ describe('docker-compose.yml', () => {
     ) as { providers: { options: { path: string } }[] };
     assert.match(
       read('Dockerfile'),
-      new RegExp(`COPY dashboards ${provider.providers[0]!.options.path}`),
+      new RegExp(`COPY dashboards/grafana ${provider.providers[0]!.options.path}`),
     );
     const metricsDoc = read('docs/metrics.md');
-    const dash = JSON.parse(read('dashboards/chatfleet-overview.json')) as {
+    const dash = JSON.parse(read('dashboards/grafana/chatfleet-overview.json')) as {
       panels: { targets: { expr: string }[] }[];
     };
     assert.ok(dash.panels.length >= 6);

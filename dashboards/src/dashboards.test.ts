@@ -1,0 +1,75 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { DASHBOARDS, render } from './dashboards.js';
+
+const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+
+interface Target {
+  expr: string;
+  datasource?: { uid: string };
+}
+interface Panel {
+  title: string;
+  description?: string;
+  datasource?: { uid: string };
+  fieldConfig?: { defaults?: { unit?: string } };
+  targets?: Target[];
+}
+interface Dashboard {
+  panels: Panel[];
+  templating: { list: { name: string; type: string; query?: unknown }[] };
+}
+
+for (const [file, build] of Object.entries(DASHBOARDS)) {
+  describe(`dashboard ${file}`, () => {
+    const json = render(build);
+    const dash = JSON.parse(json) as Dashboard;
+
+    it('is committed exactly as the TypeScript generates it (npm run generate -w @chatfleet/dashboards)', () => {
+      assert.equal(read(`grafana/${file}`), json);
+    });
+
+    it('has datasource, service and instance variables, and every panel and query uses the datasource', () => {
+      const vars = new Map(dash.templating.list.map((v) => [v.name, v]));
+      assert.equal(vars.get('datasource')?.type, 'datasource');
+      assert.equal(vars.get('datasource')?.query, 'prometheus');
+      assert.equal(vars.get('service')?.type, 'query');
+      assert.equal(vars.get('instance')?.type, 'query');
+      for (const p of dash.panels) {
+        assert.equal(p.datasource?.uid, '${datasource}', p.title);
+        for (const t of p.targets ?? []) assert.equal(t.datasource?.uid, '${datasource}', p.title);
+      }
+    });
+
+    it('gives every panel a unit and a description of what a bad value looks like', () => {
+      assert.ok(dash.panels.length >= 8);
+      for (const p of dash.panels) {
+        assert.ok(p.fieldConfig?.defaults?.unit, `${p.title}: unit`);
+        assert.ok((p.description ?? '').length >= 60, `${p.title}: description`);
+      }
+    });
+
+    it('filters by the service and instance variables, and rates over $__rate_interval', () => {
+      for (const p of dash.panels)
+        for (const t of p.targets ?? []) {
+          assert.match(t.expr, /service=~"\$service", instance=~"\$instance"/, p.title);
+          for (const [, range] of t.expr.matchAll(/\[([^\]]+)\]/g))
+            assert.equal(range, '$__rate_interval', `${p.title}: ${t.expr}`);
+        }
+    });
+
+    it('queries only metrics the services document', () => {
+      const doc = read('../docs/metrics.md');
+      for (const p of dash.panels)
+        for (const t of p.targets ?? [])
+          for (const [, name] of t.expr.matchAll(
+            /\b(chat_[a-z0-9_]+?)(?:_bucket|_count|_sum)?\b(?=\{)/g,
+          ))
+            assert.ok(
+              /^chat_(process|nodejs)_/.test(name ?? '') || doc.includes(`\`${name}\``),
+              `${p.title}: ${name}`,
+            );
+    });
+  });
+}

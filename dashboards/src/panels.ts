@@ -1,0 +1,50 @@
+import {
+  LegendDisplayMode,
+  LegendPlacement,
+  VizLegendOptionsBuilder,
+} from '@grafana/grafana-foundation-sdk/common';
+import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+
+/** Every panel and query reads from the datasource the dashboard's variable picks. */
+export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
+
+/** The label filter of the service and instance variables, for inside `{}`. */
+export const SEL = 'service=~"$service", instance=~"$instance"';
+
+export interface PanelSpec {
+  title: string;
+  /** What it shows and what a bad value looks like. */
+  description: string;
+  unit: string;
+  targets: [expr: string, legend: string][];
+  width?: number;
+}
+
+/** A time series panel of a few Prometheus queries. */
+export function timeseries(p: PanelSpec): PanelBuilder {
+  const panel = new PanelBuilder()
+    .title(p.title)
+    .description(p.description)
+    .unit(p.unit)
+    .datasource(DATASOURCE)
+    .min(0)
+    .legend(
+      new VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(LegendDisplayMode.List)
+        .placement(LegendPlacement.Bottom),
+    )
+    .height(8)
+    .span(p.width ?? 12);
+  p.targets.forEach(([expr, legend], i) =>
+    panel.withTarget(
+      new DataqueryBuilder()
+        .datasource(DATASOURCE)
+        .refId(String.fromCharCode(65 + i))
+        .expr(expr)
+        .legendFormat(legend),
+    ),
+  );
+  return panel;
+}

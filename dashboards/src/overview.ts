@@ -4,14 +4,114 @@ import {
   QueryVariableBuilder,
   VariableRefresh,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DATASOURCE, SEL, timeseries } from './panels.js';
+import { DATASOURCE, SEL, timeseries, type PanelSpec } from './panels.js';
 
-const quantile = (q: number, metric: string, by = '') =>
-  `histogram_quantile(${q}, sum by (le${by}) (rate(${metric}_bucket{${SEL}}[$__rate_interval])))`;
+const quantile = (q: number, metric: string) =>
+  `histogram_quantile(${q}, sum by (le) (rate(${metric}_bucket{${SEL}}[$__rate_interval])))`;
+
+/** A multi-value label filter; All means any value. */
+const filter = (name: string, label: string, query: string) =>
+  new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(DATASOURCE)
+    .query(query)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*');
+
+const PANELS: PanelSpec[] = [
+  {
+    title: 'Connections',
+    description:
+      'Open client connections by transport. A sudden drop is a gateway lost (its clients reconnect to the others); a steady climb with flat traffic can be leaked sessions.',
+    unit: 'short',
+    targets: [[`sum by (transport) (chat_connections{${SEL}})`, '{{transport}}']],
+  },
+  {
+    title: 'Message delivery latency',
+    description:
+      'From the stamp in Redis to the write to the client socket, per delivered copy. p99 above 100 ms means saturated gateways or Redis; the ChatfleetDeliveryLatencyHigh alert fires at 250 ms.',
+    unit: 's',
+    targets: [
+      [quantile(0.5, 'chat_message_delivery_seconds'), 'p50'],
+      [quantile(0.95, 'chat_message_delivery_seconds'), 'p95'],
+      [quantile(0.99, 'chat_message_delivery_seconds'), 'p99'],
+    ],
+  },
+  {
+    title: 'Frames in, by type',
+    description:
+      'Client frames per second. invalid: frames that never became a request; rate_limited: refused by the rate limit. A rise of either is a misbehaving client or an attack.',
+    unit: 'reqps',
+    targets: [[`sum by (type) (rate(chat_frames_in_total{${SEL}}[$__rate_interval]))`, '{{type}}']],
+  },
+  {
+    title: 'Errors, by code',
+    description:
+      'Error frames per second. internal and unavailable are ours (Redis away or a bug: read the logs); the others are clients asking for something they may not have.',
+    unit: 'reqps',
+    targets: [[`sum by (code) (rate(chat_errors_total{${SEL}}[$__rate_interval]))`, '{{code}}']],
+  },
+  {
+    title: 'Strangers waiting',
+    description:
+      'Tickets in the stranger queue. It should rise and fall; a queue that stays above 1 while no matches happen means the matchmaker is stuck or down.',
+    unit: 'short',
+    targets: [[`max(chat_matchmaker_queue_length{${SEL}})`, 'waiting']],
+  },
+  {
+    title: 'Time to match',
+    description:
+      'From a match request to the pairing. With two or more people waiting it should stay under a second; tags widen after MATCH_WIDEN_MS (10 s).',
+    unit: 's',
+    targets: [
+      [quantile(0.5, 'chat_matchmaker_time_to_match_seconds'), 'p50'],
+      [quantile(0.9, 'chat_matchmaker_time_to_match_seconds'), 'p90'],
+    ],
+  },
+  {
+    title: 'History-writer lag',
+    description:
+      'Stream entries not yet read by the history-writer group, and read but not acknowledged. Growing lag means /history and offline mailboxes fall behind: add an instance.',
+    unit: 'short',
+    targets: [
+      [`sum(chat_history_writer_lag_entries{${SEL}})`, 'unread entries'],
+      [`sum(chat_history_writer_pending_entries{${SEL}})`, 'pending entries'],
+    ],
+  },
+  {
+    title: 'Redis connections',
+    description:
+      'Gateways with a ready command connection and a subscribed Pub/Sub connection, and Pub/Sub reconnects. Any dip below the gateway count means requests get unavailable.',
+    unit: 'short',
+    targets: [
+      [`sum(chat_redis_up{${SEL}})`, 'command connections up'],
+      [`sum(chat_redis_subscriber_up{${SEL}})`, 'subscribers up'],
+      [`sum(increase(chat_resubscribes_total{${SEL}}[$__rate_interval]))`, 'resubscribes'],
+    ],
+  },
+  {
+    title: 'Event-loop lag p99, by service',
+    description:
+      'How long work waits for the Node event loop. Above 100 ms every client of that process waits: it is CPU-bound (scale out or profile).',
+    unit: 's',
+    targets: [[`max by (service) (chat_nodejs_eventloop_lag_p99_seconds{${SEL}})`, '{{service}}']],
+  },
+  {
+    title: 'Disconnects by reason',
+    description:
+      'Connections the gateway closed or refused. flood and slow are clients that misbehave; shutdown is a deploy; ip_limit, origin and draining are refusals at connect.',
+    unit: 'reqps',
+    targets: [
+      [`sum by (reason) (rate(chat_disconnects_total{${SEL}}[$__rate_interval]))`, '{{reason}}'],
+    ],
+  },
+];
 
 /** The fleet at a glance: connections, traffic, latency, errors, matchmaking, history, Redis. */
 export function overview(): DashboardBuilder {
-  return new DashboardBuilder('chatfleet overview')
+  const dash = new DashboardBuilder('chatfleet overview')
     .uid('chatfleet-overview')
     .tags(['chatfleet'])
     .refresh('30s')
@@ -21,138 +121,15 @@ export function overview(): DashboardBuilder {
       new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'),
     )
     .withVariable(
-      new QueryVariableBuilder('service')
-        .label('Service')
-        .datasource(DATASOURCE)
-        .query('label_values(chat_process_cpu_seconds_total, service)')
-        .refresh(VariableRefresh.OnTimeRangeChanged)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.*'),
+      filter('service', 'Service', 'label_values(chat_process_cpu_seconds_total, service)'),
     )
     .withVariable(
-      new QueryVariableBuilder('instance')
-        .label('Instance')
-        .datasource(DATASOURCE)
-        .query('label_values(chat_process_cpu_seconds_total{service=~"$service"}, instance)')
-        .refresh(VariableRefresh.OnTimeRangeChanged)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.*'),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Connections',
-        description:
-          'Open client connections by transport. A sudden drop is a gateway lost (its clients reconnect to the others); a steady climb with flat traffic can be leaked sessions.',
-        unit: 'short',
-        targets: [[`sum by (transport) (chat_connections{${SEL}})`, '{{transport}}']],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Message delivery latency',
-        description:
-          'From the stamp in Redis to the write to the client socket, per delivered copy. p99 above 100 ms means saturated gateways or Redis; the ChatfleetDeliveryLatencyHigh alert fires at 250 ms.',
-        unit: 's',
-        targets: [
-          [quantile(0.5, 'chat_message_delivery_seconds'), 'p50'],
-          [quantile(0.95, 'chat_message_delivery_seconds'), 'p95'],
-          [quantile(0.99, 'chat_message_delivery_seconds'), 'p99'],
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Frames in, by type',
-        description:
-          'Client frames per second. invalid: frames that never became a request; rate_limited: refused by the rate limit. A rise of either is a misbehaving client or an attack.',
-        unit: 'reqps',
-        targets: [
-          [`sum by (type) (rate(chat_frames_in_total{${SEL}}[$__rate_interval]))`, '{{type}}'],
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Errors, by code',
-        description:
-          'Error frames per second. internal and unavailable are ours (Redis away or a bug: read the logs); the others are clients asking for something they may not have.',
-        unit: 'reqps',
-        targets: [
-          [`sum by (code) (rate(chat_errors_total{${SEL}}[$__rate_interval]))`, '{{code}}'],
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Strangers waiting',
-        description:
-          'Tickets in the stranger queue. It should rise and fall; a queue that stays above 1 while no matches happen means the matchmaker is stuck or down.',
-        unit: 'short',
-        targets: [[`max(chat_matchmaker_queue_length{${SEL}})`, 'waiting']],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Time to match',
-        description:
-          'From a match request to the pairing. With two or more people waiting it should stay under a second; tags widen after MATCH_WIDEN_MS (10 s).',
-        unit: 's',
-        targets: [
-          [quantile(0.5, 'chat_matchmaker_time_to_match_seconds'), 'p50'],
-          [quantile(0.9, 'chat_matchmaker_time_to_match_seconds'), 'p90'],
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'History-writer lag',
-        description:
-          'Stream entries not yet read by the history-writer group, and read but not acknowledged. Growing lag means /history and offline mailboxes fall behind: add an instance.',
-        unit: 'short',
-        targets: [
-          [`sum(chat_history_writer_lag_entries{${SEL}})`, 'unread entries'],
-          [`sum(chat_history_writer_pending_entries{${SEL}})`, 'pending entries'],
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Redis connections',
-        description:
-          'Gateways with a ready command connection and a subscribed Pub/Sub connection, and Pub/Sub reconnects. Any dip below the gateway count means requests get unavailable.',
-        unit: 'short',
-        targets: [
-          [`sum(chat_redis_up{${SEL}})`, 'command connections up'],
-          [`sum(chat_redis_subscriber_up{${SEL}})`, 'subscribers up'],
-          [`sum(increase(chat_resubscribes_total{${SEL}}[$__rate_interval]))`, 'resubscribes'],
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Event-loop lag p99, by service',
-        description:
-          'How long work waits for the Node event loop. Above 100 ms every client of that process waits: it is CPU-bound (scale out or profile).',
-        unit: 's',
-        targets: [
-          [`max by (service) (chat_nodejs_eventloop_lag_p99_seconds{${SEL}})`, '{{service}}'],
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Disconnects by reason',
-        description:
-          'Connections the gateway closed or refused. flood and slow are clients that misbehave; shutdown is a deploy; ip_limit, origin and draining are refusals at connect.',
-        unit: 'reqps',
-        targets: [
-          [
-            `sum by (reason) (rate(chat_disconnects_total{${SEL}}[$__rate_interval]))`,
-            '{{reason}}',
-          ],
-        ],
-      }),
+      filter(
+        'instance',
+        'Instance',
+        'label_values(chat_process_cpu_seconds_total{service=~"$service"}, instance)',
+      ),
     );
+  for (const spec of PANELS) dash.withPanel(timeseries(spec));
+  return dash;
 }

@@ -97,7 +97,8 @@ export class ChatfleetStack extends TerraformStack {
     );
     const host = c.domainName ?? lb.dnsName;
     let grafanaUrl = 'monitoring is off';
-    const hostRoles = SERVICES.map((s) => this.fleets[s]?.roleArn ?? '');
+    const fleetRoles = SERVICES.map((s) => this.fleets[s]?.roleArn ?? '');
+    const hostRoles = [...fleetRoles];
     if (c.monitoring && lb.grafanaTargetGroupArn) {
       grafanaUrl = lb.tls ? `https://${host}:3000` : `http://${lb.dnsName}:3000`;
       const mon = new Monitoring(this, 'monitoring', {
@@ -126,10 +127,7 @@ export class ChatfleetStack extends TerraformStack {
       });
     }
     // The four fleets decrypt the token; no other host of the environment can.
-    redis.limitTokenTo(
-      SERVICES.map((s) => this.fleets[s]?.roleArn ?? ''),
-      hostRoles,
-    );
+    redis.limitTokenTo(fleetRoles, hostRoles);
     new TerraformOutput(this, 'tcp_endpoint', {
       value: `${lb.dnsName}:8888`,
       description: 'nc HOST 8888',

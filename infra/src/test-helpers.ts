@@ -42,7 +42,7 @@ export function policyStatements(policy: unknown): Statement[] {
   const src = /^\$\{jsonencode\(([\s\S]*)\)\}$/.exec(text)?.[1] ?? text;
   let out = '';
   let i = 0;
-  // Skips a balanced run from src[i] until depth 0 meets one of `stops`; returns its end.
+  // Skips a balanced run from src[from] until depth 0 meets one of `stops`; returns its end.
   const balanced = (from: number, stops: string): number => {
     let depth = 0;
     let j = from;
@@ -62,12 +62,7 @@ export function policyStatements(policy: unknown): Statement[] {
       while (j < src.length && src[j] !== '"') {
         if (src[j] === '$' && src[j + 1] === '{') {
           // Up to the brace that closes this interpolation; its quotes become single quotes.
-          let depth = 0;
-          let k = j + 1;
-          for (; k < src.length; k++) {
-            if (src[k] === '{') depth++;
-            else if (src[k] === '}' && --depth === 0) break;
-          }
+          const k = balanced(j + 2, '}');
           str += src.slice(j, k + 1).replace(/"/g, "'");
           j = k + 1;
         } else if (src[j] === '\\') {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { Testing } from '../cdktf.js';
-import { resources, synthConstruct } from '../test-helpers.js';
+import { policyStatements, resources, synthConstruct } from '../test-helpers.js';
 import { Monitoring } from './monitoring.js';
 
 describe('Monitoring', () => {
@@ -108,10 +108,15 @@ describe('Monitoring', () => {
     assert.match(ud, /GF_USERS_ALLOW_SIGN_UP=false/);
     assert.doesNotMatch(ud, /GF_SECURITY_ADMIN_PASSWORD=|random_password/);
     // Its role reads that one parameter, and has no Session Manager wildcard on parameters.
-    const policy = String(resources(tf, 'aws_iam_role_policy')[0]?.['policy']);
+    const statements = policyStatements(resources(tf, 'aws_iam_role_policy')[0]?.['policy']);
+    const reads = statements.filter((st) => st.Action.some((a) => a.startsWith('ssm:Get')));
+    assert.deepEqual(
+      reads.map((st) => st.Action),
+      [['ssm:GetParameter']],
+    );
     assert.match(
-      policy,
-      /"ssm:GetParameter"[^}]*aws_ssm_parameter\.m_grafana-admin-param_[A-F0-9]+\.arn/,
+      String(reads[0]?.Resource),
+      /^aws_ssm_parameter\.m_grafana-admin-param_[A-F0-9]+\.arn$/,
     );
     assert.equal(resources(tf, 'aws_iam_role_policy_attachment').length, 0);
   });

@@ -143,7 +143,6 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
   m.connectionsTotal.inc({ transport }, 0);
   for (const t of CLIENT_TYPES) m.framesIn.inc({ type: t }, 0);
   for (const r of DISCONNECT_REASONS) m.disconnects.inc({ reason: r }, 0);
-
   for (const t of SERVER_TYPES) m.framesOut.inc({ type: t }, 0);
   for (const c of ERROR_CODES) m.errors.inc({ code: c }, 0);
   for (const k of ['room', 'dm']) m.delivery.zero({ kind: k });

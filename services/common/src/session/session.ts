@@ -87,9 +87,8 @@ export class Session {
   receiveText(text: string): void {
     if (!this.admit(text)) return;
     const res = parseFrame(text, { maxTextChars: this.hub.limits.maxTextChars });
-    if (res.ok) return this.enqueue(res.frame);
-    this.hub.metrics.framesIn.inc({ type: 'invalid' });
-    this.refuse(res.code, res.message, res.ref);
+    if (res.ok) this.enqueue(res.frame);
+    else this.invalid(res.code, res.message, res.ref);
   }
 
   /** Input already parsed by a transport (text mode commands). */
@@ -99,9 +98,13 @@ export class Session {
 
   /** Input the transport rejected itself: oversized or undecodable. */
   receiveInvalid(code: ErrorCode, message: string): void {
-    if (!this.admit()) return;
+    if (this.admit()) this.invalid(code, message);
+  }
+
+  /** A frame that never became a request: counted as such, and answered. */
+  private invalid(code: ErrorCode, message: string, ref?: string): void {
     this.hub.metrics.framesIn.inc({ type: 'invalid' });
-    this.refuse(code, message);
+    this.refuse(code, message, ref);
   }
 
   private admit(text?: string): boolean {

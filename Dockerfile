@@ -37,6 +37,8 @@ COPY --from=build /app/services/tcp-gateway/dist services/tcp-gateway/dist
 USER node
 EXPOSE 8888 9101
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.METRICS_PORT||9101)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ARG GIT_SHA=unknown
+ENV GIT_SHA=${GIT_SHA}
 CMD ["node", "--enable-source-maps", "services/tcp-gateway/dist/main.js"]
 
 FROM runtime AS ws-gateway
@@ -52,6 +54,8 @@ COPY --from=build /app/services/ws-gateway/dist services/ws-gateway/dist
 USER node
 EXPOSE 8080 9102
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.METRICS_PORT||9102)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ARG GIT_SHA=unknown
+ENV GIT_SHA=${GIT_SHA}
 CMD ["node", "--enable-source-maps", "services/ws-gateway/dist/main.js"]
 
 FROM runtime AS matchmaker
@@ -64,6 +68,8 @@ COPY --from=build /app/services/matchmaker/dist services/matchmaker/dist
 USER node
 EXPOSE 9103
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.METRICS_PORT||9103)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ARG GIT_SHA=unknown
+ENV GIT_SHA=${GIT_SHA}
 CMD ["node", "--enable-source-maps", "services/matchmaker/dist/main.js"]
 
 FROM runtime AS history-writer
@@ -76,6 +82,8 @@ COPY --from=build /app/services/history-writer/dist services/history-writer/dist
 USER node
 EXPOSE 9104
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.METRICS_PORT||9104)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ARG GIT_SHA=unknown
+ENV GIT_SHA=${GIT_SHA}
 CMD ["node", "--enable-source-maps", "services/history-writer/dist/main.js"]
 
 # Grafana with our dashboards and the Prometheus datasource provisioned.

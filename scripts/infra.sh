@@ -79,7 +79,7 @@ case "$cmd" in
       repo=$(cd "$STACK_DIR" && "$TFB" output -raw "$out" 2>/dev/null) || continue
       aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "${repo%%/*}"
       # The hosts are x86_64, whatever machine deploys (an arm64 laptop builds arm64 otherwise).
-      docker build --platform linux/amd64 --target "$s" -t "$repo:$tag" -t "$repo:latest" .
+      docker build --platform linux/amd64 --build-arg GIT_SHA="$(git rev-parse HEAD)" --target "$s" -t "$repo:$tag" -t "$repo:latest" .
       docker push "$repo:$tag" && docker push "$repo:latest"
     done
     IMAGE_TAG=$tag synth

@@ -6,6 +6,9 @@ import { createConnection } from 'node:net';
 import { createInterface } from 'node:readline';
 
 const env = { ...process.env };
+// chat_build_info says which commit runs.
+const sha = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' });
+if (!env.GIT_SHA && sha.status === 0) env.GIT_SHA = sha.stdout.trim();
 const children = [];
 const colors = {
   redis: 31,

@@ -86,6 +86,7 @@ describe('make plan / deploy fail early with a clear message', () => {
       .split('\n')
       .filter((l) => l.startsWith('build '));
     assert.equal(builds.length, 5);
-    for (const b of builds) assert.match(b, /^build --platform linux\/amd64 --target /);
+    for (const b of builds)
+      assert.match(b, /^build --platform linux\/amd64 --build-arg GIT_SHA=[0-9a-f]+ --target /);
   });
 });

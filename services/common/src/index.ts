@@ -3,6 +3,7 @@ export * from './logger.js';
 export * from './metrics/registry.js';
 export * from './metrics/gateway-metrics.js';
 export * from './metrics/http-server.js';
+export * from './metrics/redis-metrics.js';
 export * from './protocol/errors.js';
 export * from './protocol/frames.js';
 export * from './protocol/names.js';

@@ -40,7 +40,13 @@ export function createHistoryWriter(config: HistoryWriterConfig, log: Logger): H
         claimIdleMs: config.claimIdleMs,
         count: config.batchSize,
         log,
-        handle: (_stream, entries) => materialize(ctx, entries),
+        handle: async (_stream, entries) => {
+          ctx.metrics.batchSize.observe(entries.length);
+          await materialize(ctx, entries).catch((err: unknown) => {
+            ctx.metrics.writeErrors.inc();
+            throw err;
+          });
+        },
         onReclaimed: (n) => ctx.metrics.reclaimed.inc(n),
       },
       signal,

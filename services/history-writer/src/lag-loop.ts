@@ -11,14 +11,18 @@ export async function lagLoop(
     try {
       let lag = 0;
       let pending = 0;
+      let oldestUnread = Infinity;
       for (const stream of ctx.keys.allEvents()) {
         const groups = (await ctx.redis.xinfo('GROUPS', stream)) as unknown[][];
         for (const g of groups) {
           const info = new Map<string, unknown>();
           for (let i = 0; i + 1 < g.length; i += 2) info.set(String(g[i]), g[i + 1]);
           if (info.get('name') !== GROUP) continue;
-          lag += Number(info.get('lag') ?? 0) || 0;
+          const behind = Number(info.get('lag') ?? 0) || 0;
+          lag += behind;
           pending += Number(info.get('pending') ?? 0) || 0;
+          if (behind > 0)
+            oldestUnread = Math.min(oldestUnread, await firstAfter(ctx, stream, info));
         }
         const consumers = (await ctx.redis.xinfo('CONSUMERS', stream, GROUP)) as unknown[][];
         for (const c of consumers) {
@@ -31,9 +35,26 @@ export async function lagLoop(
       }
       ctx.metrics.lagEntries.set(lag);
       ctx.metrics.pendingEntries.set(pending);
+      const t = await ctx.redis.time();
+      const now = Number(t[0]) * 1000 + Math.floor(Number(t[1]) / 1000);
+      ctx.metrics.lagSeconds.set(
+        Number.isFinite(oldestUnread) ? Math.max(0, now - oldestUnread) / 1000 : 0,
+      );
     } catch (err) {
       ctx.log.debug({ err: String(err) }, 'lag probe failed');
     }
     await sleep(everyMs, undefined, { signal }).catch(() => undefined);
   }
+}
+
+/** When the oldest entry the group has not read was added (ms, from its id). */
+async function firstAfter(
+  ctx: WriterContext,
+  stream: string,
+  info: Map<string, unknown>,
+): Promise<number> {
+  const last = String(info.get('last-delivered-id') ?? '0-0');
+  const next = await ctx.redis.xrange(stream, `(${last}`, '+', 'COUNT', 1);
+  const id = next[0]?.[0];
+  return id ? Number(id.split('-')[0]) : Infinity;
 }

@@ -6,6 +6,9 @@ export interface WriterMetrics {
   pendingEntries: Gauge;
   delay: Histogram;
   reclaimed: Counter;
+  lagSeconds: Gauge;
+  batchSize: Histogram;
+  writeErrors: Counter;
 }
 
 export function createWriterMetrics(registry: Registry): WriterMetrics {
@@ -36,6 +39,22 @@ export function createWriterMetrics(registry: Registry): WriterMetrics {
     reclaimed: new Counter({
       name: 'chat_history_writer_reclaimed_total',
       help: 'Pending entries taken over from dead consumers',
+      ...r,
+    }),
+    lagSeconds: new Gauge({
+      name: 'chat_history_writer_lag_seconds',
+      help: 'Age of the oldest stream entry the group has not read yet (0 when caught up)',
+      ...r,
+    }),
+    batchSize: new Histogram({
+      name: 'chat_history_writer_batch_size',
+      help: 'Stream entries written per batch (one pipeline per batch)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+      ...r,
+    }),
+    writeErrors: new Counter({
+      name: 'chat_history_writer_write_errors_total',
+      help: 'Batches whose writes failed; they stay pending and are retried',
       ...r,
     }),
   };

@@ -18,6 +18,10 @@ export interface Matchmaker extends Service {
 }
 
 /** Pairs strangers: applies requests from the stream, pairs on every batch and every tick. */
+/** The bounded label of a request: a match the fleet made again on its own is a requeue. */
+const requestOp = (f: Record<string, string>): string =>
+  f['op'] === 'cancel' ? 'cancel' : f['why'] === 'requeue' ? 'requeue' : 'match';
+
 export function createMatchmaker(config: MatchmakerConfig, log: Logger): Matchmaker {
   const rt = createWorkerRuntime(config, log, 'matchmaker');
   const { redis, reader, signal } = rt;
@@ -72,7 +76,7 @@ export function createMatchmaker(config: MatchmakerConfig, log: Logger): Matchma
           for (const [, flat] of entries) {
             const fields = fieldsOf(flat);
             if (await applyRequest(redis, ctx.keys, fields))
-              ctx.metrics.requests.inc({ op: fields['op'] ?? 'match' });
+              ctx.metrics.requests.inc({ op: requestOp(fields) });
           }
         },
         afterBatch: pair,

@@ -6,6 +6,7 @@ export interface MatchmakerMetrics {
   matches: Counter;
   requests: Counter<'op'>;
   dropped: Counter<'reason'>;
+  skipped: Counter;
 }
 
 export function createMatchmakerMetrics(registry: Registry): MatchmakerMetrics {
@@ -25,7 +26,7 @@ export function createMatchmakerMetrics(registry: Registry): MatchmakerMetrics {
     matches: new Counter({ name: 'chat_matchmaker_matches_total', help: 'Pairs made', ...r }),
     requests: new Counter({
       name: 'chat_matchmaker_requests_total',
-      help: 'Requests applied, by op',
+      help: 'Requests applied, by op (requeue: queued again by the fleet after a match fell through)',
       labelNames: ['op'],
       ...r,
     }),
@@ -35,8 +36,13 @@ export function createMatchmakerMetrics(registry: Registry): MatchmakerMetrics {
       labelNames: ['reason'],
       ...r,
     }),
+    skipped: new Counter({
+      name: 'chat_matchmaker_skipped_pairs_total',
+      help: 'Pairs chosen but not made: a ticket was cancelled, replaced or paired meanwhile',
+      ...r,
+    }),
   };
-  for (const op of ['match', 'cancel']) m.requests.inc({ op }, 0);
+  for (const op of ['match', 'requeue', 'cancel']) m.requests.inc({ op }, 0);
   m.dropped.inc({ reason: 'gateway_gone' }, 0);
   return m;
 }

@@ -39,7 +39,10 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
       const tickets: Ticket[] = live.map((q) => q.ticket);
       for (const pair of pairTickets({ tickets, now, widenMs: config.widenMs, lastPartner })) {
         const room = await commitPair(ctx, pair, raw, config.repeatBlockMs);
-        if (!room) continue;
+        if (!room) {
+          metrics.skipped.inc();
+          continue;
+        }
         made++;
         metrics.matches.inc();
         for (const t of [pair.a, pair.b])

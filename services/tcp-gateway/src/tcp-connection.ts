@@ -119,7 +119,7 @@ export class TcpConnection implements Transport {
     this.socket.write(data);
     if (this.socket.writableLength > this.config.maxBacklogBytes) {
       // A reader this far behind is not reading: drop it rather than buffer without bound.
-      this.core.metrics.disconnects.inc({ reason: 'slow' });
+      this.session.noteClose('slow');
       this.core.log.info(
         { sid: this.session.sid, backlog: this.socket.writableLength },
         'slow reader disconnected',

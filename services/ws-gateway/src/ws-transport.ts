@@ -44,7 +44,7 @@ export class WsTransport implements Transport {
       this.backpressured.inc();
     }
     if (buffered > this.maxBacklogBytes) {
-      this.core.metrics.disconnects.inc({ reason: 'slow' });
+      this.session.noteClose('slow');
       this.core.log.info(
         { sid: this.session.sid, backlog: this.ws.getBufferedAmount() },
         'slow reader disconnected',

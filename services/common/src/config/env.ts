@@ -81,6 +81,13 @@ export function envLogLevel(env: Env): string {
   return l;
 }
 
+export function envGitSha(env: Env): string {
+  const sha = envString(env, 'GIT_SHA', 'unknown');
+  if (sha !== 'unknown' && !/^[0-9a-f]{7,40}$/.test(sha))
+    throw new ConfigError('GIT_SHA must be 7 to 40 lowercase hex digits (or unset)');
+  return sha;
+}
+
 /** Settings every service shares: Redis, key layout, logs, metrics. */
 export interface BaseConfig {
   redisUrl: string;
@@ -89,6 +96,8 @@ export interface BaseConfig {
   logLevel: string;
   metricsHost: string;
   metricsPort: number;
+  /** The commit this build came from, shown by chat_build_info. */
+  gitSha: string;
 }
 
 export function readBaseConfig(env: Env, defaultMetricsPort: number): BaseConfig {
@@ -99,5 +108,6 @@ export function readBaseConfig(env: Env, defaultMetricsPort: number): BaseConfig
     logLevel: envLogLevel(env),
     metricsHost: envString(env, 'METRICS_HOST', '0.0.0.0'),
     metricsPort: envPort(env, 'METRICS_PORT', defaultMetricsPort),
+    gitSha: envGitSha(env),
   };
 }

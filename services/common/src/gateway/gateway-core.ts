@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type { SeenIds } from '../client/seen-ids.js';
 import type { Logger } from '../logger.js';
@@ -187,7 +188,13 @@ export class GatewayCore implements Hub {
       env.frame = toMessageFrame(env.m);
       env.json = JSON.stringify(env.frame);
     }
+    if (env.k !== 'm') {
+      for (const sid of sids) this.sessions.get(sid)?.live(env);
+      return;
+    }
+    const t0 = performance.now();
     for (const sid of sids) this.sessions.get(sid)?.live(env);
+    this.metrics.fanout.observe((performance.now() - t0) / 1000);
   }
 
   private restoreAll(): void {

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { startMetricsServer } from '../metrics/http-server.js';
+import { createRedisMetrics } from '../metrics/redis-metrics.js';
 import { createRegistry } from '../metrics/registry.js';
 import { connectRedis, createRedis } from '../redis/clients.js';
 import { createKeys } from '../redis/keys.js';
@@ -32,20 +33,12 @@ export function createGatewayRuntime(
   service: string,
   transport: string,
 ): GatewayRuntime {
-  const redis = createRedis({ url: config.redisUrl, role: 'commands', name: service, logger: log });
-  const sub = createRedis({
-    url: config.redisUrl,
-    role: 'subscriber',
-    name: `${service}-sub`,
-    logger: log,
-  });
-  const inboxReader = createRedis({
-    url: config.redisUrl,
-    role: 'blocking',
-    name: `${service}-inbox`,
-    logger: log,
-  });
-  const registry = createRegistry(service);
+  const registry = createRegistry(service, config.gitSha);
+  const redisMetrics = createRedisMetrics(registry, ['commands', 'subscriber', 'blocking']);
+  const conn = { url: config.redisUrl, logger: log, metrics: redisMetrics };
+  const redis = createRedis({ ...conn, role: 'commands', name: service });
+  const sub = createRedis({ ...conn, role: 'subscriber', name: `${service}-sub` });
+  const inboxReader = createRedis({ ...conn, role: 'blocking', name: `${service}-inbox` });
   const metrics = createGatewayMetrics(registry, transport);
   const core = new GatewayCore({
     store: { redis, keys: createKeys(config.prefix, config.partitions), limits: config.store },

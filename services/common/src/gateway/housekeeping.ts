@@ -19,14 +19,24 @@ export async function startHousekeeping(
   everyMs: number,
   signal: AbortSignal,
 ): Promise<void> {
-  const { store, log } = core;
+  const { store, log, metrics } = core;
   let tick = 0;
   while (!signal.aborted) {
     try {
-      await heartbeat(store, core.gw);
+      await heartbeat(store, core.gw).then(
+        () => metrics.heartbeats.inc({ outcome: 'ok' }),
+        (err: unknown) => {
+          metrics.heartbeats.inc({ outcome: 'failed' });
+          throw err;
+        },
+      );
       for (const gw of await deadGateways(store, core.limits.gatewayTimeoutMs)) {
-        if (gw !== core.gw)
-          await reapGateway(store, gw, core.gw, log, core.limits.gatewayTimeoutMs);
+        if (gw === core.gw) continue;
+        const n = await reapGateway(store, gw, core.gw, log, core.limits.gatewayTimeoutMs);
+        // -1: another gateway holds the reap lock and does the work.
+        if (n < 0) continue;
+        metrics.reaps.inc();
+        metrics.reapedSessions.inc(n);
       }
       await reconcileMatches(core);
       if (tick++ % 5 === 0) await reconcile(core);

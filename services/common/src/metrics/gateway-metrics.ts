@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ERROR_CODES } from '../protocol/errors.js';
 import { SERVER_TYPES } from '../protocol/frames.js';
-import { LATENCY_BUCKETS } from './registry.js';
+import { FANOUT_BUCKETS, LATENCY_BUCKETS } from './registry.js';
 
 export const CLIENT_TYPES = [
   'hello',
@@ -22,8 +22,13 @@ export const CLIENT_TYPES = [
   'rate_limited',
 ] as const;
 
-/** Why the gateway closed (or refused) a connection; anything else is counted as `other`. */
+/**
+ * Why a connection ended or was refused: `quit` and `client` (hung up) are the client's doing,
+ * the rest the gateway's; anything else is counted as `other`.
+ */
 export const DISCONNECT_REASONS = [
+  'quit',
+  'client',
   'flood',
   'slow',
   'idle',
@@ -47,6 +52,7 @@ export interface GatewayMetrics {
   framesOut: Counter<'type'>;
   errors: Counter<'code'>;
   delivery: Histogram<'kind'>;
+  fanout: Histogram;
   subscriptions: Gauge;
   redisUp: Gauge;
   subscriberUp: Gauge;
@@ -54,6 +60,9 @@ export interface GatewayMetrics {
   catchUps: Counter;
   recoveries: Counter<'recovered'>;
   recoveryNotices: Counter;
+  heartbeats: Counter<'outcome'>;
+  reaps: Counter;
+  reapedSessions: Counter;
 }
 
 export function createGatewayMetrics(registry: Registry, transport: string): GatewayMetrics {
@@ -73,7 +82,7 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
     }),
     disconnects: new Counter({
       name: 'chat_disconnects_total',
-      help: 'Connections the gateway closed or refused, by reason',
+      help: "Connections ended or refused, by reason (quit and client: the client's doing)",
       labelNames: ['reason'],
       ...r,
     }),
@@ -100,6 +109,12 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
       help: 'From the message stamp in Redis to the write to the client socket',
       labelNames: ['kind'],
       buckets: LATENCY_BUCKETS,
+      ...r,
+    }),
+    fanout: new Histogram({
+      name: 'chat_fanout_seconds',
+      help: "Time this gateway spends handing one message to all of its local members' sockets",
+      buckets: FANOUT_BUCKETS,
       ...r,
     }),
     subscriptions: new Gauge({
@@ -138,8 +153,25 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
       help: 'resync {recovered:false} frames sent to clients',
       ...r,
     }),
+    heartbeats: new Counter({
+      name: 'chat_gateway_heartbeats_total',
+      help: "Renewals of this gateway's liveness lease, by outcome (failed: Redis refused or away)",
+      labelNames: ['outcome'],
+      ...r,
+    }),
+    reaps: new Counter({
+      name: 'chat_gateway_reaps_total',
+      help: 'Dead gateways this gateway cleaned up after',
+      ...r,
+    }),
+    reapedSessions: new Counter({
+      name: 'chat_gateway_reaped_sessions_total',
+      help: 'Sessions of dead gateways this gateway cleaned up (members, nicks, matches)',
+      ...r,
+    }),
   };
   m.connections.set({ transport }, 0);
+  for (const o of ['ok', 'failed']) m.heartbeats.inc({ outcome: o }, 0);
   m.connectionsTotal.inc({ transport }, 0);
   for (const t of CLIENT_TYPES) m.framesIn.inc({ type: t }, 0);
   for (const r of DISCONNECT_REASONS) m.disconnects.inc({ reason: r }, 0);

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { instrumentRedis, type RedisMetrics } from '../metrics/redis-metrics.js';
 
 export type RedisRole = 'commands' | 'subscriber' | 'blocking';
 
@@ -10,6 +11,8 @@ export interface RedisClientOptions {
   logger: Logger;
   /** Command timeout for the commands role, so callers fail fast instead of hanging. */
   commandTimeoutMs?: number;
+  /** Where its command latency, errors and reconnects are counted. */
+  metrics?: RedisMetrics;
 }
 
 /**
@@ -34,6 +37,7 @@ export function createRedis(o: RedisClientOptions): Redis {
     blocking: { enableOfflineQueue: true, maxRetriesPerRequest: null },
   };
   const client = new Redis(o.url, { ...base, ...byRole[o.role] });
+  if (o.metrics) instrumentRedis(client, o.role, o.metrics);
   let down = false;
   client.on('error', (err: Error) => {
     if (!down) o.logger.warn({ role: o.role, err: err.message }, 'redis error');

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { BaseConfig } from '../config/env.js';
 import type { Logger } from '../logger.js';
 import { startMetricsServer } from '../metrics/http-server.js';
+import { createRedisMetrics } from '../metrics/redis-metrics.js';
 import { createRegistry } from '../metrics/registry.js';
 import { connectRedis, createRedis } from '../redis/clients.js';
 
@@ -27,14 +28,11 @@ export function createWorkerRuntime(
   log: Logger,
   service: string,
 ): WorkerRuntime {
-  const redis = createRedis({ url: config.redisUrl, role: 'commands', name: service, logger: log });
-  const reader = createRedis({
-    url: config.redisUrl,
-    role: 'blocking',
-    name: `${service}-reader`,
-    logger: log,
-  });
-  const registry = createRegistry(service);
+  const registry = createRegistry(service, config.gitSha);
+  const redisMetrics = createRedisMetrics(registry, ['commands', 'blocking']);
+  const conn = { url: config.redisUrl, logger: log, metrics: redisMetrics };
+  const redis = createRedis({ ...conn, role: 'commands', name: service });
+  const reader = createRedis({ ...conn, role: 'blocking', name: `${service}-reader` });
   const abort = new AbortController();
   let http: Server | undefined;
   let port = config.metricsPort;

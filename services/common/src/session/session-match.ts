@@ -21,6 +21,7 @@ export async function enqueue(s: Session, again = false): Promise<void> {
     hub.store,
     { sid: s.sid, nick: s.nick ?? '', gw: hub.gw, tags: s.lastTags, ts },
     hub.nextVersion(),
+    again,
   );
   s.waiting = true;
   s.waitingSince = ts;

@@ -66,6 +66,7 @@ export class Session {
     return (this.stray ??= new Set());
   }
   closed = false;
+  private closeReason: string | undefined;
   /** Refs of `say` frames still owed their one reply (a ref may be reused, hence counts). */
   private get openRefs(): Map<string, number> {
     return (this.refs ??= new Map());
@@ -198,7 +199,7 @@ export class Session {
     const res = await Promise.race([this.transport.drained(), late]);
     clearTimeout(timer);
     if (res === 'late' && !this.closed) {
-      this.hub.metrics.disconnects.inc({ reason: 'slow' });
+      this.noteClose('slow');
       this.hub.log.info({ sid: this.sid }, 'slow reader disconnected (paced output not read)');
       this.transport.close('slow');
       void this.close();
@@ -275,17 +276,25 @@ export class Session {
   /** Says goodbye and closes; cleanup follows through `closed()`. */
   bye(reason: string, ref?: string): void {
     if (this.closed) return;
-    // A quit is the client's own choice; every other bye is the gateway closing on it.
-    if (reason !== 'quit') this.hub.metrics.disconnects.inc({ reason: disconnectReason(reason) });
+    this.noteClose(reason);
     this.emit({ type: 'bye', reason, ...(ref !== undefined ? { ref } : {}) });
     this.transport.close(reason);
     void this.close();
+  }
+
+  /** Counts why the connection ends, once: the first reason given wins. */
+  noteClose(reason: string): void {
+    if (this.closeReason !== undefined) return;
+    this.closeReason = reason;
+    this.hub.metrics.disconnects.inc({ reason: disconnectReason(reason) });
   }
 
   /** The connection is gone: leave rooms, end the match, free the nick. Idempotent. */
   close(): Promise<void> {
     if (this.closed) return this.chain;
     this.closed = true;
+    // Nobody gave a reason: the client hung up (or its network did).
+    this.noteClose('client');
     return this.run(async () => {
       // Read the state only now: a hello or join still in flight when the socket closed has
       // finished, and what it took must be given back too.

@@ -96,6 +96,7 @@ export async function cleanupSession(
 /**
  * Takes over the cleanup of a dead gateway. A lock keeps two reapers from doing it twice;
  * each step is idempotent, so a reaper that dies halfway leaves work the next one redoes.
+ * Returns the sessions cleaned, or -1 when another reaper holds the lock.
  */
 export async function reapGateway(
   ctx: StoreContext,
@@ -105,7 +106,7 @@ export async function reapGateway(
   gatewayTimeoutMs: number,
 ): Promise<number> {
   const got = await guarded(() => ctx.redis.set(ctx.keys.reapLock(gw), me, 'PX', 30_000, 'NX'));
-  if (got !== 'OK') return 0;
+  if (got !== 'OK') return -1;
   const state = await guarded(() => ctx.redis.hgetall(ctx.keys.gatewayState(gw)));
   // Paired, but the gateway died before taking the match in: the partner is queued again.
   const assigned = await readAssignments(ctx, Object.keys(state));

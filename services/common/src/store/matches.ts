@@ -26,9 +26,18 @@ async function appendRequest(ctx: StoreContext, fields: (string | number)[]): Pr
   );
 }
 
-/** Queues a match request. `v` orders requests of one session whichever instance handles them. */
-export async function requestMatch(ctx: StoreContext, t: Ticket, v: number): Promise<void> {
-  await appendRequest(ctx, ['op', 'match', 'sid', t.sid, 'v', v, 't', JSON.stringify(t)]);
+/**
+ * Queues a match request. `v` orders requests of one session whichever instance handles them;
+ * `requeue` marks a session the fleet queues again on its own (its match fell through).
+ */
+export async function requestMatch(
+  ctx: StoreContext,
+  t: Ticket,
+  v: number,
+  requeue = false,
+): Promise<void> {
+  const fields = ['op', 'match', 'sid', t.sid, 'v', v, 't', JSON.stringify(t)];
+  await appendRequest(ctx, requeue ? [...fields, 'why', 'requeue'] : fields);
 }
 
 export async function cancelMatch(ctx: StoreContext, sid: string, v: number): Promise<void> {

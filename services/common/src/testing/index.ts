@@ -7,3 +7,4 @@ export * from './prometheus.js';
 export * from './ws-client.js';
 export * from './browser.js';
 export * from './chaos.js';
+export * from './catalogue.js';

@@ -71,6 +71,27 @@ describe('history-writer', () => {
     await writer.stop();
   });
 
+  it('keeps a batch whose writes fail pending, counts it, and writes it once Redis takes it', async () => {
+    const writer = await fleet.add('history-writer');
+    const room = conv.room('refused');
+    const { c } = await JsonClient.hello(port, 'refuser');
+    await c.request({ type: 'join', room: 'refused' });
+    // A key of the wrong type makes the batch's ZADD fail, as a full Redis would.
+    await redis.set(keys().history(room), 'not a sorted set');
+    await c.request({ type: 'say', room: 'refused', text: 'kept' });
+    const errors = () => readMetric(writer.metricsPort, 'chat_history_writer_write_errors_total');
+    await waitUntil(async () => (await errors()) >= 1, 10_000, 'the failed batch counted');
+    await redis.del(keys().history(room));
+    await waitUntil(
+      async () => (await history(room)).some((m) => m.text === 'kept'),
+      15_000,
+      'the message written after all',
+    );
+    assert.ok((await readMetric(writer.metricsPort, 'chat_history_writer_batch_size_count')) >= 2);
+    c.close();
+    await writer.stop();
+  });
+
   it('shares the streams between two instances without losing or doubling anything', async () => {
     const writers = await Promise.all([fleet.add('history-writer'), fleet.add('history-writer')]);
     const { c } = await JsonClient.hello(port, 'twowriters');

@@ -2,7 +2,13 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { createKeys } from '@chatfleet/common';
-import { JsonClient, startFleet, waitUntil, type Fleet } from '@chatfleet/common/testing';
+import {
+  JsonClient,
+  readMetric,
+  startFleet,
+  waitUntil,
+  type Fleet,
+} from '@chatfleet/common/testing';
 
 const ENV = { MAX_CONNECTIONS_PER_IP: '1000', RATE_PER_SEC: '1000', RATE_BURST: '1000' };
 
@@ -81,6 +87,14 @@ describe('chaos: a gateway killed at each step of a match', () => {
     await a.next('partner_left', () => true, 15_000);
     await a.next('waiting', () => true, 5000);
     assert.ok(Date.now() - killed < 15_000, 'told within 15 s');
+    const mm = fleet.services.find((x) => x.name === 'matchmaker')!;
+    await waitUntil(
+      async () =>
+        (await readMetric(mm.metricsPort, 'chat_matchmaker_requests_total', { op: 'requeue' })) ===
+        1,
+      5000,
+      'the fleet queued A again, counted as a requeue',
+    );
     const { c } = await JsonClient.hello(g1!.tcpPort, 'kc1');
     c.send({ type: 'match', tags: ['k1'] });
     assert.equal((await a.next('matched', () => true, 10_000))['partner'], 'kc1');

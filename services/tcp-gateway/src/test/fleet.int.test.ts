@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   JsonClient,
   startFleet,
+  readMetric,
   waitUntil,
   type Fleet,
   type Frame,
@@ -106,6 +107,14 @@ describe('a gateway that dies or stops', () => {
     assert.deepEqual((await a.request({ type: 'who', room: 'wake' }))['nicks'], ['survivor']);
     const { welcome } = await JsonClient.hello(survivor, 'victim');
     assert.equal(welcome['nick'], 'victim');
+    // Exactly one survivor reaped it, and counted the one session it cleaned up.
+    const sum = async (name: string) => {
+      let n = 0;
+      for (const g of fleet.gateways) if (g !== doomed) n += await readMetric(g.metricsPort, name);
+      return n;
+    };
+    await waitUntil(async () => (await sum('chat_gateway_reaps_total')) === 1, 5000, 'one reap');
+    assert.equal(await sum('chat_gateway_reaped_sessions_total'), 1);
     a.close();
     s.close();
   });

@@ -54,6 +54,23 @@ describe('limits and bad input', () => {
     c.close();
   });
 
+  it('counts a quit as quit and a hang-up as client, once each', async () => {
+    const mport = fleet.gateways[0]!.metricsPort;
+    const count = (reason: string) => readMetric(mport, 'chat_disconnects_total', { reason });
+    const [quit0, client0] = [await count('quit'), await count('client')];
+    const { c: quitter } = await JsonClient.hello(port, 'quitter');
+    quitter.send({ type: 'quit' });
+    await quitter.next('bye');
+    await quitter.closed;
+    const { c: hangup } = await JsonClient.hello(port, 'hangup');
+    hangup.close();
+    await waitUntil(
+      async () => (await count('quit')) === quit0 + 1 && (await count('client')) === client0 + 1,
+      5000,
+      'one quit and one hang-up',
+    );
+  });
+
   it('drops an oversized line up to its newline, says too_large once, and reads on', async () => {
     const { c } = await JsonClient.hello(port, 'bigline');
     c.write('{"type":"say","room":"x","text":"' + 'a'.repeat(6000));

@@ -1,13 +1,15 @@
 # chatfleet: `make up` runs the fleet locally, `make test` runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help install install-test build lint test test-unit test-int up observe screenshot synth plan deploy destroy infra-validate compose-up compose-down bench clean
+.PHONY: help install install-test build lint test test-unit test-int up observe k6 loadtest screenshot synth plan deploy destroy infra-validate compose-up compose-down bench clean
 
 help:
 	@echo "make up      install what is missing, build, run the whole fleet (Ctrl-C stops it)"
 	@echo "make test    install what is missing, build, lint, run every test"
 	@echo "make observe     Prometheus (with the alert rules) and Grafana if installed, against make up's fleet"
 	@echo "make bench        memory per connection, fan-out throughput and latency (docs/benchmarks.md)"
+	@echo "make k6           build the pinned k6 once into a cache (or install k6 your usual way)"
+	@echo "make loadtest SCRIPT=ws-rooms|ws-strangers|soak|spike [WS_URL=...]   k6 against a fleet (docs/loadtest.md)"
 	@echo "make screenshot   refresh docs/img/ with Chromium driving a real local fleet"
 	@echo "make synth | plan | deploy | destroy   AWS (ENV=dev or ENV=prod): see docs/deploy.md"
 	@echo "make infra-validate   validate and plan both stacks offline with Terraform/OpenTofu and a local AWS provider"
@@ -40,6 +42,12 @@ up: build
 
 observe:
 	@scripts/observe.sh
+
+k6:
+	@scripts/k6.sh
+
+loadtest: build
+	@scripts/loadtest.sh
 
 bench: install build
 	node scripts/bench.mjs

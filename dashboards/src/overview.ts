@@ -1,32 +1,13 @@
-import {
-  DashboardBuilder,
-  DatasourceVariableBuilder,
-  QueryVariableBuilder,
-  VariableRefresh,
-} from '@grafana/grafana-foundation-sdk/dashboard';
-import { DATASOURCE, SEL, timeseries, type PanelSpec } from './panels.js';
+import type { BoardSpec } from './board.js';
+import { quantile, type PanelSpec } from './panels.js';
 
-const quantile = (q: number, metric: string) =>
-  `histogram_quantile(${q}, sum by (le) (rate(${metric}_bucket{${SEL}}[$__rate_interval])))`;
-
-/** A multi-value label filter; All means any value. */
-const filter = (name: string, label: string, query: string) =>
-  new QueryVariableBuilder(name)
-    .label(label)
-    .datasource(DATASOURCE)
-    .query(query)
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .multi(true)
-    .includeAll(true)
-    .allValue('.*');
-
-const PANELS: PanelSpec[] = [
+const panels = (sel: string): PanelSpec[] => [
   {
     title: 'Connections',
     description:
       'Open client connections by transport. A sudden drop is a gateway lost (its clients reconnect to the others); a steady climb with flat traffic can be leaked sessions.',
     unit: 'short',
-    targets: [[`sum by (transport) (chat_connections{${SEL}})`, '{{transport}}']],
+    targets: [[`sum by (transport) (chat_connections{${sel}})`, '{{transport}}']],
   },
   {
     title: 'Message delivery latency',
@@ -34,9 +15,9 @@ const PANELS: PanelSpec[] = [
       'From the stamp in Redis to the write to the client socket, per delivered copy. p99 above 100 ms means saturated gateways or Redis; the ChatfleetDeliveryLatencyHigh alert fires at 250 ms.',
     unit: 's',
     targets: [
-      [quantile(0.5, 'chat_message_delivery_seconds'), 'p50'],
-      [quantile(0.95, 'chat_message_delivery_seconds'), 'p95'],
-      [quantile(0.99, 'chat_message_delivery_seconds'), 'p99'],
+      [quantile(0.5, 'chat_message_delivery_seconds', sel), 'p50'],
+      [quantile(0.95, 'chat_message_delivery_seconds', sel), 'p95'],
+      [quantile(0.99, 'chat_message_delivery_seconds', sel), 'p99'],
     ],
   },
   {
@@ -44,21 +25,21 @@ const PANELS: PanelSpec[] = [
     description:
       'Client frames per second. invalid: frames that never became a request; rate_limited: refused by the rate limit. A rise of either is a misbehaving client or an attack.',
     unit: 'reqps',
-    targets: [[`sum by (type) (rate(chat_frames_in_total{${SEL}}[$__rate_interval]))`, '{{type}}']],
+    targets: [[`sum by (type) (rate(chat_frames_in_total{${sel}}[$__rate_interval]))`, '{{type}}']],
   },
   {
     title: 'Errors, by code',
     description:
       'Error frames per second. internal and unavailable are ours (Redis away or a bug: read the logs); the others are clients asking for something they may not have.',
     unit: 'reqps',
-    targets: [[`sum by (code) (rate(chat_errors_total{${SEL}}[$__rate_interval]))`, '{{code}}']],
+    targets: [[`sum by (code) (rate(chat_errors_total{${sel}}[$__rate_interval]))`, '{{code}}']],
   },
   {
     title: 'Strangers waiting',
     description:
       'Tickets in the stranger queue. It should rise and fall; a queue that stays above 1 while no matches happen means the matchmaker is stuck or down.',
     unit: 'short',
-    targets: [[`max(chat_matchmaker_queue_length{${SEL}})`, 'waiting']],
+    targets: [[`max(chat_matchmaker_queue_length{${sel}})`, 'waiting']],
   },
   {
     title: 'Time to match',
@@ -66,8 +47,8 @@ const PANELS: PanelSpec[] = [
       'From a match request to the pairing. With two or more people waiting it should stay under a second; tags widen after MATCH_WIDEN_MS (10 s).',
     unit: 's',
     targets: [
-      [quantile(0.5, 'chat_matchmaker_time_to_match_seconds'), 'p50'],
-      [quantile(0.9, 'chat_matchmaker_time_to_match_seconds'), 'p90'],
+      [quantile(0.5, 'chat_matchmaker_time_to_match_seconds', sel), 'p50'],
+      [quantile(0.9, 'chat_matchmaker_time_to_match_seconds', sel), 'p90'],
     ],
   },
   {
@@ -76,8 +57,8 @@ const PANELS: PanelSpec[] = [
       'Stream entries not yet read by the history-writer group, and read but not acknowledged. Growing lag means /history and offline mailboxes fall behind: add an instance.',
     unit: 'short',
     targets: [
-      [`sum(chat_history_writer_lag_entries{${SEL}})`, 'unread entries'],
-      [`sum(chat_history_writer_pending_entries{${SEL}})`, 'pending entries'],
+      [`sum(chat_history_writer_lag_entries{${sel}})`, 'unread entries'],
+      [`sum(chat_history_writer_pending_entries{${sel}})`, 'pending entries'],
     ],
   },
   {
@@ -86,9 +67,9 @@ const PANELS: PanelSpec[] = [
       'Gateways with a ready command connection and a subscribed Pub/Sub connection, and Pub/Sub reconnects. Any dip below the gateway count means requests get unavailable.',
     unit: 'short',
     targets: [
-      [`sum(chat_redis_up{${SEL}})`, 'command connections up'],
-      [`sum(chat_redis_subscriber_up{${SEL}})`, 'subscribers up'],
-      [`sum(increase(chat_resubscribes_total{${SEL}}[$__rate_interval]))`, 'resubscribes'],
+      [`sum(chat_redis_up{${sel}})`, 'command connections up'],
+      [`sum(chat_redis_subscriber_up{${sel}})`, 'subscribers up'],
+      [`sum(increase(chat_resubscribes_total{${sel}}[$__rate_interval]))`, 'resubscribes'],
     ],
   },
   {
@@ -96,7 +77,7 @@ const PANELS: PanelSpec[] = [
     description:
       'How long work waits for the Node event loop. Above 100 ms every client of that process waits: it is CPU-bound (scale out or profile).',
     unit: 's',
-    targets: [[`max by (service) (chat_nodejs_eventloop_lag_p99_seconds{${SEL}})`, '{{service}}']],
+    targets: [[`max by (service) (chat_nodejs_eventloop_lag_p99_seconds{${sel}})`, '{{service}}']],
   },
   {
     title: 'Disconnects by reason',
@@ -104,32 +85,25 @@ const PANELS: PanelSpec[] = [
       'Connections the gateway closed or refused. flood and slow are clients that misbehave; shutdown is a deploy; ip_limit, origin and draining are refusals at connect.',
     unit: 'reqps',
     targets: [
-      [`sum by (reason) (rate(chat_disconnects_total{${SEL}}[$__rate_interval]))`, '{{reason}}'],
+      [`sum by (reason) (rate(chat_disconnects_total{${sel}}[$__rate_interval]))`, '{{reason}}'],
     ],
   },
 ];
 
+const SEL = 'service=~"$service", instance=~"$instance"';
+
 /** The fleet at a glance: connections, traffic, latency, errors, matchmaking, history, Redis. */
-export function overview(): DashboardBuilder {
-  const dash = new DashboardBuilder('chatfleet overview')
-    .uid('chatfleet-overview')
-    .tags(['chatfleet'])
-    .refresh('30s')
-    .time({ from: 'now-1h', to: 'now' })
-    .timezone('browser')
-    .withVariable(
-      new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'),
-    )
-    .withVariable(
-      filter('service', 'Service', 'label_values(chat_process_cpu_seconds_total, service)'),
-    )
-    .withVariable(
-      filter(
-        'instance',
-        'Instance',
-        'label_values(chat_process_cpu_seconds_total{service=~"$service"}, instance)',
-      ),
-    );
-  for (const spec of PANELS) dash.withPanel(timeseries(spec));
-  return dash;
-}
+export const overview: BoardSpec = {
+  uid: 'chatfleet-overview',
+  title: 'chatfleet overview',
+  sel: SEL,
+  variables: [
+    ['service', 'Service', 'label_values(chat_process_cpu_seconds_total, service)'],
+    [
+      'instance',
+      'Instance',
+      'label_values(chat_process_cpu_seconds_total{service=~"$service"}, instance)',
+    ],
+  ],
+  panels: panels(SEL),
+};

@@ -9,9 +9,6 @@ import { PanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 /** Every panel and query reads from the datasource the dashboard's variable picks. */
 export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 
-/** The label filter of the service and instance variables, for inside `{}`. */
-export const SEL = 'service=~"$service", instance=~"$instance"';
-
 export interface PanelSpec {
   title: string;
   /** What it shows and what a bad value looks like. */
@@ -20,6 +17,14 @@ export interface PanelSpec {
   targets: [expr: string, legend: string][];
   width?: number;
 }
+
+/** A quantile of a histogram, summed over everything the selector keeps (and `by`). */
+export const quantile = (q: number, metric: string, sel: string, by = ''): string =>
+  `histogram_quantile(${q}, sum by (le${by ? `, ${by}` : ''}) (rate(${metric}_bucket{${sel}}[$__rate_interval])))`;
+
+/** Per-second rate of a counter, summed (by the given labels). */
+export const rate = (metric: string, sel: string, by = ''): string =>
+  `sum${by ? ` by (${by})` : ''} (rate(${metric}{${sel}}[$__rate_interval]))`;
 
 /** A time series panel of a few Prometheus queries. */
 export function timeseries(p: PanelSpec): PanelBuilder {

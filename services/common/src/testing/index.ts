@@ -8,3 +8,4 @@ export * from './ws-client.js';
 export * from './browser.js';
 export * from './chaos.js';
 export * from './catalogue.js';
+export * from './k6.js';

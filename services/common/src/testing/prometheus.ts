@@ -6,14 +6,27 @@ import { freePort, waitUntil } from './ports.js';
 
 export interface TestPrometheus {
   url: string;
-  /** Runs an instant query; resolves with the result vector. */
-  query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  /** Runs an instant query (now, or at a Unix time in seconds); resolves with the result vector. */
+  query(
+    expr: string,
+    at?: number,
+  ): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
   stop(): Promise<void>;
+}
+
+export interface PrometheusOptions {
+  /** A whole configuration instead of one job per target (targets are then ignored). */
+  config?: string;
+  /** Files beside the configuration (rule files it names). */
+  files?: Record<string, string>;
+  /** Accept remote writes on /api/v1/write (k6's Prometheus output). */
+  remoteWrite?: boolean;
 }
 
 /** A real Prometheus scraping the given metrics ports every second. */
 export async function startPrometheus(
   targets: { job: string; port: number }[],
+  o: PrometheusOptions = {},
 ): Promise<TestPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'chatfleet-prom-'));
   const port = await freePort();
@@ -25,14 +38,17 @@ export async function startPrometheus(
     .join('\n');
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n${jobs}\n`,
+    o.config ??
+      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n${jobs}\n`,
   );
+  for (const [name, text] of Object.entries(o.files ?? {})) writeFileSync(join(dir, name), text);
   const proc = spawn(
     'prometheus',
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      ...(o.remoteWrite ? ['--web.enable-remote-write-receiver'] : []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -49,8 +65,9 @@ export async function startPrometheus(
   });
   return {
     url,
-    async query(expr) {
-      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    async query(expr, at) {
+      const time = at !== undefined ? `&time=${at}` : '';
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}${time}`);
       const body = (await res.json()) as {
         status: string;
         data: { result: { metric: Record<string, string>; value: [number, string] }[] };

@@ -1,0 +1,71 @@
+import { instanceOf, type BoardSpec } from './board.js';
+import { processPanels, redisPanels } from './common-panels.js';
+import { quantile, rate, type PanelSpec } from './panels.js';
+
+const panels = (sel: string): PanelSpec[] => [
+  {
+    title: 'Lag in entries',
+    description:
+      'Entries not yet read by the group, and read but not acknowledged. Growing lag: /history and offline mailboxes fall behind, add an instance; growing pending: batches keep failing.',
+    unit: 'short',
+    targets: [
+      [`max(chat_history_writer_lag_entries{${sel}})`, 'unread'],
+      [`max(chat_history_writer_pending_entries{${sel}})`, 'pending'],
+    ],
+  },
+  {
+    title: 'Lag in seconds',
+    description:
+      'Age of the oldest unread entry, by Redis’s clock. Above a few seconds, /history misses recent messages; it should return to 0 after any burst.',
+    unit: 's',
+    targets: [[`max(chat_history_writer_lag_seconds{${sel}})`, 'oldest unread']],
+  },
+  {
+    title: 'Entries written, by kind',
+    description:
+      'Stream entries materialized per second (room messages, DMs). bad at all: an entry nobody can parse, a bug or a foreign writer.',
+    unit: 'ops',
+    targets: [[rate('chat_history_writer_events_total', sel, 'kind'), '{{kind}}']],
+  },
+  {
+    title: 'Stamp to durable history',
+    description:
+      'From the message stamp to its write into history. p99 above a second means the writer falls behind or Redis is slow.',
+    unit: 's',
+    targets: [
+      [quantile(0.5, 'chat_history_writer_delay_seconds', sel), 'p50'],
+      [quantile(0.99, 'chat_history_writer_delay_seconds', sel), 'p99'],
+    ],
+  },
+  {
+    title: 'Batch size',
+    description:
+      'Entries written per batch (one pipeline each). Always at BATCH_SIZE means the writer runs flat out: it is the bottleneck, add an instance.',
+    unit: 'short',
+    targets: [
+      [quantile(0.5, 'chat_history_writer_batch_size', sel), 'p50'],
+      [quantile(0.99, 'chat_history_writer_batch_size', sel), 'p99'],
+    ],
+  },
+  {
+    title: 'Write errors and reclaims',
+    description:
+      'Batches whose writes failed (they stay pending and are retried), and entries taken over from dead consumers. A steady error rate: Redis refuses writes (memory full).',
+    unit: 'ops',
+    targets: [
+      [rate('chat_history_writer_write_errors_total', sel), 'write errors'],
+      [rate('chat_history_writer_reclaimed_total', sel), 'reclaimed'],
+    ],
+  },
+];
+
+const SEL = 'service="history-writer", instance=~"$instance"';
+
+/** The history-writer in depth. */
+export const historyWriter: BoardSpec = {
+  uid: 'chatfleet-history-writer',
+  title: 'chatfleet history-writer',
+  sel: SEL,
+  variables: [instanceOf('history-writer')],
+  panels: [...panels(SEL), ...redisPanels(SEL), ...processPanels(SEL)],
+};

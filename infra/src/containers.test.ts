@@ -216,7 +216,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('lets Prometheus scrape every service on its metrics port', () => {
-    const prom = parse(read('infra/monitoring/prometheus/compose.yml')) as {
+    const prom = parse(read('dashboards/prometheus/prometheus-compose.yml')) as {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
     };
     const targets = prom.scrape_configs.flatMap((j) => j.static_configs.flatMap((c) => c.targets));

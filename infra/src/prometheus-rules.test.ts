@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -35,8 +36,29 @@ describe('Prometheus rules and configuration (dashboards/prometheus)', () => {
     const r = promtool('check', 'rules', 'alerts.yml');
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, new RegExp(`SUCCESS: ${rules.length} rules found`));
-    const c = promtool('check', 'config', 'prometheus.yml');
-    assert.equal(c.code, 0, c.out);
+    for (const config of ['prometheus.yml', 'prometheus-compose.yml']) {
+      const c = promtool('check', 'config', config);
+      assert.equal(c.code, 0, c.out);
+      assert.match(c.out, /SUCCESS: 1 rule files found/, config);
+    }
+  });
+
+  it("passes promtool check config with the AWS host's configuration, environment filled in", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatfleet-prom-aws-'));
+    copyFileSync(join(DIR, 'alerts.yml'), join(dir, 'alerts.yml'));
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      readFileSync(join(DIR, 'prometheus-aws.yml'), 'utf8')
+        .replaceAll('CHATFLEET_REGION', 'eu-west-1')
+        .replaceAll('CHATFLEET_ENV', 'prod'),
+    );
+    const c = spawnSync('promtool', ['check', 'config', 'prometheus.yml'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(c.status, 0, `${c.stdout}${c.stderr}`);
+    assert.match(c.stdout, /SUCCESS: 1 rule files found/);
   });
 
   it('passes every rule unit test (promtool test rules)', () => {

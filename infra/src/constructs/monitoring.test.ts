@@ -6,6 +6,13 @@ import { policyStatements, resources, synthConstruct } from '../test-helpers.js'
 import { Monitoring } from './monitoring.js';
 
 describe('Monitoring', () => {
+  /** The prometheus.yml the host's user data writes. */
+  const prometheusConfig = () => {
+    const ud = String(resources(tf, 'aws_instance')[0]?.['user_data_base64']);
+    const b64 = /echo (\S+) \| base64 -d > \/etc\/prometheus\/prometheus\.yml/.exec(ud)?.[1];
+    assert.ok(b64, 'the user data writes prometheus.yml');
+    return Buffer.from(b64, 'base64').toString('utf8');
+  };
   const { json, tf } = synthConstruct(
     (s) =>
       new Monitoring(s, 'm', {
@@ -34,9 +41,10 @@ describe('Monitoring', () => {
         },
       }),
     );
-    const script = String(resources(tf, 'aws_instance')[0]?.['user_data_base64']);
-    assert.match(script, /ec2_sd_configs/);
-    assert.match(script, /tag:chatfleet:env/);
+    const config = prometheusConfig();
+    assert.match(config, /ec2_sd_configs/);
+    assert.match(config, /- name: tag:chatfleet:env\n\s+values: \[dev\]/);
+    assert.match(config, /region: eu-west-1\n/);
     assert.ok(
       String(resources(tf, 'aws_iam_role_policy')[0]?.['policy']).includes('ec2:DescribeInstances'),
     );
@@ -82,8 +90,7 @@ describe('Monitoring', () => {
   });
 
   it('scrapes only running instances', () => {
-    const ud = String(resources(tf, 'aws_instance')[0]?.['user_data_base64']);
-    assert.match(ud, /name: instance-state-name(\\n|\s)+values: \[running\]/);
+    assert.match(prometheusConfig(), /name: instance-state-name\n\s+values: \[running\]/);
   });
 
   it('lets make destroy remove the Grafana image repository', () => {
@@ -135,6 +142,17 @@ describe('Monitoring', () => {
       'utf8',
     );
     assert.equal(Buffer.from(b64, 'base64').toString('utf8'), rules);
-    assert.match(ud, /rule_files:(\\n|\s)+- alerts\.yml/);
+    assert.match(prometheusConfig(), /rule_files:\n\s+- alerts\.yml/);
+  });
+
+  it('installs dashboards/prometheus/prometheus-aws.yml with the environment filled in', () => {
+    const file = readFileSync(
+      new URL('../../../dashboards/prometheus/prometheus-aws.yml', import.meta.url),
+      'utf8',
+    );
+    assert.equal(
+      prometheusConfig(),
+      file.replaceAll('CHATFLEET_REGION', 'eu-west-1').replaceAll('CHATFLEET_ENV', 'dev'),
+    );
   });
 });

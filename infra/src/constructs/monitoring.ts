@@ -29,10 +29,19 @@ export interface MonitoringProps {
   imageTag: string;
 }
 
-// The alert rules of dashboards/prometheus/, carried as base64 like the host watcher.
-const ALERTS_B64 = readFileSync(
-  new URL('../../../dashboards/prometheus/alerts.yml', import.meta.url),
-).toString('base64');
+// The alert rules and scrape configuration of dashboards/prometheus/, carried as base64 like
+// the host watcher (so Terraform never reads their ${} or quotes).
+const promFile = (name: string) =>
+  readFileSync(new URL(`../../../dashboards/prometheus/${name}`, import.meta.url), 'utf8');
+const ALERTS_B64 = Buffer.from(promFile('alerts.yml')).toString('base64');
+
+/** dashboards/prometheus/prometheus-aws.yml for one environment, as base64. */
+export const prometheusConfigB64 = (region: string, env: string): string =>
+  Buffer.from(
+    promFile('prometheus-aws.yml')
+      .replaceAll('CHATFLEET_REGION', region)
+      .replaceAll('CHATFLEET_ENV', env),
+  ).toString('base64');
 
 const AL2023 = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 
@@ -129,31 +138,7 @@ chown 65534:65534 /data/prometheus
 chown 472:0 /data/grafana
 mkdir -p /etc/prometheus
 echo ${ALERTS_B64} | base64 -d > /etc/prometheus/alerts.yml
-cat > /etc/prometheus/prometheus.yml <<'PROM'
-global:
-  scrape_interval: 15s
-  evaluation_interval: 15s
-rule_files:
-  - alerts.yml
-scrape_configs:
-  - job_name: chatfleet
-    ec2_sd_configs:
-      - region: ${p.region}
-        filters:
-          - name: tag:chatfleet:env
-            values: [${p.env}]
-          - name: instance-state-name
-            values: [running]
-    relabel_configs:
-      - source_labels: [__meta_ec2_tag_chatfleet_metrics_port]
-        regex: ''
-        action: drop
-      - source_labels: [__meta_ec2_private_ip, __meta_ec2_tag_chatfleet_metrics_port]
-        separator: ':'
-        target_label: __address__
-      - source_labels: [__meta_ec2_tag_chatfleet_service]
-        target_label: job
-PROM
+echo ${prometheusConfigB64(p.region, p.env)} | base64 -d > /etc/prometheus/prometheus.yml
 docker run -d --name prometheus --restart always --network host -v /etc/prometheus:/etc/prometheus -v /data/prometheus:/prometheus prom/prometheus:v2.55.1
 # Grafana's admin password from its SecureString into a file only root and Grafana's user read;
 # Grafana sets it when it creates its database (see docs/deploy.md to rotate it).

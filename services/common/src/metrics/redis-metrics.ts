@@ -64,7 +64,11 @@ export function createRedisMetrics(registry: Registry, roles: readonly string[])
   return m;
 }
 
-/** Times every command this client sends (pipelines included) and counts its reconnects. */
+/**
+ * Times every command this client sends (pipelines included) and counts its reconnects.
+ * ioredis's diagnostics channel is process-wide and does not say which connection sent a
+ * command (and stringifies every argument), so each client's sendCommand is wrapped instead.
+ */
 export function instrumentRedis(client: Redis, role: string, m: RedisMetrics): void {
   const send = client.sendCommand.bind(client);
   client.sendCommand = (cmd: Command, ...rest: unknown[]) => {

@@ -22,6 +22,9 @@ export type { RoomState };
  * connection; gateways are thin transports around it. Frames are handled one at a time,
  * in order, so replies come back in the order requests were made.
  */
+/** Requests that speak to others: carried out even when the connection closed right after. */
+const SPOKEN: ReadonlySet<string> = new Set(['say', 'dm']);
+
 export class Session {
   readonly sid: string;
   nick: string | undefined;
@@ -149,7 +152,9 @@ export class Session {
   private enqueue(frame: ClientFrame): void {
     this.hub.metrics.framesIn.inc({ type: frame.type });
     void this.run(async () => {
-      if (this.closed) return;
+      // What the client said before it hung up still goes out (`echo hi | nc`): the frames
+      // were read before the close, and the cleanup queued behind them runs after.
+      if (this.closed && !SPOKEN.has(frame.type)) return;
       try {
         await this.handle(frame);
       } catch (err) {

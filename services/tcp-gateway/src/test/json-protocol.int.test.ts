@@ -19,6 +19,22 @@ describe('protocol v1 over NDJSON', () => {
 
   const hello = (nick?: string, token?: string) => JsonClient.hello(port, nick, token);
 
+  it('delivers what a client said just before it hung up (echo … | nc)', async () => {
+    const { c: listener } = await hello('hearer');
+    await listener.request({ type: 'join', room: 'hangup' });
+    const { c } = await hello('hanger');
+    await c.request({ type: 'join', room: 'hangup' });
+    const says = Array.from({ length: 5 }, (_, i) =>
+      JSON.stringify({ type: 'say', room: 'hangup', text: `last words ${i}` }),
+    );
+    // Everything in one write, then EOF at once: the gateway has read it all before the close.
+    c.socket.end(`${says.join('\n')}\n`);
+    for (let i = 0; i < 5; i++)
+      await listener.next('message', (f) => f['text'] === `last words ${i}`);
+    await listener.next('presence', (f) => f['event'] === 'leave' && f['nick'] === 'hanger');
+    listener.close();
+  });
+
   it('names guests, refuses taken nicks case-insensitively and bad nicks', async () => {
     const { c: g, welcome } = await hello();
     assert.match(String(welcome['nick']), /^guest-\d{4}$/);

@@ -5,7 +5,7 @@ import { createHistoryWriter } from './history-writer.js';
 const config = readConfig();
 const log = createLogger('history-writer', config.logLevel);
 const service = createHistoryWriter(config, log);
-await runService(service, log);
+await runService(service, log, config.shutdownGraceMs);
 log.info(
   { metricsPort: service.metricsPort(), consumer: config.consumer },
   'history-writer running',

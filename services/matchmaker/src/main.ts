@@ -5,5 +5,5 @@ import { createMatchmaker } from './matchmaker.js';
 const config = readConfig();
 const log = createLogger('matchmaker', config.logLevel);
 const service = createMatchmaker(config, log);
-await runService(service, log);
+await runService(service, log, config.shutdownGraceMs);
 log.info({ metricsPort: service.metricsPort(), consumer: config.consumer }, 'matchmaker running');

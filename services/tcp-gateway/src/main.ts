@@ -5,7 +5,7 @@ import { createTcpGateway } from './tcp-gateway.js';
 const config = readConfig();
 const log = createLogger('tcp-gateway', config.logLevel);
 const gateway = createTcpGateway(config, log);
-await runService(gateway, log);
+await runService(gateway, log, config.shutdownGraceMs);
 log.info(
   { tcpPort: gateway.tcpPort(), metricsPort: gateway.metricsPort() },
   'tcp-gateway listening',

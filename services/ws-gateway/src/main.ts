@@ -5,5 +5,5 @@ import { createWsGateway } from './ws-gateway.js';
 const config = readConfig();
 const log = createLogger('ws-gateway', config.logLevel);
 const gateway = createWsGateway(config, log);
-await runService(gateway, log);
+await runService(gateway, log, config.shutdownGraceMs);
 log.info({ wsPort: gateway.wsPort(), metricsPort: gateway.metricsPort() }, 'ws-gateway listening');

@@ -98,6 +98,8 @@ export interface BaseConfig {
   metricsPort: number;
   /** The commit this build came from, shown by chat_build_info. */
   gitSha: string;
+  /** How long SIGTERM may drain; the process exits one second after it at the latest. */
+  shutdownGraceMs: number;
 }
 
 export function readBaseConfig(env: Env, defaultMetricsPort: number): BaseConfig {
@@ -109,5 +111,6 @@ export function readBaseConfig(env: Env, defaultMetricsPort: number): BaseConfig
     metricsHost: envString(env, 'METRICS_HOST', '0.0.0.0'),
     metricsPort: envPort(env, 'METRICS_PORT', defaultMetricsPort),
     gitSha: envGitSha(env),
+    shutdownGraceMs: envInt(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
 }

@@ -10,7 +10,6 @@ export interface GatewayConfig extends BaseConfig {
   maxConnectionsPerIp: number;
   maxBacklogBytes: number;
   heartbeatMs: number;
-  shutdownGraceMs: number;
   healthGraceMs: number;
 }
 
@@ -41,7 +40,6 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
     maxConnectionsPerIp: envInt(env, 'MAX_CONNECTIONS_PER_IP', 64, 1, 1_000_000),
     maxBacklogBytes: envInt(env, 'MAX_BACKLOG_BYTES', 1_048_576, 1024, 1_073_741_824),
     heartbeatMs: envInt(env, 'HEARTBEAT_MS', 2000, 100, 60_000),
-    shutdownGraceMs: envInt(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     healthGraceMs: envInt(env, 'HEALTH_GRACE_MS', 3000, 0, 600_000),
   };
   // Paced output must stay well under the point where a reader counts as slow.

@@ -7,6 +7,7 @@ import { startMetricsServer } from '../metrics/http-server.js';
 import { createRedisMetrics } from '../metrics/redis-metrics.js';
 import { createRegistry } from '../metrics/registry.js';
 import { connectRedis, createRedis } from '../redis/clients.js';
+import { closeRedis } from '../redis/close.js';
 import { createKeys } from '../redis/keys.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { GatewayCore } from './gateway-core.js';
@@ -71,7 +72,7 @@ export function createGatewayRuntime(
     drain: () => core.stop(config.shutdownGraceMs),
     async close() {
       http?.close();
-      await Promise.allSettled([redis.quit(), sub.quit()]);
+      await Promise.all([closeRedis(redis), closeRedis(sub)]);
       inboxReader.disconnect();
     },
   };

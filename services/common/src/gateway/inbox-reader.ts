@@ -5,6 +5,7 @@ import type { ControlEnvelope } from '../session/envelopes.js';
 import type { StoreContext } from '../store/context.js';
 import { dropInboxEntries, inboxEvent } from '../store/inbox.js';
 import type { StreamEntry } from '../streams/consumer-group.js';
+import { untilAborted } from '../service/abortable.js';
 
 export interface InboxOptions {
   /** A connection of its own for the blocking read. */
@@ -27,8 +28,11 @@ export async function runInbox(o: InboxOptions, signal: AbortSignal): Promise<vo
   while (!signal.aborted) {
     const done: string[] = [];
     try {
-      const res = (await o.reader.xread('COUNT', 200, 'BLOCK', 5000, 'STREAMS', key, last)) as
-        [string, StreamEntry[]][] | null;
+      const res = (await untilAborted(
+        o.reader.xread('COUNT', 200, 'BLOCK', 5000, 'STREAMS', key, last),
+        signal,
+      )) as [string, StreamEntry[]][] | null | undefined;
+      if (res === undefined) break; // aborted before Redis answered; a reply that came is handled
       for (const [, entries] of res ?? []) {
         for (const [id, flat] of entries) {
           const env = inboxEvent(flat);

@@ -6,13 +6,20 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Starts a service and stops it on SIGTERM or SIGINT, exiting 0 once it has drained. */
-export async function runService(service: Service, log: Logger): Promise<void> {
+/**
+ * Starts a service and stops it on SIGTERM or SIGINT, exiting 0 once it has drained. Whatever
+ * still hangs (a Redis that is away) gets one second past `graceMs`, then the process exits 1.
+ */
+export async function runService(service: Service, log: Logger, graceMs: number): Promise<void> {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'stopping');
+    log.info({ signal, graceMs }, 'stopping');
+    setTimeout(() => {
+      log.error({ graceMs }, 'stop did not finish in time, exiting');
+      process.exit(1);
+    }, graceMs + 1000).unref();
     service.stop().then(
       () => {
         log.info({}, 'stopped');

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { BaseConfig } from '../config/env.js';
@@ -7,6 +8,7 @@ import { startMetricsServer } from '../metrics/http-server.js';
 import { createRedisMetrics } from '../metrics/redis-metrics.js';
 import { createRegistry } from '../metrics/registry.js';
 import { connectRedis, createRedis } from '../redis/clients.js';
+import { closeRedis } from '../redis/close.js';
 
 export interface WorkerRuntime {
   redis: Redis;
@@ -58,9 +60,10 @@ export function createWorkerRuntime(
       stopping ??= (async () => {
         abort.abort();
         reader.disconnect();
-        await running;
+        // Loops stuck on a Redis that is away get the grace, then are left behind.
+        await Promise.race([running, sleep(config.shutdownGraceMs, undefined, { ref: false })]);
         http?.close();
-        await redis.quit().catch(() => undefined);
+        await closeRedis(redis);
       })();
       return stopping;
     },

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { untilAborted } from '../service/abortable.js';
 
 export type StreamEntry = [id: string, fields: string[]];
 
@@ -76,7 +77,7 @@ async function reclaim(o: ConsumerGroupOptions): Promise<void> {
  * At-least-once consumption of streams with a consumer group: a batch is acknowledged only
  * after it was handled, so a crash leaves it pending, and what a dead consumer left pending is
  * claimed after claimIdleMs. Returns when `signal` aborts (BLOCK is 5 s at most; disconnect the
- * reader to return at once).
+ * reader to return at once; a read stuck while Redis is away is abandoned on abort).
  */
 export async function runConsumerGroup(
   o: ConsumerGroupOptions,
@@ -94,18 +95,22 @@ export async function runConsumerGroup(
         lastClaim = Date.now();
         await reclaim(o);
       }
-      const res = (await o.reader.xreadgroup(
-        'GROUP',
-        o.group,
-        o.consumer,
-        'COUNT',
-        o.count,
-        'BLOCK',
-        5000,
-        'STREAMS',
-        ...o.streams,
-        ...o.streams.map(() => '>'),
-      )) as [string, StreamEntry[]][] | null;
+      const res = (await untilAborted(
+        o.reader.xreadgroup(
+          'GROUP',
+          o.group,
+          o.consumer,
+          'COUNT',
+          o.count,
+          'BLOCK',
+          5000,
+          'STREAMS',
+          ...o.streams,
+          ...o.streams.map(() => '>'),
+        ),
+        signal,
+      )) as [string, StreamEntry[]][] | null | undefined;
+      if (res === undefined) break; // aborted before Redis answered; a reply that came is handled
       for (const [stream, entries] of res ?? []) await handleAndAck(o, stream, entries);
       if (res && o.afterBatch) await o.afterBatch();
     } catch (err) {

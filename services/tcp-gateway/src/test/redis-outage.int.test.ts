@@ -94,3 +94,30 @@ describe('Redis restarting without its data', () => {
     for (const c of [thief, again, n, w]) c.close();
   });
 });
+
+describe('SIGTERM while Redis is down', () => {
+  it('ends every service within SHUTDOWN_GRACE_MS plus a second, exiting 0', async () => {
+    const redis = await startRedis();
+    const fleet = await startFleet({ redis, env: { SHUTDOWN_GRACE_MS: '2000' } });
+    await fleet.add('ws-gateway', { SHUTDOWN_GRACE_MS: '2000' });
+    const { c } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'stranded');
+    await c.request({ type: 'join', room: 'gone' });
+    await redis.stop(true);
+    // Long enough for every connection to notice and every blocked read to be in its retry.
+    await new Promise((r) => setTimeout(r, 1500));
+    const timings = await Promise.all(
+      fleet.services.map(async (s) => {
+        const t0 = Date.now();
+        const code = await s.stop('SIGTERM', 10_000);
+        return { name: s.name, code, ms: Date.now() - t0 };
+      }),
+    );
+    const late = timings.filter((t) => t.code !== 0 || t.ms > 3000);
+    assert.deepEqual(late, [], JSON.stringify(timings));
+    c.close();
+    // The harness cleans its keys up in Redis: give it one.
+    await redis.start();
+    await fleet.stop();
+    await redis.destroy();
+  });
+});

@@ -53,12 +53,26 @@ return {ids, mss, seqs, epoch}
  * KEYS: members, recent, lock, pos. ARGV: lcNick, memberJson, channel, presencePrefix, since
  * ('' = the last historyCount), historyCount, ttlMs, clientEpoch ('' = not given).
  * Adds the member, publishes presence and returns {count, members, history, recovered
- * (-1 without since, else 1 or 0), epoch, seq} in one step. With since, history is every
+ * (-1 without since, else 1 or 0), epoch, seq} in one step. ARGV[9..11]: what the join may do
+ * about the lock, checked here so the password check and the join are one step: '' anything,
+ * 'open' the room must be unlocked, 'keep' the lock must still hold hash ARGV[11], 'create'
+ * lock it with salt ARGV[10] and hash ARGV[11] if it is new (no lock, no members). A join the
+ * lock forbids changes nothing and returns {'refused', 'locked' | 'changed' | 'occupied'}. With since, history is every
  * message after it in the window, oldest first; recovered says whether that is all of them.
  */
 export const joinScript = new LuaScript(
   'join',
   `
+local lockHash = redis.call('HGET', KEYS[3], 'hash')
+local plan = ARGV[9]
+if plan == 'open' and lockHash then return {'refused', 'locked'} end
+if plan == 'keep' and lockHash ~= ARGV[11] then return {'refused', 'changed'} end
+if plan == 'create' then
+  if lockHash then return {'refused', 'locked'} end
+  if redis.call('HLEN', KEYS[1]) > 0 then return {'refused', 'occupied'} end
+  redis.call('HSET', KEYS[3], 'salt', ARGV[10], 'hash', ARGV[11])
+  redis.call('PEXPIRE', KEYS[3], ARGV[7])
+end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local count = redis.call('HLEN', KEYS[1])
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. ',"event":"join","count":' .. count .. '}')
@@ -119,18 +133,6 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 local count = redis.call('HLEN', KEYS[1])
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. ',"event":"leave","count":' .. count .. '}')
 return count
-`,
-);
-
-/** KEYS: lock. ARGV: salt, hash, ttlMs. Locks an unlocked room; returns the lock in force. */
-export const lockRoomScript = new LuaScript(
-  'lock-room',
-  `
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'salt', ARGV[1], 'hash', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-end
-return redis.call('HMGET', KEYS[1], 'salt', 'hash')
 `,
 );
 

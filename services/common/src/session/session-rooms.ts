@@ -10,7 +10,9 @@ import { conv } from '../redis/keys.js';
 import { readMatch } from '../store/matches.js';
 import { readHistory, readPosition, sendMessage } from '../store/messages.js';
 import {
-  checkRoomPassword,
+  LockRefused,
+  planRoomLock,
+  type LockPlan,
   isRoomLocked,
   joinRoom,
   leaveRoom,
@@ -38,6 +40,7 @@ export async function enterRoom(
   room: string,
   since?: number,
   epoch?: string,
+  plan?: LockPlan,
 ): Promise<JoinResult> {
   const st = newRoomState();
   s.rooms.set(room, st);
@@ -45,7 +48,7 @@ export async function enterRoom(
     await s.hub.subscribe(conv.room(room), room, s.sid);
     // From here Redis may hold the membership even if the reply is lost: clean it up on close.
     s.strayRooms.add(room);
-    const res = await joinRoom(s.hub.store, room, s.nick ?? '', s.sid, since, epoch);
+    const res = await joinRoom(s.hub.store, room, s.nick ?? '', s.sid, since, epoch, plan);
     s.strayRooms.delete(room);
     if (!isMatchRoom(room)) s.joinOrder.push(room);
     await s.saveState();
@@ -96,14 +99,8 @@ export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
     const count = [...s.rooms.keys()].filter((r) => !isMatchRoom(r)).length;
     if (count >= s.hub.limits.maxRooms)
       throw new ProtocolError('forbidden', `you can be in at most ${s.hub.limits.maxRooms} rooms`);
-    if (!(await checkRoomPassword(s.hub.store, f.room, f.password))) {
-      throw new ProtocolError(
-        'wrong_password',
-        f.password === undefined ? 'this room is locked: it needs a password' : 'wrong password',
-      );
-    }
   }
-  const res = await enterRoom(s, f.room, f.since, f.epoch);
+  const res = await joinLocked(s, f);
   const { now, later } = partHistory(res.history);
   const st = s.rooms.get(f.room);
   if (st) {
@@ -121,6 +118,32 @@ export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
     ...withRef(f.ref),
   });
   releaseRoom(s, f.room);
+}
+
+/**
+ * Checks the password, then joins holding the join script to what was checked: a lock set or
+ * changed in between makes the script refuse, and the check runs once more against it.
+ */
+async function joinLocked(s: Session, f: F<'join'>): Promise<JoinResult> {
+  for (let attempt = 0; ; attempt++) {
+    const plan = await planRoomLock(s.hub.store, f.room, f.password);
+    if (plan === 'denied')
+      throw new ProtocolError(
+        'wrong_password',
+        f.password === undefined ? 'this room is locked: it needs a password' : 'wrong password',
+      );
+    try {
+      return await enterRoom(s, f.room, f.since, f.epoch, plan);
+    } catch (err) {
+      if (!(err instanceof LockRefused)) throw err;
+      if (err.why === 'occupied')
+        throw new ProtocolError(
+          'forbidden',
+          'this room already has members: only the first member of a new room can set its password (join without one)',
+        );
+      if (attempt >= 2) throw new ProtocolError('unavailable', 'the room is changing, try again');
+    }
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import type { StoredMessage } from '../protocol/frames.js';
 import { isMatchRoom } from '../protocol/names.js';
 import { conv as convId } from '../redis/keys.js';
-import { joinScript, leaveScript, lockRoomScript } from '../redis/scripts.js';
+import { joinScript, leaveScript } from '../redis/scripts.js';
 import { guarded, type StoreContext } from './context.js';
 import { parseStored } from './messages.js';
 
@@ -29,32 +29,46 @@ export interface JoinResult {
   recovered?: boolean;
 }
 
-/** Checks or sets a room's password. Resolves true when the password is accepted. */
-export async function checkRoomPassword(
+/** What a join may do about the room's lock; the join script checks it again atomically. */
+export type LockPlan =
+  /** Rejoins of the fleet's own (a match room, a restore): no check. */
+  | { kind: 'any' }
+  /** No password given: the room must still be unlocked. */
+  | { kind: 'open' }
+  /** A password for an unlocked room: lock it, if the joiner is its first member. */
+  | { kind: 'create'; salt: string; hash: string }
+  /** The right password: the lock must still be the one it was checked against. */
+  | { kind: 'keep'; hash: string };
+
+/** The lock the join will hold to, or 'denied' when the password is missing or wrong. */
+export async function planRoomLock(
   ctx: StoreContext,
   room: string,
   password: string | undefined,
-): Promise<boolean> {
+): Promise<LockPlan | 'denied'> {
+  if (isMatchRoom(room)) return { kind: 'any' };
   const key = ctx.keys.roomLock(convId.room(room));
-  const lock = await guarded(() => ctx.redis.hmget(key, 'salt', 'hash'));
-  let [salt, hash] = lock;
+  const [salt, hash] = await guarded(() => ctx.redis.hmget(key, 'salt', 'hash'));
   if (!salt || !hash) {
-    if (password === undefined || isMatchRoom(room)) return true;
+    if (password === undefined) return { kind: 'open' };
     const newSalt = randomBytes(16);
     const newHash = await scryptAsync(password, newSalt, 32, SCRYPT);
-    const res = (await guarded(() =>
-      lockRoomScript.run(
-        ctx.redis,
-        [key],
-        [newSalt.toString('base64'), newHash.toString('base64'), ctx.limits.recentTtlMs],
-      ),
-    )) as [string, string];
-    [salt, hash] = res;
+    return { kind: 'create', salt: newSalt.toString('base64'), hash: newHash.toString('base64') };
   }
-  if (password === undefined || !salt || !hash) return false;
+  if (password === undefined) return 'denied';
   const got = await scryptAsync(password, Buffer.from(salt, 'base64'), 32, SCRYPT);
   const want = Buffer.from(hash, 'base64');
-  return got.length === want.length && timingSafeEqual(got, want);
+  return got.length === want.length && timingSafeEqual(got, want)
+    ? { kind: 'keep', hash }
+    : 'denied';
+}
+
+/** The join script refused: the lock changed since it was planned, or the room is not new. */
+export class LockRefused extends Error {
+  constructor(readonly why: 'locked' | 'changed' | 'occupied') {
+    super(`join refused: ${why}`);
+    this.name = 'LockRefused';
+  }
 }
 
 export async function isRoomLocked(ctx: StoreContext, room: string): Promise<boolean> {
@@ -68,6 +82,7 @@ export async function joinRoom(
   sid: string,
   since: number | undefined,
   clientEpoch = '',
+  plan: LockPlan = { kind: 'any' },
 ): Promise<JoinResult> {
   const c = convId.room(room);
   const { keys, limits } = ctx;
@@ -84,9 +99,13 @@ export async function joinRoom(
         limits.joinHistory,
         limits.recentTtlMs,
         clientEpoch,
+        plan.kind === 'any' ? '' : plan.kind,
+        plan.kind === 'create' ? plan.salt : '',
+        plan.kind === 'create' || plan.kind === 'keep' ? plan.hash : '',
       ],
     ),
-  )) as [number, string[], string[], number, string, number];
+  )) as [number, string[], string[], number, string, number] | ['refused', LockRefused['why']];
+  if (res[0] === 'refused') throw new LockRefused(res[1]);
   if (!isMatchRoom(room)) await guarded(() => ctx.redis.sadd(keys.roomIndex(), room));
   const history = res[2].map(parseStored).filter((m): m is StoredMessage => m !== undefined);
   return {

@@ -254,6 +254,47 @@ describe('protocol v1 over NDJSON', () => {
     b.close();
   });
 
+  it('does not let a newcomer lock a room people are already in', async () => {
+    const { c: a } = await hello('resident');
+    const { c: b } = await hello('squatter');
+    await a.request({ type: 'join', room: 'commons' });
+    const refused = await b.request({ type: 'join', room: 'commons', password: 'mine' });
+    assert.equal(refused['code'], 'forbidden');
+    assert.match(String(refused['message']), /first member/);
+    // Still open: the resident comes back without a password, and anyone may join.
+    await a.request({ type: 'leave', room: 'commons' });
+    assert.equal((await a.request({ type: 'join', room: 'commons' }))['type'], 'joined');
+    assert.equal((await b.request({ type: 'join', room: 'commons' }))['type'], 'joined');
+    a.close();
+    b.close();
+  });
+
+  it('never lets anyone without the password into a room locked at the same moment', async () => {
+    for (let round = 0; round < 5; round++) {
+      const room = `race-${round}`;
+      const clients = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => hello(`racer${round}x${i}`)),
+      );
+      // Half ask with the password, half without, all at once: the lock and the joins race.
+      const replies = await Promise.all(
+        clients.map(({ c }, i) =>
+          c.request({ type: 'join', room, ...(i % 2 === 0 ? { password: 'pw' } : {}) }),
+        ),
+      );
+      const rooms = (await clients[0]!.c.request({ type: 'rooms' }))['rooms'] as {
+        room: string;
+        locked: boolean;
+      }[];
+      const locked = rooms.find((r) => r.room === room)?.locked === true;
+      replies.forEach((r, i) => {
+        if (r['type'] !== 'joined') return;
+        // In a locked room, every member came with the password.
+        if (locked) assert.equal(i % 2, 0, `racer${round}x${i} joined a locked room without it`);
+      });
+      for (const { c } of clients) c.close();
+    }
+  });
+
   it('refuses bad frames with a clear error and keeps the connection', async () => {
     const { c } = await hello('badframes');
     const expect = async (raw: string, code: string) => {

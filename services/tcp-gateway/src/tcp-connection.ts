@@ -114,6 +114,10 @@ export class TcpConnection implements Transport {
     }
   }
 
+  address(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+
   private write(data: string): void {
     if (this.ending || this.socket.destroyed) return;
     this.socket.write(data);

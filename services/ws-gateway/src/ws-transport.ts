@@ -53,6 +53,10 @@ export class WsTransport implements Transport {
     }
   }
 
+  address(): string {
+    return this.closed ? '' : this.ws.getUserData().ip;
+  }
+
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;

@@ -27,6 +27,10 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
       joinWaitMs: envInt(env, 'JOIN_WAIT_MS', 5000, 100, 60_000),
       paceBytes: envInt(env, 'PACE_BYTES', 65_536, 1024, 1_073_741_824),
       slowReaderMs: envInt(env, 'SLOW_READER_MS', 30_000, 1000, 3_600_000),
+      passwordFailsPerAddress: envInt(env, 'PASSWORD_FAILS_PER_ADDRESS', 10, 1, 1_000_000),
+      passwordFailsPerRoom: envInt(env, 'PASSWORD_FAILS_PER_ROOM', 30, 1, 1_000_000),
+      passwordWindowMs: envInt(env, 'PASSWORD_WINDOW_MS', 60_000, 1000, 86_400_000),
+      passwordHashConcurrency: envInt(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
     },
     store: {
       ...DEFAULT_STORE_LIMITS,

@@ -19,6 +19,7 @@ import { startHousekeeping } from './housekeeping.js';
 import { handleControl } from './control.js';
 import { runInbox } from './inbox-reader.js';
 import { Subscriptions } from './subscriptions.js';
+import { Slots } from '../service/slots.js';
 
 export interface GatewayCoreOptions {
   store: StoreContext;
@@ -51,6 +52,7 @@ export class GatewayCore implements Hub {
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   readonly limits: SessionLimits;
+  readonly hashing: Slots;
   draining = false;
   readonly sessions = new Map<string, Session>();
   readonly subs: Subscriptions;
@@ -63,6 +65,8 @@ export class GatewayCore implements Hub {
   private loops: Promise<unknown> | undefined;
 
   constructor(private readonly o: GatewayCoreOptions) {
+    // A burst of guesses waits a moment; past that it is refused rather than queued for long.
+    this.hashing = new Slots(o.limits.passwordHashConcurrency, 64);
     this.gw =
       o.gatewayId ??
       `${hostname()

@@ -20,6 +20,10 @@ export interface Keys {
   members(conv: ConvId): string;
   /** Hash with a locked room's password salt and hash. */
   roomLock(conv: ConvId): string;
+  /** Counter of wrong passwords for a room in the current window (expires with it). */
+  passwordFailsRoom(conv: ConvId): string;
+  /** Counter of wrong passwords from one client address in the current window. */
+  passwordFailsAddress(address: string): string;
   /** Pub/Sub channel carrying a conversation's messages and presence. */
   live(conv: ConvId): string;
   /** Set of public room names that may have members. */
@@ -79,6 +83,8 @@ export function createKeys(prefix: string, partitions: number): Keys {
     history: (conv) => inConv(conv, 'hist'),
     members: (conv) => inConv(conv, 'members'),
     roomLock: (conv) => inConv(conv, 'lock'),
+    passwordFailsRoom: (conv) => inConv(conv, 'pw-fails'),
+    passwordFailsAddress: (address) => `${prefix}:{pw}:fails:${address}`,
     live: (conv) => inConv(conv, 'live'),
     roomIndex: () => `${prefix}:{rooms}:index`,
     nick: (lc) => inNick(lc, 'nick'),

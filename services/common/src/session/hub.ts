@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { ServerFrame } from '../protocol/frames.js';
 import type { StoreContext } from '../store/context.js';
+import type { Slots } from '../service/slots.js';
 
 export interface SessionLimits {
   maxTextChars: number;
@@ -16,6 +17,12 @@ export interface SessionLimits {
   paceBytes: number;
   /** A client that reads none of a paced delivery for this long is disconnected as slow. */
   slowReaderMs: number;
+  /** Wrong room passwords allowed per client address, and per room, in each window. */
+  passwordFailsPerAddress: number;
+  passwordFailsPerRoom: number;
+  passwordWindowMs: number;
+  /** Password hashes computed at once by one gateway (the rest queue, briefly). */
+  passwordHashConcurrency: number;
 }
 
 /** What a transport gives a session: a way to send frames and to close. */
@@ -28,6 +35,8 @@ export interface Transport {
   backlog(): number;
   /** Resolves when the client took some of its backlog, or the connection closed. */
   drained(): Promise<void>;
+  /** The client's address, for limits kept per address. */
+  address(): string;
 }
 
 /** What a session needs from the gateway process it lives in. */
@@ -38,6 +47,8 @@ export interface Hub {
   readonly metrics: GatewayMetrics;
   readonly limits: SessionLimits;
   readonly draining: boolean;
+  /** Where password hashing runs, a few at a time. */
+  readonly hashing: Slots;
   nextSid(): string;
   /** Resolves once the gateway hears the conversation live (every event after this point). */
   subscribe(conv: string, room: string, sid: string): Promise<void>;

@@ -1,3 +1,4 @@
+import { passwordWait, recordPasswordFailure } from '../store/password-attempts.js';
 import { ProtocolError } from '../protocol/errors.js';
 import {
   toFrame,
@@ -125,13 +126,24 @@ export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
  * changed in between makes the script refuse, and the check runs once more against it.
  */
 async function joinLocked(s: Session, f: F<'join'>): Promise<JoinResult> {
-  for (let attempt = 0; ; attempt++) {
-    const plan = await planRoomLock(s.hub.store, f.room, f.password);
-    if (plan === 'denied')
+  const { store, limits } = s.hub;
+  const address = s.address();
+  if (f.password !== undefined && !isMatchRoom(f.room)) {
+    const wait = await passwordWait(store, f.room, address, limits);
+    if (wait > 0)
       throw new ProtocolError(
-        'wrong_password',
-        f.password === undefined ? 'this room is locked: it needs a password' : 'wrong password',
+        'rate_limited',
+        `too many wrong passwords: try again in ${Math.ceil(wait / 1000)} s`,
       );
+  }
+  for (let attempt = 0; ; attempt++) {
+    const plan = await planRoomLock(store, f.room, f.password, s.hub.hashing);
+    if (plan === 'denied') {
+      if (f.password === undefined)
+        throw new ProtocolError('wrong_password', 'this room is locked: it needs a password');
+      await recordPasswordFailure(store, f.room, address, limits);
+      throw new ProtocolError('wrong_password', 'wrong password');
+    }
     try {
       return await enterRoom(s, f.room, f.since, f.epoch, plan);
     } catch (err) {

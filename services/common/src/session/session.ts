@@ -192,6 +192,11 @@ export class Session {
     return this.transport.backlog();
   }
 
+  /** The client's address (for limits kept per address). */
+  address(): string {
+    return this.transport.address();
+  }
+
   /**
    * Waits for the client to take some of its backlog. False (and the client is disconnected
    * as slow) if it reads nothing for `slowReaderMs`, or if the session closed.

@@ -4,6 +4,8 @@ import type { StoredMessage } from '../protocol/frames.js';
 import { isMatchRoom } from '../protocol/names.js';
 import { conv as convId } from '../redis/keys.js';
 import { joinScript, leaveScript } from '../redis/scripts.js';
+import { ProtocolError } from '../protocol/errors.js';
+import type { Slots } from '../service/slots.js';
 import { guarded, type StoreContext } from './context.js';
 import { parseStored } from './messages.js';
 
@@ -45,18 +47,24 @@ export async function planRoomLock(
   ctx: StoreContext,
   room: string,
   password: string | undefined,
+  hashing: Slots,
 ): Promise<LockPlan | 'denied'> {
   if (isMatchRoom(room)) return { kind: 'any' };
   const key = ctx.keys.roomLock(convId.room(room));
   const [salt, hash] = await guarded(() => ctx.redis.hmget(key, 'salt', 'hash'));
+  const derive = async (pw: string, s: Buffer) => {
+    const got = await hashing.run(() => scryptAsync(pw, s, 32, SCRYPT));
+    if (!got) throw new ProtocolError('unavailable', 'too many password checks at once, try again');
+    return got.value;
+  };
   if (!salt || !hash) {
     if (password === undefined) return { kind: 'open' };
     const newSalt = randomBytes(16);
-    const newHash = await scryptAsync(password, newSalt, 32, SCRYPT);
+    const newHash = await derive(password, newSalt);
     return { kind: 'create', salt: newSalt.toString('base64'), hash: newHash.toString('base64') };
   }
   if (password === undefined) return 'denied';
-  const got = await scryptAsync(password, Buffer.from(salt, 'base64'), 32, SCRYPT);
+  const got = await derive(password, Buffer.from(salt, 'base64'));
   const want = Buffer.from(hash, 'base64');
   return got.length === want.length && timingSafeEqual(got, want)
     ? { kind: 'keep', hash }

@@ -295,6 +295,41 @@ describe('protocol v1 over NDJSON', () => {
     }
   });
 
+  it('limits wrong passwords per address and per room, saying when to try again', async () => {
+    const guarded = await fleet.add('tcp-gateway', {
+      PASSWORD_FAILS_PER_ADDRESS: '3',
+      PASSWORD_FAILS_PER_ROOM: '5',
+      PASSWORD_WINDOW_MS: '60000',
+    });
+    const from = async (address: string, nick: string) => {
+      const c = await JsonClient.connect(guarded.tcpPort, address);
+      assert.equal((await c.request({ type: 'hello', nick }))['type'], 'welcome');
+      return c;
+    };
+    const owner = await from('127.0.0.1', 'keyholder');
+    await owner.request({ type: 'join', room: 'safe', password: 'open sesame' });
+    const join = (c: JsonClient, password: string) =>
+      c.request({ type: 'join', room: 'safe', password });
+    // One address: three wrong guesses, then even the right password waits for the window.
+    const guesser = await from('127.0.0.2', 'guesser1');
+    for (const pw of ['a', 'b', 'c'])
+      assert.equal((await join(guesser, pw))['code'], 'wrong_password');
+    const limited = await join(guesser, 'open sesame');
+    assert.equal(limited['code'], 'rate_limited');
+    assert.match(String(limited['message']), /try again in (5\d|60) s/);
+    // Other addresses: two more wrong guesses fill the room's allowance (5)...
+    const second = await from('127.0.0.3', 'guesser2');
+    assert.equal((await join(second, 'd'))['code'], 'wrong_password');
+    assert.equal((await join(second, 'e'))['code'], 'wrong_password');
+    // ...after which an address that already failed waits, while a newcomer with the right
+    // password gets in at the first try.
+    assert.equal((await join(second, 'f'))['code'], 'rate_limited');
+    const friend = await from('127.0.0.4', 'friend');
+    assert.equal((await join(friend, 'open sesame'))['type'], 'joined');
+    for (const c of [owner, guesser, second, friend]) c.close();
+    await guarded.stop();
+  });
+
   it('refuses bad frames with a clear error and keeps the connection', async () => {
     const { c } = await hello('badframes');
     const expect = async (raw: string, code: string) => {

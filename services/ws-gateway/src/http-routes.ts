@@ -1,5 +1,5 @@
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { listRooms, type GatewayCore } from '@chatfleet/common';
+import type { GatewayCore } from '@chatfleet/common';
 import type { StaticFile } from './static-files.js';
 
 const SECURITY_HEADERS: [string, string][] = [
@@ -38,7 +38,7 @@ export function addHttpRoutes(
     res.onAborted(() => {
       aborted = true;
     });
-    listRooms(core.store).then(
+    core.roomList().then(
       (rooms) => {
         if (!aborted) json(res, '200 OK', { rooms });
       },

@@ -31,6 +31,7 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
       passwordFailsPerRoom: envInt(env, 'PASSWORD_FAILS_PER_ROOM', 30, 1, 1_000_000),
       passwordWindowMs: envInt(env, 'PASSWORD_WINDOW_MS', 60_000, 1000, 86_400_000),
       passwordHashConcurrency: envInt(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
+      roomListCacheMs: envInt(env, 'ROOM_LIST_CACHE_MS', 3000, 0, 60_000),
     },
     store: {
       ...DEFAULT_STORE_LIMITS,

@@ -20,6 +20,8 @@ import { handleControl } from './control.js';
 import { runInbox } from './inbox-reader.js';
 import { Subscriptions } from './subscriptions.js';
 import { Slots } from '../service/slots.js';
+import { Cached } from '../service/cached.js';
+import { listRooms, type RoomListing } from '../store/rooms.js';
 
 export interface GatewayCoreOptions {
   store: StoreContext;
@@ -53,6 +55,7 @@ export class GatewayCore implements Hub {
   readonly metrics: GatewayMetrics;
   readonly limits: SessionLimits;
   readonly hashing: Slots;
+  private readonly rooms: Cached<RoomListing[]>;
   draining = false;
   readonly sessions = new Map<string, Session>();
   readonly subs: Subscriptions;
@@ -67,6 +70,8 @@ export class GatewayCore implements Hub {
   constructor(private readonly o: GatewayCoreOptions) {
     // A burst of guesses waits a moment; past that it is refused rather than queued for long.
     this.hashing = new Slots(o.limits.passwordHashConcurrency, 64);
+    // Every browser polls the list: one read per gateway per few seconds, whatever the crowd.
+    this.rooms = new Cached(() => listRooms(this.store), o.limits.roomListCacheMs);
     this.gw =
       o.gatewayId ??
       `${hostname()
@@ -136,6 +141,10 @@ export class GatewayCore implements Hub {
         sessions: this.sessions.size,
       },
     };
+  }
+
+  roomList(): Promise<RoomListing[]> {
+    return this.rooms.get();
   }
 
   createSession(transport: Transport): Session {

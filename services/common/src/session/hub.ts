@@ -3,6 +3,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { ServerFrame } from '../protocol/frames.js';
 import type { StoreContext } from '../store/context.js';
 import type { Slots } from '../service/slots.js';
+import type { RoomListing } from '../store/rooms.js';
 
 export interface SessionLimits {
   maxTextChars: number;
@@ -23,6 +24,8 @@ export interface SessionLimits {
   passwordWindowMs: number;
   /** Password hashes computed at once by one gateway (the rest queue, briefly). */
   passwordHashConcurrency: number;
+  /** How long one gateway serves the room list it read before it reads it again. */
+  roomListCacheMs: number;
 }
 
 /** What a transport gives a session: a way to send frames and to close. */
@@ -49,6 +52,8 @@ export interface Hub {
   readonly draining: boolean;
   /** Where password hashing runs, a few at a time. */
   readonly hashing: Slots;
+  /** The public room list, read from Redis at most once per ROOM_LIST_CACHE_MS per gateway. */
+  roomList(): Promise<RoomListing[]>;
   nextSid(): string;
   /** Resolves once the gateway hears the conversation live (every event after this point). */
   subscribe(conv: string, room: string, sid: string): Promise<void>;

@@ -17,7 +17,6 @@ import {
   isRoomLocked,
   joinRoom,
   leaveRoom,
-  listRooms,
   roomMembers,
   type JoinResult,
 } from '../store/rooms.js';
@@ -229,7 +228,7 @@ export async function onWho(s: Session, f: F<'who'>): Promise<void> {
 }
 
 export async function onRooms(s: Session, f: F<'rooms'>): Promise<void> {
-  s.emit({ type: 'rooms', rooms: await listRooms(s.hub.store), ...withRef(f.ref) });
+  s.emit({ type: 'rooms', rooms: await s.hub.roomList(), ...withRef(f.ref) });
 }
 
 export async function onHistory(s: Session, f: F<'history'>): Promise<void> {

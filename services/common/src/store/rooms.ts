@@ -162,17 +162,21 @@ export async function roomMembers(ctx: StoreContext, room: string): Promise<stri
   return vals.map(memberNick).sort((a, b) => a.localeCompare(b));
 }
 
+export interface RoomListing {
+  room: string;
+  count: number;
+  locked: boolean;
+}
+
 /** Public rooms with members: match rooms never appear. */
-export async function listRooms(
-  ctx: StoreContext,
-): Promise<{ room: string; count: number; locked: boolean }[]> {
+export async function listRooms(ctx: StoreContext): Promise<RoomListing[]> {
   const names = await guarded(() => ctx.redis.smembers(ctx.keys.roomIndex()));
   if (names.length === 0) return [];
   const pipe = ctx.redis.pipeline();
   for (const r of names)
     pipe.hlen(ctx.keys.members(convId.room(r))).exists(ctx.keys.roomLock(convId.room(r)));
   const res = (await guarded(() => pipe.exec())) ?? [];
-  const out: { room: string; count: number; locked: boolean }[] = [];
+  const out: RoomListing[] = [];
   names.forEach((room, i) => {
     const count = Number(res[2 * i]?.[1] ?? 0);
     if (count > 0 && !isMatchRoom(room))

@@ -82,7 +82,8 @@ describe('chaos: exactly one reply per ref while Redis misbehaves', () => {
   let admin: Redis;
   before(async () => {
     redis = await startRedis({ args: ['--enable-debug-command', 'yes'] });
-    fleet = await startFleet({ gateways: 1, redis, env: ENV });
+    // Every request must reach the misbehaving Redis: no room list from the gateway's cache.
+    fleet = await startFleet({ gateways: 1, redis, env: { ...ENV, ROOM_LIST_CACHE_MS: '0' } });
     admin = await fleet.admin();
   });
   after(async () => {

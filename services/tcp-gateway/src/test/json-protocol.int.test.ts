@@ -12,7 +12,8 @@ describe('protocol v1 over NDJSON', () => {
   let fleet: Fleet;
   let port: number;
   before(async () => {
-    fleet = await startFleet({ gateways: 1 });
+    // Room lists straight from Redis: these tests look right after a join (the cache has its own test).
+    fleet = await startFleet({ gateways: 1, env: { ROOM_LIST_CACHE_MS: '0' } });
     port = fleet.gateways[0]!.tcpPort;
   });
   after(() => fleet.stop());

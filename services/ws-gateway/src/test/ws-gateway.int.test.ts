@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   readMetric,
   startFleet,
+  waitUntil,
   WsClient,
   type Fleet,
   type ServiceProcess,
@@ -31,6 +32,40 @@ describe('ws-gateway', () => {
     assert.equal(got['text'], 'over ws');
     a.close();
     b.close();
+  });
+
+  it('reads the room list from Redis once per few seconds however many ask, and shows new rooms after', async () => {
+    const admin = await fleet.admin();
+    const smembers = async () => {
+      const info = await admin.info('commandstats');
+      return Number(/cmdstat_smembers:calls=(\d+)/.exec(info)?.[1] ?? 0);
+    };
+    // A gateway of its own, so its cache is this test's; a rate limit that lets one client poll.
+    const own = await fleet.add('ws-gateway', { RATE_PER_SEC: '1000', RATE_BURST: '1000' });
+    const { c } = await WsClient.hello(own.wsPort, 'pollster');
+    await c.request({ type: 'join', room: 'polled' });
+    const before = await smembers();
+    const api = async () =>
+      (
+        (await (await fetch(`http://127.0.0.1:${own.wsPort}/api/rooms`)).json()) as {
+          rooms: { room: string }[];
+        }
+      ).rooms;
+    await Promise.all([
+      ...Array.from({ length: 20 }, api),
+      ...Array.from({ length: 20 }, () => c.request({ type: 'rooms' })),
+    ]);
+    // One read for all forty (two if the cache turned over meanwhile).
+    assert.ok((await smembers()) - before <= 2, `${(await smembers()) - before} reads`);
+    await c.request({ type: 'join', room: 'polled-later' });
+    await waitUntil(
+      async () => (await api()).some((r) => r.room === 'polled-later'),
+      8000,
+      'the new room listed once the cache turns over',
+    );
+    c.close();
+    await admin.quit();
+    await own.stop();
   });
 
   it('serves the page, /healthz and /api/rooms on the same port', async () => {

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { SeenIds } from '../client/seen-ids.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { toDmFrame, type ClientFrame, type StoredMessage } from '../protocol/frames.js';
@@ -17,7 +17,9 @@ import type { Session } from './session.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
-const guestNick = (digits: number) => `guest-${randomInt(10 ** (digits - 1), 10 ** digits)}`;
+// DMs and the mailbox belong to a nick: a guest nick must not come round again for someone
+// else, so it is drawn from 2^40 values (four digits gave 9,000, and reuse within a day).
+const guestNick = () => `guest-${randomBytes(5).toString('hex')}`;
 
 async function claim(s: Session, nick: string, token?: string): Promise<ClaimResult> {
   const { hub } = s;
@@ -49,8 +51,8 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
     res = await claim(s, nick, f.token);
     if (res.status === 'taken') throw new ProtocolError('nick_taken', `${nick} is taken`);
   } else {
-    for (let i = 0; i < 30 && res.status === 'taken'; i++) {
-      nick = guestNick(4 + Math.floor(i / 10));
+    for (let i = 0; i < 5 && res.status === 'taken'; i++) {
+      nick = guestNick();
       res = await claim(s, nick);
     }
     if (res.status === 'taken' || nick === undefined)

@@ -14,7 +14,7 @@ describe('tcp text mode', () => {
   async function stranger(): Promise<{ c: LineClient; nick: string }> {
     const c = await LineClient.connect(port);
     const greet = await c.waitLine(
-      /^\* welcome to chatfleet, you are (guest-\d{4}) — \/help for commands$/,
+      /^\* welcome to chatfleet, you are (guest-[0-9a-f]{10}) — \/help for commands$/,
     );
     await c.waitLine('* looking for a partner…');
     return { c, nick: /you are (\S+)/.exec(greet)![1]! };

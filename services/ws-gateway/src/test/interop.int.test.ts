@@ -23,8 +23,8 @@ describe('TCP and browser users in one fleet (two ws-gateways, one tcp-gateway)'
 
   it('matches an nc user with a WebSocket user as strangers', async () => {
     const nc = await LineClient.connect(tcp);
-    const greet = await nc.waitLine(/you are (guest-\d+)/);
-    const ncNick = /you are (guest-\d+)/.exec(greet)![1]!;
+    const greet = await nc.waitLine(/you are (guest-[0-9a-f]+)/);
+    const ncNick = /you are (guest-[0-9a-f]+)/.exec(greet)![1]!;
     await nc.waitLine('* looking for a partner…');
     const { c: web } = await WsClient.hello(ws1, 'webstranger');
     web.send({ type: 'match' });

@@ -11,6 +11,8 @@ export interface MatchmakerConfig extends BaseConfig {
   gatewayTimeoutMs: number;
   /** How long two people are kept from being paired again. */
   repeatBlockMs: number;
+  /** After this long waiting, two who just met may meet again if nobody else is there. */
+  repeatRelaxMs: number;
   consumer: string;
 }
 
@@ -22,6 +24,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): MatchmakerConf
     claimIdleMs: envInt(env, 'CLAIM_IDLE_MS', 15_000, 100, 3_600_000),
     gatewayTimeoutMs: envInt(env, 'GATEWAY_TIMEOUT_MS', 10_000, 1000, 600_000),
     repeatBlockMs: envInt(env, 'MATCH_REPEAT_BLOCK_MS', 3_600_000, 0, 86_400_000),
+    repeatRelaxMs: envInt(env, 'MATCH_REPEAT_RELAX_MS', 30_000, 0, 86_400_000),
     consumer: envString(env, 'CONSUMER_NAME', `${hostname()}-${randomBytes(3).toString('hex')}`),
   };
 }

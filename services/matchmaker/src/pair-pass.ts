@@ -37,7 +37,14 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
       });
       const raw = new Map(live.map((q) => [q.ticket.sid, q.raw]));
       const tickets: Ticket[] = live.map((q) => q.ticket);
-      for (const pair of pairTickets({ tickets, now, widenMs: config.widenMs, lastPartner })) {
+      const input = {
+        tickets,
+        now,
+        widenMs: config.widenMs,
+        lastPartner,
+        repeatRelaxMs: config.repeatRelaxMs,
+      };
+      for (const pair of pairTickets(input)) {
         const room = await commitPair(ctx, pair, raw, config.repeatBlockMs);
         if (!room) {
           metrics.skipped.inc();

@@ -69,6 +69,21 @@ describe('pairTickets', () => {
     );
   });
 
+  it('lets two who just met meet again once both waited repeatRelaxMs with nobody else there', () => {
+    const last = new Map([
+      ['a', 'b'],
+      ['b', 'a'],
+    ]);
+    const run = (tickets: Ticket[], now: number) =>
+      names(pairTickets({ tickets, now, widenMs: 0, lastPartner: last, repeatRelaxMs: 30_000 }));
+    // Alone together: not yet...
+    assert.deepEqual(run([t('a', 0), t('b', 10)], 29_999), []);
+    // ...then, after both waited long enough, rather than never.
+    assert.deepEqual(run([t('a', 0), t('b', 10)], 30_010), [['a', 'b', []]]);
+    // Anyone else comes first, even a newcomer.
+    assert.deepEqual(run([t('a', 0), t('b', 10), t('c', 30_000)], 30_010), [['a', 'c', []]]);
+  });
+
   it('uses every ticket at most once and respects every rule, whatever the queue', () => {
     const ticket = fc.record({
       nick: fc.stringMatching(/^[a-e]$/),
@@ -79,16 +94,24 @@ describe('pairTickets', () => {
       fc.property(
         fc.uniqueArray(ticket, { selector: (x) => x.nick, maxLength: 5 }),
         fc.integer({ min: 0, max: 30_000 }),
-        (raw, now) => {
+        // Shorter and longer than widenMs (10 s).
+        fc.constantFrom(5_000, 15_000),
+        (raw, now, relax) => {
           const tickets = raw.map((r) => t(r.nick, r.ts, r.tags)).sort((a, b) => a.ts - b.ts);
           const last = new Map([['a', 'b']]);
-          const pairs = pairTickets({ tickets, now, widenMs: 10_000, lastPartner: last });
+          const pairs = pairTickets({
+            tickets,
+            now,
+            widenMs: 10_000,
+            lastPartner: last,
+            repeatRelaxMs: relax,
+          });
           const used = pairs.flatMap((p) => [p.a.nick, p.b.nick]);
           assert.equal(new Set(used).size, used.length);
           for (const p of pairs) {
-            assert.ok(
-              !(p.a.nick === 'a' && p.b.nick === 'b') && !(p.a.nick === 'b' && p.b.nick === 'a'),
-            );
+            // The last two may meet again only once both have waited the relax time.
+            if ([p.a.nick, p.b.nick].sort().join() === 'a,b')
+              assert.ok(now - p.a.ts >= relax && now - p.b.ts >= relax);
             const shared = p.a.tags.filter((x) => p.b.tags.includes(x));
             assert.deepEqual(p.tags, shared);
             if (shared.length === 0) {

@@ -13,6 +13,8 @@ export interface PairingInput {
   widenMs: number;
   /** Lowercase nick -> lowercase nick of the last partner. */
   lastPartner: Map<string, string>;
+  /** Two who were just paired may meet again once both have waited this long, if nobody else is there. */
+  repeatRelaxMs?: number;
 }
 
 const lc = (t: Ticket) => t.nick.toLowerCase();
@@ -20,11 +22,14 @@ const lc = (t: Ticket) => t.nick.toLowerCase();
 /**
  * Greedy and fair: the oldest ticket picks first. It prefers the oldest ticket sharing a
  * tag; failing that, once both sides are open to anyone (no tags, or waited past widenMs),
- * the oldest such ticket. Two people who were just paired are never paired again in a row.
+ * the oldest such ticket. Two people who were just paired are not paired again in a row,
+ * unless both have waited repeatRelaxMs and neither has anyone else: then they may meet again.
  */
 export function pairTickets(input: PairingInput): Pair[] {
   const { tickets, now, widenMs, lastPartner } = input;
+  const relax = input.repeatRelaxMs ?? Infinity;
   const open = (t: Ticket) => t.tags.length === 0 || now - t.ts >= widenMs;
+  const patient = (t: Ticket) => now - t.ts >= relax;
   const used = new Set<number>();
   const pairs: Pair[] = [];
   for (let i = 0; i < tickets.length; i++) {
@@ -32,10 +37,15 @@ export function pairTickets(input: PairingInput): Pair[] {
     if (!a || used.has(i)) continue;
     let overlap: { j: number; tags: string[] } | undefined;
     let fallback: number | undefined;
+    let again: number | undefined;
     for (let j = i + 1; j < tickets.length; j++) {
       const b = tickets[j];
       if (!b || used.has(j) || lc(a) === lc(b)) continue;
-      if (lastPartner.get(lc(a)) === lc(b) || lastPartner.get(lc(b)) === lc(a)) continue;
+      if (lastPartner.get(lc(a)) === lc(b) || lastPartner.get(lc(b)) === lc(a)) {
+        const fits = a.tags.some((x) => b.tags.includes(x)) || (open(a) && open(b));
+        if (again === undefined && patient(a) && patient(b) && fits) again = j;
+        continue;
+      }
       const shared = a.tags.filter((t) => b.tags.includes(t));
       if (shared.length > 0) {
         overlap = { j, tags: shared };
@@ -43,12 +53,12 @@ export function pairTickets(input: PairingInput): Pair[] {
       }
       if (fallback === undefined && open(a) && open(b)) fallback = j;
     }
-    const j = overlap?.j ?? fallback;
+    const j = overlap?.j ?? fallback ?? again;
     const b = j !== undefined ? tickets[j] : undefined;
     if (j === undefined || !b) continue;
     used.add(i);
     used.add(j);
-    pairs.push({ a, b, tags: overlap?.tags ?? [] });
+    pairs.push({ a, b, tags: overlap?.tags ?? a.tags.filter((x) => b.tags.includes(x)) });
   }
   return pairs;
 }

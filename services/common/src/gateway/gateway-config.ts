@@ -32,6 +32,7 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
       passwordWindowMs: envInt(env, 'PASSWORD_WINDOW_MS', 60_000, 1000, 86_400_000),
       passwordHashConcurrency: envInt(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
       roomListCacheMs: envInt(env, 'ROOM_LIST_CACHE_MS', 3000, 0, 60_000),
+      nextIntervalMs: envInt(env, 'NEXT_INTERVAL_MS', 2000, 0, 600_000),
     },
     store: {
       ...DEFAULT_STORE_LIMITS,

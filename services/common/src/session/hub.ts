@@ -26,6 +26,8 @@ export interface SessionLimits {
   passwordHashConcurrency: number;
   /** How long one gateway serves the room list it read before it reads it again. */
   roomListCacheMs: number;
+  /** A session may leave a stranger for another at most once per this long. */
+  nextIntervalMs: number;
 }
 
 /** What a transport gives a session: a way to send frames and to close. */

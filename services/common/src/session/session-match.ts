@@ -36,7 +36,21 @@ export async function endOwnMatch(s: Session): Promise<void> {
   await exitRoom(s, m.room);
 }
 
+/** Moving on from a stranger is limited: skipping through people is how random chats get abused. */
+function moveOn(s: Session): void {
+  if (!s.match) return;
+  const every = s.hub.limits.nextIntervalMs;
+  const wait = (s.movedOnAt ?? -Infinity) + every - Date.now();
+  if (wait > 0)
+    throw new ProtocolError(
+      'rate_limited',
+      `you can move on to another stranger once every ${every / 1000} s: try again in ${Math.ceil(wait / 1000)} s`,
+    );
+  s.movedOnAt = Date.now();
+}
+
 export async function onMatch(s: Session, f: F<'match'>): Promise<void> {
+  moveOn(s);
   await endOwnMatch(s);
   s.lastTags = f.tags;
   await enqueue(s);
@@ -47,6 +61,7 @@ export async function onNext(s: Session, f: F<'next'>): Promise<void> {
   if (!s.match && !s.waiting)
     throw new ProtocolError('not_matched', 'you are not matched with anyone: send match first');
   if (s.match) {
+    moveOn(s);
     await endOwnMatch(s);
     await enqueue(s);
   }

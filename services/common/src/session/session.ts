@@ -35,6 +35,8 @@ export class Session {
   match: { room: string; partner: string } | undefined;
   waiting = false;
   waitingSince: number | undefined;
+  /** When this session last left a stranger for another (`next`, or `match` while matched). */
+  movedOnAt?: number;
   lastTags: string[] = [];
   // These are empty for almost every session: made on first use, they cost an idle connection
   // nothing (five empty hash tables were ~0.9 KB of heap per connection).

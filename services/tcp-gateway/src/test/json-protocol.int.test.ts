@@ -331,6 +331,32 @@ describe('protocol v1 over NDJSON', () => {
     await guarded.stop();
   });
 
+  it('lets a user move on to another stranger only once per NEXT_INTERVAL_MS', async () => {
+    const slow = await fleet.add('tcp-gateway', { NEXT_INTERVAL_MS: '60000' });
+    const at = (nick: string) => JsonClient.hello(slow.tcpPort, nick);
+    const [{ c: a }, { c: b }, { c: d }] = await Promise.all([
+      at('skipper'),
+      at('skippedb'),
+      at('skippedd'),
+    ]);
+    a.send({ type: 'match', tags: ['skip'] });
+    b.send({ type: 'match', tags: ['skip'] });
+    await a.next('matched');
+    await b.next('matched');
+    assert.equal((await a.request({ type: 'next' }))['type'], 'waiting');
+    d.send({ type: 'match', tags: ['skip'] });
+    const second = await a.next('matched', (f) => f['partner'] === 'skippedd');
+    const refused = await a.request({ type: 'next' });
+    assert.equal(refused['code'], 'rate_limited');
+    assert.match(String(refused['message']), /once every 60 s: try again in \d+ s/);
+    // match while matched is moving on too; and the match stands.
+    assert.equal((await a.request({ type: 'match' }))['code'], 'rate_limited');
+    a.send({ type: 'say', room: second['room'], text: 'still here' });
+    assert.equal((await d.next('message', (f) => f['text'] === 'still here'))['from'], 'skipper');
+    for (const c of [a, b, d]) c.close();
+    await slow.stop();
+  });
+
   it('refuses bad frames with a clear error and keeps the connection', async () => {
     const { c } = await hello('badframes');
     const expect = async (raw: string, code: string) => {

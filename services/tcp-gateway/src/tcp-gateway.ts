@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { createGatewayRuntime, type Logger, type Service } from '@chatfleet/common';
+import { createGatewayRuntime, TokenBucket, type Logger, type Service } from '@chatfleet/common';
 import type { TcpGatewayConfig } from './config.js';
 import { TcpConnection } from './tcp-connection.js';
 
@@ -18,8 +18,18 @@ export function createTcpGateway(config: TcpGatewayConfig, log: Logger): TcpGate
   let tcpPort = config.tcpPort;
   let stopping: Promise<void> | undefined;
 
+  // When a gateway dies its clients all reconnect to the others at once: take them in at a
+  // bounded rate and tell the rest to retry (clients back off with jitter).
+  const connects = new TokenBucket(config.maxConnectsPerSec, config.maxConnectsPerSec);
   const accept = (socket: Socket) => {
     const ip = socket.remoteAddress ?? '?';
+    if (!core.draining && !connects.take()) {
+      metrics.disconnects.inc({ reason: 'busy' });
+      const message = 'too many new connections: retry in 1 s';
+      socket.end(`${JSON.stringify({ type: 'error', code: 'unavailable', message })}\n`);
+      socket.on('error', () => undefined);
+      return;
+    }
     const n = (perIp.get(ip) ?? 0) + 1;
     if (n > config.maxConnectionsPerIp || core.draining) {
       metrics.disconnects.inc({ reason: core.draining ? 'draining' : 'ip_limit' });

@@ -12,6 +12,7 @@ import {
 import {
   fillNotice,
   fillRoom,
+  reconnectDelay,
   RoomCursor,
   SeenIds,
   type FillOutcome,
@@ -241,7 +242,7 @@ export class ChatClient {
 
   private onClose(): void {
     if (this.quitting || this.stopped) process.exit(0);
-    const delay = Math.min(10_000, 500 * 2 ** this.attempt++);
+    const delay = reconnectDelay(this.attempt++);
     this.term.print([`* connection lost, reconnecting in ${(delay / 1000).toFixed(1)} s…`]);
     setTimeout(() => this.connect(), delay);
   }

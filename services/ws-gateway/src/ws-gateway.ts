@@ -1,6 +1,12 @@
 import uWS from 'uWebSockets.js';
 import { Gauge } from 'prom-client';
-import { createGatewayRuntime, decodeUtf8, type Logger, type Service } from '@chatfleet/common';
+import {
+  createGatewayRuntime,
+  decodeUtf8,
+  TokenBucket,
+  type Logger,
+  type Service,
+} from '@chatfleet/common';
 import type { WsGatewayConfig } from './config.js';
 import { addHttpRoutes } from './http-routes.js';
 import { originAllowed } from './origin.js';
@@ -28,6 +34,8 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
     registers: [rt.registry],
   });
   const perIp = new Map<string, number>();
+  // A dead gateway's clients all reconnect at once: take them in at a bounded rate, 503 the rest.
+  const connects = new TokenBucket(config.maxConnectsPerSec, config.maxConnectsPerSec);
   const app = uWS.App();
   let listenSocket: uWS.us_listen_socket | undefined;
   let wsPort = config.wsPort;
@@ -47,9 +55,14 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
       const origin = req.getHeader('origin');
       const refuse = (status: string, why: string) => {
         metrics.disconnects.inc({ reason: why });
-        res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain').end(why));
+        res.cork(() => {
+          res.writeStatus(status).writeHeader('content-type', 'text/plain');
+          if (status.startsWith('503')) res.writeHeader('retry-after', '1');
+          res.end(why);
+        });
       };
       if (core.draining) return refuse('503 Service Unavailable', 'draining');
+      if (!connects.take()) return refuse('503 Service Unavailable', 'busy');
       if (!originAllowed(origin, req.getHeader('host'), config.allowedOrigins))
         return refuse('403 Forbidden', 'origin');
       if ((perIp.get(ip) ?? 0) >= config.maxConnectionsPerIp)

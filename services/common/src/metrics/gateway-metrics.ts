@@ -35,6 +35,7 @@ export const DISCONNECT_REASONS = [
   'replaced',
   'shutdown',
   'ip_limit',
+  'busy',
   'draining',
   'origin',
   'other',

@@ -36,7 +36,11 @@ export class WsClient {
       });
       ws.once('open', () => resolve(new WsClient(ws)));
       ws.once('unexpected-response', (_req, res) =>
-        reject(new Error(`upgrade refused: ${res.statusCode}`)),
+        reject(
+          new Error(
+            `upgrade refused: ${res.statusCode} retry-after=${String(res.headers['retry-after'] ?? '')}`,
+          ),
+        ),
       );
       ws.once('error', reject);
     });

@@ -9,6 +9,7 @@ import {
   startFleet,
   waitUntil,
   type Fleet,
+  type Frame,
   type ServiceProcess,
 } from '@chatfleet/common/testing';
 
@@ -124,6 +125,37 @@ describe('limits and bad input', () => {
       await readMetric(flood.metricsPort, 'chat_disconnects_total', { reason: 'flood' }),
       1,
     );
+  });
+
+  it('takes new connections in at MAX_CONNECTS_PER_SEC and tells the rest to retry', async () => {
+    const gate = await fleet.add('tcp-gateway', { MAX_CONNECTS_PER_SEC: '5' });
+    const busy = () => readMetric(gate.metricsPort, 'chat_disconnects_total', { reason: 'busy' });
+    const clients = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => JsonClient.connect(gate.tcpPort, `127.0.0.${10 + i}`)),
+    );
+    clients.forEach((c, i) => c.send({ type: 'hello', nick: `storm${i}` }));
+    await waitUntil(
+      () => clients.every((c) => c.frames.items.length > 0),
+      5000,
+      'a first frame on every connection',
+    );
+    const first = clients.map((c) => c.frames.items[0] as Frame);
+    const refused = first.filter((f) => f['type'] === 'error');
+    for (const f of refused) {
+      assert.equal(f['code'], 'unavailable');
+      assert.match(String(f['message']), /retry in 1 s/);
+    }
+    const welcomed = first.filter((f) => f['type'] === 'welcome').length;
+    // A burst of five, plus what refills while fifteen connect.
+    assert.ok(welcomed >= 5 && welcomed <= 8, `${welcomed} accepted`);
+    assert.equal(refused.length + welcomed, 15);
+    assert.equal(await busy(), refused.length);
+    for (const c of clients) c.close();
+    // A second later there is room again.
+    await new Promise((r) => setTimeout(r, 1200));
+    const { welcome } = await JsonClient.hello(gate.tcpPort, 'afterstorm');
+    assert.equal(welcome['nick'], 'afterstorm');
+    await gate.stop();
   });
 
   it('caps connections per address', async () => {

@@ -1,3 +1,4 @@
+import { reconnectDelay } from '@chatfleet/common/client';
 import type { ServerFrame } from '@chatfleet/common/protocol';
 
 export type Status = 'connecting' | 'online' | 'offline';
@@ -42,7 +43,7 @@ export class Connection {
       if (this.ws !== ws) return;
       this.ws = undefined;
       if (this.stopped) return this.on.status('offline');
-      const delay = Math.min(10_000, 500 * 2 ** this.attempt++) * (0.75 + Math.random() * 0.5);
+      const delay = reconnectDelay(this.attempt++);
       this.on.status('offline', delay);
       this.timer = setTimeout(() => this.connect(), delay);
     };

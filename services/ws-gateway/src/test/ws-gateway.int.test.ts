@@ -157,6 +157,27 @@ describe('ws-gateway', () => {
     none.close();
   });
 
+  it('answers 503 with Retry-After past MAX_CONNECTS_PER_SEC, and takes connections again after', async () => {
+    const gate = await fleet.add('ws-gateway', { MAX_CONNECTS_PER_SEC: '3' });
+    const tries = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        WsClient.connect(gate.wsPort, { localAddress: `127.0.0.${20 + i}` }),
+      ),
+    );
+    const open = tries.filter((t) => t.status === 'fulfilled');
+    const refused = tries.filter((t) => t.status === 'rejected');
+    assert.ok(open.length >= 3 && open.length <= 5, `${open.length} accepted`);
+    for (const r of refused) assert.match(String(r.reason), /503 retry-after=1/);
+    assert.equal(
+      await readMetric(gate.metricsPort, 'chat_disconnects_total', { reason: 'busy' }),
+      refused.length,
+    );
+    for (const t of open) t.value.close();
+    await new Promise((r) => setTimeout(r, 1200));
+    (await WsClient.connect(gate.wsPort)).close();
+    await gate.stop();
+  });
+
   it('refuses connections past the per-address cap', async () => {
     const capped = await fleet.add('ws-gateway', {
       MAX_CONNECTIONS_PER_IP: '2',

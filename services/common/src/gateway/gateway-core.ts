@@ -220,6 +220,17 @@ export class GatewayCore implements Hub {
       });
   }
 
+  /**
+   * The fleet reaped this gateway while it was alive (stalled past GATEWAY_TIMEOUT_MS): its
+   * sessions' nicks, memberships and matches are gone. Rather than keep ghosts, every client is
+   * told to reconnect (bye shutdown) and builds its state again through the normal path.
+   */
+  declaredDead(): void {
+    this.metrics.declaredDead.inc();
+    this.log.warn({ sessions: this.sessions.size }, 'declared dead by the fleet, closing sessions');
+    for (const s of [...this.sessions.values()]) s.bye('shutdown');
+  }
+
   /** Says bye to every session, waits for them to clean up (bounded), then leaves the fleet. */
   async stop(graceMs: number): Promise<void> {
     if (this.abort.signal.aborted) return;

@@ -4,6 +4,7 @@ import {
   dropSession,
   heartbeat,
   reapGateway,
+  takeReapedMark,
   cleanupSession,
   type SessionRecord,
 } from '../store/gateways.js';
@@ -23,13 +24,19 @@ export async function startHousekeeping(
   let tick = 0;
   while (!signal.aborted) {
     try {
-      await heartbeat(store, core.gw).then(
-        () => metrics.heartbeats.inc({ outcome: 'ok' }),
+      const rejoined = await heartbeat(store, core.gw).then(
+        (r) => {
+          metrics.heartbeats.inc({ outcome: 'ok' });
+          return r;
+        },
         (err: unknown) => {
           metrics.heartbeats.inc({ outcome: 'failed' });
           throw err;
         },
       );
+      // Back in the list: either Redis lost its data (restore handles that) or the fleet
+      // declared us dead and a reaper freed our users' nicks and places (it left a mark).
+      if (rejoined && (await takeReapedMark(store, core.gw))) core.declaredDead();
       for (const gw of await deadGateways(store, core.limits.gatewayTimeoutMs)) {
         if (gw === core.gw) continue;
         const n = await reapGateway(store, gw, core.gw, log, core.limits.gatewayTimeoutMs);

@@ -64,6 +64,7 @@ export interface GatewayMetrics {
   heartbeats: Counter<'outcome'>;
   reaps: Counter;
   reapedSessions: Counter;
+  declaredDead: Counter;
 }
 
 export function createGatewayMetrics(registry: Registry, transport: string): GatewayMetrics {
@@ -163,6 +164,11 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
     reaps: new Counter({
       name: 'chat_gateway_reaps_total',
       help: 'Dead gateways this gateway cleaned up after',
+      ...r,
+    }),
+    declaredDead: new Counter({
+      name: 'chat_gateway_declared_dead_total',
+      help: 'Times this gateway found the fleet had reaped it while it was alive (it then closed its sessions)',
       ...r,
     }),
     reapedSessions: new Counter({

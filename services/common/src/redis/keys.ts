@@ -40,6 +40,8 @@ export interface Keys {
   gatewayState(gw: string): string;
   /** Lock held by whoever cleans up after a dead gateway. */
   reapLock(gw: string): string;
+  /** Left by a reaper (1 h): the gateway, if it was only stalled, knows its sessions are gone. */
+  reaped(gw: string): string;
   /** Stream of events addressed to one gateway's sessions: matched, dm, kick. */
   inbox(gw: string): string;
   /** Matchmaker request stream and its state, all under one tag. */
@@ -93,6 +95,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     gateways: () => `${prefix}:{gw}:alive`,
     gatewayState: (gw) => `${gwTag(gw)}:state`,
     reapLock: (gw) => `${gwTag(gw)}:reap`,
+    reaped: (gw) => `${gwTag(gw)}:reaped`,
     inbox: (gw) => `${gwTag(gw)}:inbox`,
     matchRequests: () => `${mm}:requests`,
     matchQueue: () => `${mm}:queue`,

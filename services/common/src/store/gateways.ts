@@ -13,8 +13,14 @@ export interface SessionRecord {
   match?: string;
 }
 
-export async function heartbeat(ctx: StoreContext, gw: string): Promise<void> {
-  await guarded(() => ctx.redis.zadd(ctx.keys.gateways(), Date.now(), gw));
+/** Renews the gateway's liveness; true when it was not in the fleet's list any more. */
+export async function heartbeat(ctx: StoreContext, gw: string): Promise<boolean> {
+  return (await guarded(() => ctx.redis.zadd(ctx.keys.gateways(), Date.now(), gw))) === 1;
+}
+
+/** True (once) when a reaper cleaned this gateway up: it was declared dead while alive. */
+export async function takeReapedMark(ctx: StoreContext, gw: string): Promise<boolean> {
+  return (await guarded(() => ctx.redis.del(ctx.keys.reaped(gw)))) === 1;
 }
 
 export async function saveSession(
@@ -107,6 +113,8 @@ export async function reapGateway(
 ): Promise<number> {
   const got = await guarded(() => ctx.redis.set(ctx.keys.reapLock(gw), me, 'PX', 30_000, 'NX'));
   if (got !== 'OK') return -1;
+  // Before any cleanup: a gateway that was only stalled must learn its sessions are void.
+  await guarded(() => ctx.redis.set(ctx.keys.reaped(gw), me, 'PX', 3_600_000));
   const state = await guarded(() => ctx.redis.hgetall(ctx.keys.gatewayState(gw)));
   // Paired, but the gateway died before taking the match in: the partner is queued again.
   const assigned = await readAssignments(ctx, Object.keys(state));

@@ -142,3 +142,39 @@ describe('a gateway that dies or stops', () => {
     watcher.close();
   });
 });
+
+describe('a gateway the fleet declared dead while it was only stalled', () => {
+  it('closes its sessions with bye shutdown when it comes back, so they reconnect cleanly', async () => {
+    const env = { GATEWAY_TIMEOUT_MS: '3000', HEARTBEAT_MS: '500' };
+    const fleet = await startFleet({ gateways: 1, env });
+    try {
+      const stalled = await fleet.add('tcp-gateway', env);
+      const { c: watcher } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'watcher2');
+      await watcher.request({ type: 'join', room: 'stall' });
+      const { c: ghost } = await JsonClient.hello(stalled.tcpPort, 'sleeper');
+      await ghost.request({ type: 'join', room: 'stall' });
+      stalled.proc.kill('SIGSTOP');
+      // The others reap it: its user leaves the room and the nick is free.
+      await watcher.next(
+        'presence',
+        (f) => f['event'] === 'leave' && f['nick'] === 'sleeper',
+        15_000,
+      );
+      stalled.proc.kill('SIGCONT');
+      // Back, it must not keep a session the fleet no longer knows (a ghost whose nick others
+      // could take): the client is told to reconnect.
+      assert.deepEqual(await ghost.next('bye', () => true, 10_000), {
+        type: 'bye',
+        reason: 'shutdown',
+      });
+      await ghost.closed;
+      const { c: again } = await JsonClient.hello(stalled.tcpPort, 'sleeper');
+      assert.equal((await again.request({ type: 'join', room: 'stall' }))['type'], 'joined');
+      await watcher.next('presence', (f) => f['event'] === 'join' && f['nick'] === 'sleeper');
+      assert.equal(await readMetric(stalled.metricsPort, 'chat_gateway_declared_dead_total'), 1);
+      for (const c of [watcher, again]) c.close();
+    } finally {
+      await fleet.stop();
+    }
+  });
+});

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { catalogued, metricsIn } from '@chatfleet/common/testing';
 
 // The real promtool from Debian's prometheus package (make test installs it).
 const DIR = fileURLToPath(new URL('../../dashboards/prometheus/', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const promtool = (...args: string[]) => {
   const res = spawnSync('promtool', args, { cwd: DIR, encoding: 'utf8' });
   assert.equal(res.error, undefined, 'promtool (Debian package prometheus) is on the PATH');
@@ -85,13 +85,10 @@ describe('Prometheus rules and configuration (dashboards/prometheus)', () => {
   });
 
   it('uses only metrics the services document, and scrapes every service of make up', () => {
-    const doc = readFileSync(join(ROOT, 'docs/metrics.md'), 'utf8');
+    const listed = catalogued();
     for (const rule of rules)
-      for (const [, name] of rule.expr.matchAll(/\b(chat_[a-z0-9_]+?)(?:_bucket|_count|_sum)?\b/g))
-        assert.ok(
-          /^chat_(process|nodejs)_/.test(name ?? '') || doc.includes(`\`${name}\``),
-          `${rule.alert}: ${name} is in docs/metrics.md`,
-        );
+      for (const name of metricsIn(rule.expr))
+        assert.ok(listed(name), `${rule.alert}: ${name} is in docs/metrics.md`);
     const cfg = parse(readFileSync(join(DIR, 'prometheus.yml'), 'utf8')) as {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
     };

@@ -37,3 +37,13 @@ export function exposedMetrics(text: string): Map<string, string> {
     if (name && type && !/^chat_(process|nodejs)_/.test(name)) out.set(name, type);
   return out;
 }
+
+/** The chat_ metric names a PromQL expression reads (histogram suffixes dropped). */
+export const metricsIn = (expr: string): string[] =>
+  [...expr.matchAll(/\b(chat_[a-z0-9_]+?)(?:_bucket|_count|_sum)?\b/g)].map((m) => m[1] ?? '');
+
+/** Whether docs/metrics.md lists a metric (prom-client's process families count as listed). */
+export function catalogued(): (name: string) => boolean {
+  const names = new Set(readCatalogue().map((e) => e.name));
+  return (name) => /^chat_(process|nodejs)_/.test(name) || names.has(name);
+}

@@ -15,8 +15,7 @@ export async function lagLoop(
       for (const stream of ctx.keys.allEvents()) {
         const groups = (await ctx.redis.xinfo('GROUPS', stream)) as unknown[][];
         for (const g of groups) {
-          const info = new Map<string, unknown>();
-          for (let i = 0; i + 1 < g.length; i += 2) info.set(String(g[i]), g[i + 1]);
+          const info = infoMap(g);
           if (info.get('name') !== GROUP) continue;
           const behind = Number(info.get('lag') ?? 0) || 0;
           lag += behind;
@@ -26,8 +25,7 @@ export async function lagLoop(
         }
         const consumers = (await ctx.redis.xinfo('CONSUMERS', stream, GROUP)) as unknown[][];
         for (const c of consumers) {
-          const info = new Map<string, unknown>();
-          for (let i = 0; i + 1 < c.length; i += 2) info.set(String(c[i]), c[i + 1]);
+          const info = infoMap(c);
           if (Number(info.get('pending')) === 0 && Number(info.get('idle')) > 3_600_000) {
             await ctx.redis.xgroup('DELCONSUMER', stream, GROUP, String(info.get('name')));
           }
@@ -57,4 +55,11 @@ async function firstAfter(
   const next = await ctx.redis.xrange(stream, `(${last}`, '+', 'COUNT', 1);
   const id = next[0]?.[0];
   return id ? Number(id.split('-')[0]) : Infinity;
+}
+
+/** An XINFO reply (name, value, name, value…) as a map. */
+function infoMap(flat: unknown[]): Map<string, unknown> {
+  const info = new Map<string, unknown>();
+  for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
+  return info;
 }

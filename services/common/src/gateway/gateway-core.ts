@@ -6,9 +6,12 @@ import type { SeenIds } from '../client/seen-ids.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { toMessageFrame } from '../protocol/frames.js';
+import { Cached } from '../service/cached.js';
+import { Slots } from '../service/slots.js';
 import type { StoreContext } from '../store/context.js';
 import { deregister, heartbeat } from '../store/gateways.js';
 import { appendInbox } from '../store/inbox.js';
+import { listRooms, type RoomListing } from '../store/rooms.js';
 import type { ControlEnvelope, LiveEnvelope } from '../session/envelopes.js';
 import { dmShown } from '../session/session-identity.js';
 import type { StoredMessage } from '../protocol/frames.js';
@@ -19,9 +22,6 @@ import { startHousekeeping } from './housekeeping.js';
 import { handleControl } from './control.js';
 import { runInbox } from './inbox-reader.js';
 import { Subscriptions } from './subscriptions.js';
-import { Slots } from '../service/slots.js';
-import { Cached } from '../service/cached.js';
-import { listRooms, type RoomListing } from '../store/rooms.js';
 
 export interface GatewayCoreOptions {
   store: StoreContext;
@@ -201,13 +201,10 @@ export class GatewayCore implements Hub {
       env.frame = toMessageFrame(env.m);
       env.json = JSON.stringify(env.frame);
     }
-    if (env.k !== 'm') {
-      for (const sid of sids) this.sessions.get(sid)?.live(env);
-      return;
-    }
     const t0 = performance.now();
     for (const sid of sids) this.sessions.get(sid)?.live(env);
-    this.metrics.fanout.observe((performance.now() - t0) / 1000);
+    // Fan-out is timed per message; presence and the like are not messages.
+    if (env.k === 'm') this.metrics.fanout.observe((performance.now() - t0) / 1000);
   }
 
   private restoreAll(): void {

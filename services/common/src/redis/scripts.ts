@@ -53,12 +53,13 @@ return {ids, mss, seqs, epoch}
  * KEYS: members, recent, lock, pos. ARGV: lcNick, memberJson, channel, presencePrefix, since
  * ('' = the last historyCount), historyCount, ttlMs, clientEpoch ('' = not given).
  * Adds the member, publishes presence and returns {count, members, history, recovered
- * (-1 without since, else 1 or 0), epoch, seq} in one step. ARGV[9..11]: what the join may do
- * about the lock, checked here so the password check and the join are one step: '' anything,
- * 'open' the room must be unlocked, 'keep' the lock must still hold hash ARGV[11], 'create'
- * lock it with salt ARGV[10] and hash ARGV[11] if it is new (no lock, no members). A join the
- * lock forbids changes nothing and returns {'refused', 'locked' | 'changed' | 'occupied'}. With since, history is every
+ * (-1 without since, else 1 or 0), epoch, seq} in one step. With since, history is every
  * message after it in the window, oldest first; recovered says whether that is all of them.
+ * ARGV[9..11]: what the join may do about the lock, checked here so the password check and the
+ * join are one step: '' anything, 'open' the room must be unlocked, 'keep' the lock must still
+ * hold hash ARGV[11], 'create' lock it with salt ARGV[10] and hash ARGV[11] if it is new (no
+ * lock, no members). A join the lock forbids changes nothing and returns
+ * {'refused', 'locked' | 'changed' | 'occupied'}.
  */
 export const joinScript = new LuaScript(
   'join',

@@ -1,4 +1,3 @@
-import { passwordWait, recordPasswordFailure } from '../store/password-attempts.js';
 import { ProtocolError } from '../protocol/errors.js';
 import {
   toFrame,
@@ -10,6 +9,7 @@ import { isMatchRoom } from '../protocol/names.js';
 import { conv } from '../redis/keys.js';
 import { readMatch } from '../store/matches.js';
 import { readHistory, readPosition, sendMessage } from '../store/messages.js';
+import { passwordWait, recordPasswordFailure } from '../store/password-attempts.js';
 import {
   LockRefused,
   planRoomLock,

@@ -17,14 +17,14 @@ import type { LiveEnvelope } from './envelopes.js';
 
 export type { RoomState };
 
+/** Requests that speak to others: carried out even when the connection closed right after. */
+const SPOKEN: ReadonlySet<string> = new Set(['say', 'dm']);
+
 /**
  * The transport-free session engine: takes client frames, emits server frames. One per
  * connection; gateways are thin transports around it. Frames are handled one at a time,
  * in order, so replies come back in the order requests were made.
  */
-/** Requests that speak to others: carried out even when the connection closed right after. */
-const SPOKEN: ReadonlySet<string> = new Set(['say', 'dm']);
-
 export class Session {
   readonly sid: string;
   nick: string | undefined;

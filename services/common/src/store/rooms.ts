@@ -1,10 +1,10 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { ProtocolError } from '../protocol/errors.js';
 import type { StoredMessage } from '../protocol/frames.js';
 import { isMatchRoom } from '../protocol/names.js';
 import { conv as convId } from '../redis/keys.js';
 import { joinScript, leaveScript } from '../redis/scripts.js';
-import { ProtocolError } from '../protocol/errors.js';
 import type { Slots } from '../service/slots.js';
 import { guarded, type StoreContext } from './context.js';
 import { parseStored } from './messages.js';

@@ -2,6 +2,24 @@ import { instanceOf, type BoardSpec } from './board.js';
 import { processPanels, redisPanels } from './common-panels.js';
 import { quantile, rate, type PanelSpec } from './panels.js';
 
+/** Client frames by type (on the overview too). */
+export const framesInPanel = (sel: string): PanelSpec => ({
+  title: 'Frames in, by type',
+  description:
+    'Client frames per second. invalid: frames that never became a request; rate_limited: refused by the rate limit. A rise of either is a broken client or an attack.',
+  unit: 'reqps',
+  targets: [[rate('chat_frames_in_total', sel, 'type'), '{{type}}']],
+});
+
+/** Error frames by code (on the overview too). */
+export const errorsPanel = (sel: string): PanelSpec => ({
+  title: 'Errors, by code',
+  description:
+    'Error frames per second. internal and unavailable are ours (Redis away, or a bug: read the logs); the others are clients asking for what they may not have.',
+  unit: 'reqps',
+  targets: [[rate('chat_errors_total', sel, 'code'), '{{code}}']],
+});
+
 const panels = (sel: string): PanelSpec[] => [
   {
     title: 'Connections, by instance',
@@ -20,13 +38,7 @@ const panels = (sel: string): PanelSpec[] => [
       [rate('chat_disconnects_total', sel, 'reason'), 'ended: {{reason}}'],
     ],
   },
-  {
-    title: 'Frames in, by type',
-    description:
-      'Client frames per second. invalid: frames that never became a request; rate_limited: refused by the rate limit. A rise of either is a broken client or an attack.',
-    unit: 'reqps',
-    targets: [[rate('chat_frames_in_total', sel, 'type'), '{{type}}']],
-  },
+  framesInPanel(sel),
   {
     title: 'Frames out, by type',
     description:
@@ -34,13 +46,7 @@ const panels = (sel: string): PanelSpec[] => [
     unit: 'reqps',
     targets: [[rate('chat_frames_out_total', sel, 'type'), '{{type}}']],
   },
-  {
-    title: 'Errors, by code',
-    description:
-      'Error frames per second. internal and unavailable are ours (Redis away, or a bug: read the logs); the others are clients asking for what they may not have.',
-    unit: 'reqps',
-    targets: [[rate('chat_errors_total', sel, 'code'), '{{code}}']],
-  },
+  errorsPanel(sel),
   {
     title: 'Delivery latency, by kind',
     description:

@@ -2,25 +2,30 @@ import { instanceOf, type BoardSpec } from './board.js';
 import { processPanels, redisPanels } from './common-panels.js';
 import { quantile, rate, type PanelSpec } from './panels.js';
 
+/** Tickets in the stranger queue (on the overview too). */
+export const queuePanel = (sel: string): PanelSpec => ({
+  title: 'Strangers waiting',
+  description:
+    'Tickets in the queue. It should rise and fall; above 1 while no matches happen means the matchmaker is stuck or down (the ChatfleetMatchmakerStuck alert).',
+  unit: 'short',
+  targets: [[`max(chat_matchmaker_queue_length{${sel}})`, 'waiting']],
+});
+
+/** Time to match at the given quantiles (on the overview too). */
+export const timeToMatchPanel = (sel: string, qs: number[]): PanelSpec => ({
+  title: 'Time to match',
+  description:
+    'From the match request to the pairing. With two or more waiting it should stay well under a second; tagged tickets widen to anyone after MATCH_WIDEN_MS (10 s).',
+  unit: 's',
+  targets: qs.map((q): [string, string] => [
+    quantile(q, 'chat_matchmaker_time_to_match_seconds', sel),
+    `p${Math.round(q * 100)}`,
+  ]),
+});
+
 const panels = (sel: string): PanelSpec[] => [
-  {
-    title: 'Strangers waiting',
-    description:
-      'Tickets in the queue. It should rise and fall; above 1 while no matches happen means the matchmaker is stuck or down (the ChatfleetMatchmakerStuck alert).',
-    unit: 'short',
-    targets: [[`max(chat_matchmaker_queue_length{${sel}})`, 'waiting']],
-  },
-  {
-    title: 'Time to match',
-    description:
-      'From the match request to the pairing. With two or more waiting it should stay well under a second; tagged tickets widen to anyone after MATCH_WIDEN_MS (10 s).',
-    unit: 's',
-    targets: [
-      [quantile(0.5, 'chat_matchmaker_time_to_match_seconds', sel), 'p50'],
-      [quantile(0.9, 'chat_matchmaker_time_to_match_seconds', sel), 'p90'],
-      [quantile(0.99, 'chat_matchmaker_time_to_match_seconds', sel), 'p99'],
-    ],
-  },
+  queuePanel(sel),
+  timeToMatchPanel(sel, [0.5, 0.9, 0.99]),
   {
     title: 'Requests and matches',
     description:

@@ -1,4 +1,6 @@
 import type { BoardSpec } from './board.js';
+import { errorsPanel, framesInPanel } from './gateway.js';
+import { queuePanel, timeToMatchPanel } from './matchmaker.js';
 import { quantile, type PanelSpec } from './panels.js';
 
 const panels = (sel: string): PanelSpec[] => [
@@ -20,37 +22,10 @@ const panels = (sel: string): PanelSpec[] => [
       [quantile(0.99, 'chat_message_delivery_seconds', sel), 'p99'],
     ],
   },
-  {
-    title: 'Frames in, by type',
-    description:
-      'Client frames per second. invalid: frames that never became a request; rate_limited: refused by the rate limit. A rise of either is a misbehaving client or an attack.',
-    unit: 'reqps',
-    targets: [[`sum by (type) (rate(chat_frames_in_total{${sel}}[$__rate_interval]))`, '{{type}}']],
-  },
-  {
-    title: 'Errors, by code',
-    description:
-      'Error frames per second. internal and unavailable are ours (Redis away or a bug: read the logs); the others are clients asking for something they may not have.',
-    unit: 'reqps',
-    targets: [[`sum by (code) (rate(chat_errors_total{${sel}}[$__rate_interval]))`, '{{code}}']],
-  },
-  {
-    title: 'Strangers waiting',
-    description:
-      'Tickets in the stranger queue. It should rise and fall; a queue that stays above 1 while no matches happen means the matchmaker is stuck or down.',
-    unit: 'short',
-    targets: [[`max(chat_matchmaker_queue_length{${sel}})`, 'waiting']],
-  },
-  {
-    title: 'Time to match',
-    description:
-      'From a match request to the pairing. With two or more people waiting it should stay under a second; tags widen after MATCH_WIDEN_MS (10 s).',
-    unit: 's',
-    targets: [
-      [quantile(0.5, 'chat_matchmaker_time_to_match_seconds', sel), 'p50'],
-      [quantile(0.9, 'chat_matchmaker_time_to_match_seconds', sel), 'p90'],
-    ],
-  },
+  framesInPanel(sel),
+  errorsPanel(sel),
+  queuePanel(sel),
+  timeToMatchPanel(sel, [0.5, 0.9]),
   {
     title: 'History-writer lag',
     description:

@@ -35,30 +35,31 @@ export function pairTickets(input: PairingInput): Pair[] {
   for (let i = 0; i < tickets.length; i++) {
     const a = tickets[i];
     if (!a || used.has(i)) continue;
-    let overlap: { j: number; tags: string[] } | undefined;
-    let fallback: number | undefined;
-    let again: number | undefined;
+    type Pick = { j: number; tags: string[] };
+    let overlap: Pick | undefined;
+    let fallback: Pick | undefined;
+    let again: Pick | undefined;
     for (let j = i + 1; j < tickets.length; j++) {
       const b = tickets[j];
       if (!b || used.has(j) || lc(a) === lc(b)) continue;
+      const shared = a.tags.filter((t) => b.tags.includes(t));
+      const fits = shared.length > 0 || (open(a) && open(b));
       if (lastPartner.get(lc(a)) === lc(b) || lastPartner.get(lc(b)) === lc(a)) {
-        const fits = a.tags.some((x) => b.tags.includes(x)) || (open(a) && open(b));
-        if (again === undefined && patient(a) && patient(b) && fits) again = j;
+        if (!again && fits && patient(a) && patient(b)) again = { j, tags: shared };
         continue;
       }
-      const shared = a.tags.filter((t) => b.tags.includes(t));
       if (shared.length > 0) {
         overlap = { j, tags: shared };
         break;
       }
-      if (fallback === undefined && open(a) && open(b)) fallback = j;
+      if (!fallback && fits) fallback = { j, tags: [] };
     }
-    const j = overlap?.j ?? fallback ?? again;
-    const b = j !== undefined ? tickets[j] : undefined;
-    if (j === undefined || !b) continue;
+    const pick = overlap ?? fallback ?? again;
+    const b = pick ? tickets[pick.j] : undefined;
+    if (!pick || !b) continue;
     used.add(i);
-    used.add(j);
-    pairs.push({ a, b, tags: overlap?.tags ?? a.tags.filter((x) => b.tags.includes(x)) });
+    used.add(pick.j);
+    pairs.push({ a, b, tags: pick.tags });
   }
   return pairs;
 }

@@ -5,7 +5,7 @@ import { check } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import ws from 'k6/ws';
-import { chatErrors, type Frame } from './lib/chat.ts';
+import { chatErrors, readFrame } from './lib/chat.ts';
 import { WS_URL, nick, num } from './lib/config.ts';
 import { summarize } from './lib/summary.ts';
 
@@ -49,9 +49,7 @@ export default function (): void {
   const res = ws.connect(WS_URL, null, (socket) => {
     socket.on('open', () => socket.send(JSON.stringify({ type: 'hello', nick: me })));
     socket.on('message', (data: string) => {
-      const f = JSON.parse(data) as Frame;
-      if (f.type === 'error') chatErrors.add(1, { code: String(f['code']) });
-      if (f.type !== 'welcome') return;
+      if (readFrame(data)?.type !== 'welcome') return;
       welcomed = true;
       connectTime.add(Date.now() - started);
       socket.setTimeout(() => {

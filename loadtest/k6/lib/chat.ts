@@ -11,6 +11,25 @@ export interface Frame {
 export const chatErrors = new Counter('chat_errors');
 
 /**
+ * One server message as a frame, counting error frames (but those `tolerate` accepts) and
+ * messages that are not JSON in chat_errors; undefined for the latter.
+ */
+export function readFrame(
+  data: string,
+  tolerate: (f: Frame) => boolean = () => false,
+): Frame | undefined {
+  let f: Frame;
+  try {
+    f = JSON.parse(data) as Frame;
+  } catch {
+    chatErrors.add(1, { code: 'not_json' });
+    return undefined;
+  }
+  if (f.type === 'error' && !tolerate(f)) chatErrors.add(1, { code: String(f['code']) });
+  return f;
+}
+
+/**
  * One chat connection. `onFrame` sees every frame; error frames and socket errors are counted
  * in chat_errors (tag `code`), so a threshold can hold the run to zero.
  */
@@ -25,15 +44,8 @@ export function connect(
   const ws = new WebSocket(url);
   ws.onmessage = (e) => {
     if (!e || typeof e.data !== 'string') return;
-    let f: Frame;
-    try {
-      f = JSON.parse(e.data) as Frame;
-    } catch {
-      chatErrors.add(1, { code: 'not_json' });
-      return;
-    }
-    if (f.type === 'error' && !tolerate(f)) chatErrors.add(1, { code: String(f['code']) });
-    onFrame(f, ws);
+    const f = readFrame(e.data, tolerate);
+    if (f) onFrame(f, ws);
   };
   ws.onerror = (e) => {
     chatErrors.add(1, { code: 'socket' });

@@ -1,5 +1,6 @@
 import {
   createKeys,
+  FleetClock,
   createWorkerRuntime,
   runConsumerGroup,
   type Logger,
@@ -25,7 +26,7 @@ export function createHistoryWriter(config: HistoryWriterConfig, log: Logger): H
     redis,
     reader,
     keys,
-    store: { redis, keys, limits: config.store },
+    store: { redis, keys, limits: config.store, clock: new FleetClock(config.clockSkewMs) },
     log,
     metrics: createWriterMetrics(rt.registry),
   };

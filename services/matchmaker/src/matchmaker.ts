@@ -73,9 +73,9 @@ export function createMatchmaker(config: MatchmakerConfig, log: Logger): Matchma
         count: 200,
         log,
         handle: async (_stream, entries) => {
-          for (const [, flat] of entries) {
+          for (const [id, flat] of entries) {
             const fields = fieldsOf(flat);
-            if (await applyRequest(redis, ctx.keys, fields))
+            if (await applyRequest(redis, ctx.keys, id, fields))
               ctx.metrics.requests.inc({ op: requestOp(fields) });
           }
         },

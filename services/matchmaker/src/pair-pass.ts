@@ -16,7 +16,9 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
   if (got !== 'OK') return 0;
   try {
     const queue = await loadQueue(redis, keys, WINDOW);
-    const now = Date.now();
+    // Waits are measured on Redis's clock, which dated the tickets.
+    const [sec, usec] = await redis.time();
+    const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
     const alive = await liveGateways(ctx, config.gatewayTimeoutMs);
     const live = [];
     for (const q of queue) {
@@ -45,7 +47,7 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
         repeatRelaxMs: config.repeatRelaxMs,
       };
       for (const pair of pairTickets(input)) {
-        const room = await commitPair(ctx, pair, raw, config.repeatBlockMs);
+        const room = await commitPair(ctx, pair, raw, config.repeatBlockMs, now);
         if (!room) {
           metrics.skipped.inc();
           continue;
@@ -53,7 +55,7 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
         made++;
         metrics.matches.inc();
         for (const t of [pair.a, pair.b])
-          metrics.timeToMatch.observe(Math.max(0, Date.now() - t.ts) / 1000);
+          metrics.timeToMatch.observe(Math.max(0, now - t.ts) / 1000);
         ctx.log.debug({ room, a: pair.a.nick, b: pair.b.nick, tags: pair.tags }, 'matched');
       }
     }

@@ -19,18 +19,27 @@ export interface QueuedTicket {
 
 const DAY = 24 * 3600 * 1000;
 
-/** Applies one request from the stream to the waiting queue. */
+/**
+ * Applies one request from the stream to the waiting queue. A ticket is dated by its request's
+ * stream id (Redis's clock), or keeps the date it carries when the fleet queues it again.
+ */
 export async function applyRequest(
   redis: Redis,
   keys: Keys,
+  id: string,
   fields: Record<string, string>,
 ): Promise<boolean> {
-  const { op, sid, v, t } = fields;
+  const { op, sid, v } = fields;
+  let { t } = fields;
   if ((op !== 'match' && op !== 'cancel') || !sid || !v) return false;
   let score = 0;
   if (op === 'match') {
     try {
-      score = (JSON.parse(t ?? '') as Ticket).ts;
+      const ticket = JSON.parse(t ?? '') as Ticket;
+      const kept = fields['why'] === 'requeue' && ticket.ts > 0;
+      ticket.ts = kept ? ticket.ts : Number(id.split('-')[0]);
+      score = ticket.ts;
+      t = JSON.stringify(ticket);
     } catch {
       return false;
     }
@@ -85,13 +94,14 @@ export async function commitPair(
   pair: Pair,
   raw: Map<string, string>,
   repeatBlockMs: number,
+  now: number,
 ): Promise<string | undefined> {
   const { redis, keys } = ctx;
   const room = `m-${randomBytes(6).toString('hex')}`;
   const { a, b, tags } = pair;
   const lcA = a.nick.toLowerCase();
   const lcB = b.nick.toLowerCase();
-  const rec: MatchRecord = { room, a: lcA, b: lcB, tags, ts: Date.now() };
+  const rec: MatchRecord = { room, a: lcA, b: lcB, tags, ts: now };
   const envA: ControlEnvelope = { k: 'matched', sid: a.sid, room, partner: b.nick, tags };
   const envB: ControlEnvelope = { k: 'matched', sid: b.sid, room, partner: a.nick, tags };
   const ok = await commitPairScript.run(

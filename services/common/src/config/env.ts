@@ -100,6 +100,8 @@ export interface BaseConfig {
   gitSha: string;
   /** How long SIGTERM may drain; the process exits one second after it at the latest. */
   shutdownGraceMs: number;
+  /** Test hook: offsets this process's clock, to show that nothing depends on hosts' clocks. */
+  clockSkewMs: number;
 }
 
 export function readBaseConfig(env: Env, defaultMetricsPort: number): BaseConfig {
@@ -112,5 +114,6 @@ export function readBaseConfig(env: Env, defaultMetricsPort: number): BaseConfig
     metricsPort: envPort(env, 'METRICS_PORT', defaultMetricsPort),
     gitSha: envGitSha(env),
     shutdownGraceMs: envInt(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    clockSkewMs: envInt(env, 'CLOCK_SKEW_MS', 0, -86_400_000, 86_400_000),
   };
 }

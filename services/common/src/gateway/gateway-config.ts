@@ -1,4 +1,4 @@
-import { envInt, readBaseConfig, type BaseConfig, type Env } from '../config/env.js';
+import { ConfigError, envInt, readBaseConfig, type BaseConfig, type Env } from '../config/env.js';
 import type { SessionLimits } from '../session/hub.js';
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from '../store/context.js';
 
@@ -43,6 +43,7 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
       eventsMaxLen: envInt(env, 'EVENTS_MAXLEN', 100_000, 1000, 100_000_000),
       mailboxMax: envInt(env, 'MAILBOX_MAX', 100, 1, 100_000),
       mailboxMaxAgeMs: envInt(env, 'MAILBOX_MAX_AGE_DAYS', 7, 1, 3650) * day,
+      leaseMs: envInt(env, 'LEASE_MS', 60_000, 3000, 3_600_000),
     },
     maxFrameBytes: envInt(env, 'MAX_FRAME_BYTES', 8192, 256, 1_048_576),
     maxConnectionsPerIp: envInt(env, 'MAX_CONNECTIONS_PER_IP', 64, 1, 1_000_000),
@@ -51,6 +52,10 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
     heartbeatMs: envInt(env, 'HEARTBEAT_MS', 2000, 100, 60_000),
     healthGraceMs: envInt(env, 'HEALTH_GRACE_MS', 3000, 0, 600_000),
   };
+  // A lease renewed every GATEWAY_TIMEOUT_MS must survive a few missed renewals, or a slow
+  // moment would drop nicks and places the reaper would never have touched.
+  if (c.store.leaseMs < 3 * c.session.gatewayTimeoutMs)
+    throw new ConfigError('LEASE_MS must be at least 3 × GATEWAY_TIMEOUT_MS');
   // Paced output must stay well under the point where a reader counts as slow.
   c.session.paceBytes = Math.min(c.session.paceBytes, Math.floor(c.maxBacklogBytes / 4));
   return c;

@@ -9,7 +9,9 @@ import { toMessageFrame } from '../protocol/frames.js';
 import { Cached } from '../service/cached.js';
 import { Slots } from '../service/slots.js';
 import type { StoreContext } from '../store/context.js';
-import { deregister, heartbeat } from '../store/gateways.js';
+import { deregister } from '../store/gateways.js';
+import { heartbeat, takeReapedMark } from '../store/liveness.js';
+import type { FleetClock } from '../service/fleet-clock.js';
 import { appendInbox } from '../store/inbox.js';
 import { listRooms, type RoomListing } from '../store/rooms.js';
 import type { ControlEnvelope, LiveEnvelope } from '../session/envelopes.js';
@@ -17,10 +19,11 @@ import { dmShown } from '../session/session-identity.js';
 import type { StoredMessage } from '../protocol/frames.js';
 import type { Hub, SessionLimits, Transport } from '../session/hub.js';
 import { Session } from '../session/session.js';
-import { restoreSession } from '../session/session-restore.js';
 import { startHousekeeping } from './housekeeping.js';
 import { handleControl } from './control.js';
 import { runInbox } from './inbox-reader.js';
+import { renewLeases } from './leases.js';
+import { restoreAll } from './restore-all.js';
 import { Subscriptions } from './subscriptions.js';
 
 export interface GatewayCoreOptions {
@@ -36,6 +39,8 @@ export interface GatewayCoreOptions {
   healthGraceMs: number;
   /** Random by default; set it only in tests. */
   gatewayId?: string;
+  /** The one the store uses: heartbeats teach it Redis's time. */
+  clock: FleetClock;
 }
 
 export interface CoreHealth {
@@ -66,6 +71,12 @@ export class GatewayCore implements Hub {
   /** DMs shown by sessions that ended lately: a second route of one of them is dropped. */
   private readonly endedDms = new Map<string, { at: number; seen: SeenIds<string> }>();
   private loops: Promise<unknown> | undefined;
+  /** The fleet epoch last seen: a new one means Redis lost its data. */
+  private epoch: string | undefined;
+  /** When (monotonic ms) a lease renewal last started that then succeeded. */
+  private leasesOkAt = performance.now();
+  private beating: Promise<void> | undefined;
+  private restoring: Promise<void> | undefined;
 
   constructor(private readonly o: GatewayCoreOptions) {
     // A burst of guesses waits a moment; past that it is refused rather than queued for long.
@@ -102,7 +113,8 @@ export class GatewayCore implements Hub {
     redis.on('ready', () => {
       this.cmdDownSince = undefined;
       this.metrics.redisUp.set(1);
-      if (cmdReady) this.restoreAll();
+      // A blip alone loses nothing; the heartbeat's epoch tells whether Redis lost its data.
+      if (cmdReady) void this.beat().catch(() => undefined);
       cmdReady = true;
     });
     this.metrics.redisUp.set(cmdReady ? 1 : 0);
@@ -177,7 +189,7 @@ export class GatewayCore implements Hub {
   }
 
   nextVersion(): number {
-    this.lastVersion = Math.max(this.lastVersion + 1, Date.now() * 1000);
+    this.lastVersion = Math.max(this.lastVersion + 1, this.store.clock.now() * 1000);
     return this.lastVersion;
   }
 
@@ -207,14 +219,53 @@ export class GatewayCore implements Hub {
     if (env.k === 'm') this.metrics.fanout.observe((performance.now() - t0) / 1000);
   }
 
-  private restoreAll(): void {
-    this.log.info({ sessions: this.sessions.size }, 'redis back, restoring sessions');
-    // The heartbeat first: the matchmaker drops tickets of gateways it does not see alive.
-    void heartbeat(this.store, this.gw)
-      .catch(() => undefined)
-      .then(() => {
-        for (const s of this.sessions.values()) void s.run(() => restoreSession(s));
-      });
+  /** Renews this gateway's liveness lease (one at a time) and acts on what it finds. */
+  beat(): Promise<void> {
+    this.beating ??= this.doBeat().finally(() => {
+      this.beating = undefined;
+    });
+    return this.beating;
+  }
+
+  private async doBeat(): Promise<void> {
+    const sentAt = this.o.clock.host();
+    let hb;
+    try {
+      hb = await heartbeat(this.store, this.gw);
+      this.metrics.heartbeats.inc({ outcome: 'ok' });
+    } catch (err) {
+      this.metrics.heartbeats.inc({ outcome: 'failed' });
+      throw err;
+    }
+    this.o.clock.learn(hb.now, sentAt);
+    // Back in the list: either Redis lost its data or the fleet declared us dead and a reaper
+    // freed our users' nicks and places (it left a mark first).
+    if (hb.rejoined && (await takeReapedMark(this.store, this.gw))) return this.declaredDead();
+    const lost = this.epoch !== undefined && hb.epoch !== this.epoch;
+    this.epoch = hb.epoch;
+    if (lost) this.restoreAll('redis lost its data');
+  }
+
+  /** Renews the leases on what the sessions hold; past LEASE_MS without, restores instead. */
+  async renew(): Promise<void> {
+    const started = performance.now();
+    if (started - this.leasesOkAt > this.store.limits.leaseMs * 0.9) {
+      // They may have expired: unless the fleet reaped us meanwhile, claim them again.
+      await this.beat();
+      if (this.sessions.size > 0) this.restoreAll('leases may have lapsed');
+      this.leasesOkAt = started;
+      return;
+    }
+    await renewLeases(this);
+    this.leasesOkAt = started;
+  }
+
+  private restoreAll(why: string): void {
+    if (this.restoring || this.abort.signal.aborted) return;
+    this.log.info({ sessions: this.sessions.size, why }, 'restoring sessions');
+    this.restoring = restoreAll(this, this.abort.signal).finally(() => {
+      this.restoring = undefined;
+    });
   }
 
   /**
@@ -223,6 +274,7 @@ export class GatewayCore implements Hub {
    * told to reconnect (bye shutdown) and builds its state again through the normal path.
    */
   declaredDead(): void {
+    if (this.draining) return;
     this.metrics.declaredDead.inc();
     this.log.warn({ sessions: this.sessions.size }, 'declared dead by the fleet, closing sessions');
     for (const s of [...this.sessions.values()]) s.bye('shutdown');
@@ -239,6 +291,14 @@ export class GatewayCore implements Hub {
     this.abort.abort();
     this.o.inboxReader.disconnect();
     await this.loops;
-    await deregister(this.store, this.gw, this.limits.gatewayTimeoutMs).catch(() => undefined);
+    // Leave the fleet only with nothing left to clean: otherwise the lease runs out and a
+    // reaper finishes what Redis refused us (or expiry does, if no gateway is left).
+    try {
+      const left = await this.store.redis.hlen(this.store.keys.gatewayState(this.gw));
+      if (left === 0) await deregister(this.store, this.gw, this.limits.gatewayTimeoutMs);
+      else this.log.warn({ sessions: left }, 'left sessions to the reaper');
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'could not leave the fleet, the reaper will');
+    }
   }
 }

@@ -9,6 +9,7 @@ import { createRegistry } from '../metrics/registry.js';
 import { connectRedis, createRedis } from '../redis/clients.js';
 import { closeRedis } from '../redis/close.js';
 import { createKeys } from '../redis/keys.js';
+import { FleetClock } from '../service/fleet-clock.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { GatewayCore } from './gateway-core.js';
 
@@ -41,8 +42,15 @@ export function createGatewayRuntime(
   const sub = createRedis({ ...conn, role: 'subscriber', name: `${service}-sub` });
   const inboxReader = createRedis({ ...conn, role: 'blocking', name: `${service}-inbox` });
   const metrics = createGatewayMetrics(registry, transport);
+  const clock = new FleetClock(config.clockSkewMs);
   const core = new GatewayCore({
-    store: { redis, keys: createKeys(config.prefix, config.partitions), limits: config.store },
+    store: {
+      redis,
+      keys: createKeys(config.prefix, config.partitions),
+      limits: config.store,
+      clock,
+    },
+    clock,
     sub,
     inboxReader,
     log,

@@ -1,57 +1,60 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  deadGateways,
-  dropSession,
-  heartbeat,
-  reapGateway,
-  takeReapedMark,
-  cleanupSession,
-  type SessionRecord,
-} from '../store/gateways.js';
+import { cleanupSession, dropSession, type SessionRecord } from '../store/gateways.js';
+import { deadGateways } from '../store/liveness.js';
+import { reapGateway } from '../store/reap.js';
 import { liveMatches, readAssignments } from '../store/matches.js';
 import type { GatewayCore } from './gateway-core.js';
 
+/** Runs `fn` every `ms` until aborted; a failed round is logged and the next one tries again. */
+async function every(
+  ms: number,
+  signal: AbortSignal,
+  what: string,
+  core: GatewayCore,
+  fn: (round: number) => Promise<void>,
+): Promise<void> {
+  for (let round = 0; !signal.aborted; round++) {
+    try {
+      await fn(round);
+    } catch (err) {
+      core.log.debug({ err: String(err), what }, 'housekeeping round skipped');
+    }
+    await sleep(ms, undefined, { signal }).catch(() => undefined);
+  }
+}
+
 /**
- * The gateway's background loop: heartbeat, cleanup after dead gateways, and a reconcile of
- * its own records with its live sessions (cleanups that failed while Redis was away).
+ * The gateway's background loops, each on its own timer so that slow work never delays the
+ * heartbeat: the heartbeat itself, lease renewal, cleanup after dead gateways, and a reconcile
+ * of its own records with its live sessions (cleanups that failed while Redis was away).
  */
-export async function startHousekeeping(
+export function startHousekeeping(
   core: GatewayCore,
   everyMs: number,
   signal: AbortSignal,
-): Promise<void> {
-  const { store, log, metrics } = core;
-  let tick = 0;
-  while (!signal.aborted) {
-    try {
-      const rejoined = await heartbeat(store, core.gw).then(
-        (r) => {
-          metrics.heartbeats.inc({ outcome: 'ok' });
-          return r;
-        },
-        (err: unknown) => {
-          metrics.heartbeats.inc({ outcome: 'failed' });
-          throw err;
-        },
-      );
-      // Back in the list: either Redis lost its data (restore handles that) or the fleet
-      // declared us dead and a reaper freed our users' nicks and places (it left a mark).
-      if (rejoined && (await takeReapedMark(store, core.gw))) core.declaredDead();
-      for (const gw of await deadGateways(store, core.limits.gatewayTimeoutMs)) {
-        if (gw === core.gw) continue;
-        const n = await reapGateway(store, gw, core.gw, log, core.limits.gatewayTimeoutMs);
-        // -1: another gateway holds the reap lock and does the work.
-        if (n < 0) continue;
-        metrics.reaps.inc();
-        metrics.reapedSessions.inc(n);
-      }
-      await reconcileMatches(core);
-      if (tick++ % 5 === 0) await reconcile(core);
-    } catch (err) {
-      log.debug({ err: String(err) }, 'housekeeping skipped');
+): Promise<unknown> {
+  const { store, log, metrics, limits } = core;
+  const reap = async () => {
+    for (const gw of await deadGateways(store, limits.gatewayTimeoutMs)) {
+      if (gw === core.gw || signal.aborted) continue;
+      const r = await reapGateway(store, gw, core.gw, log, limits.gatewayTimeoutMs);
+      // -1: another gateway holds the reap lock and does the work.
+      if (r.sessions < 0) continue;
+      metrics.reaps.inc();
+      metrics.reapedSessions.inc(r.sessions);
     }
-    await sleep(everyMs, undefined, { signal }).catch(() => undefined);
-  }
+  };
+  const reconcileAll = async (round: number) => {
+    await reconcileMatches(core);
+    if (round % 5 === 0) await reconcile(core);
+  };
+  return Promise.all([
+    every(everyMs, signal, 'heartbeat', core, () => core.beat()),
+    // Renewed a few times per lease, so that a slow moment or two never lets one lapse.
+    every(Math.floor(store.limits.leaseMs / 4), signal, 'leases', core, () => core.renew()),
+    every(everyMs, signal, 'reap', core, reap),
+    every(everyMs, signal, 'reconcile', core, reconcileAll),
+  ]);
 }
 
 async function reconcile(core: GatewayCore): Promise<void> {

@@ -65,6 +65,8 @@ export interface GatewayMetrics {
   reaps: Counter;
   reapedSessions: Counter;
   declaredDead: Counter;
+  restores: Counter<'outcome'>;
+  leaseRenewals: Counter<'outcome'>;
 }
 
 export function createGatewayMetrics(registry: Registry, transport: string): GatewayMetrics {
@@ -169,6 +171,18 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
     declaredDead: new Counter({
       name: 'chat_gateway_declared_dead_total',
       help: 'Times this gateway found the fleet had reaped it while it was alive (it then closed its sessions)',
+      ...r,
+    }),
+    restores: new Counter({
+      name: 'chat_gateway_session_restores_total',
+      help: 'Sessions put back after Redis lost data or this gateway lost its leases, by outcome (failed ones are retried)',
+      labelNames: ['outcome'],
+      ...r,
+    }),
+    leaseRenewals: new Counter({
+      name: 'chat_gateway_lease_renewals_total',
+      help: 'Renewals of the leases on what this gateway holds (nick claims, member lists, session records), by outcome',
+      labelNames: ['outcome'],
       ...r,
     }),
     reapedSessions: new Counter({

@@ -34,8 +34,10 @@ export interface Keys {
   mailbox(lcNick: string): string;
   /** Sorted set of `conv/id` (score = id): DMs to this nick already handed out. */
   dmSeen(lcNick: string): string;
-  /** Sorted set gateway id -> last heartbeat (ms). */
+  /** Sorted set gateway id -> last heartbeat (ms, by Redis's clock). */
   gateways(): string;
+  /** The fleet epoch: a random value that changes only when Redis lost its data. */
+  fleetEpoch(): string;
   /** Hash sid -> JSON session state, so others can clean up when a gateway dies. */
   gatewayState(gw: string): string;
   /** Lock held by whoever cleans up after a dead gateway. */
@@ -93,6 +95,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     mailbox: (lc) => inNick(lc, 'mbox'),
     dmSeen: (lc) => inNick(lc, 'dm-seen'),
     gateways: () => `${prefix}:{gw}:alive`,
+    fleetEpoch: () => `${prefix}:{gw}:epoch`,
     gatewayState: (gw) => `${gwTag(gw)}:state`,
     reapLock: (gw) => `${gwTag(gw)}:reap`,
     reaped: (gw) => `${gwTag(gw)}:reaped`,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 /** A Lua script run by EVALSHA, loading itself once when Redis does not know it yet. */
 export class LuaScript {
@@ -21,5 +21,15 @@ export class LuaScript {
       }
       throw err;
     }
+  }
+
+  /** Loads the script on this server, so that `queue`d EVALSHAs find it. */
+  async load(redis: Redis): Promise<void> {
+    await redis.script('LOAD', this.source);
+  }
+
+  /** Adds a run to a pipeline (`load` it first: a pipeline cannot fall back on NOSCRIPT). */
+  queue(pipe: ChainableCommander, keys: string[], args: (string | number)[]): void {
+    pipe.evalsha(this.sha, keys.length, ...keys, ...args);
   }
 }

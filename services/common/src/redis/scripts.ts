@@ -59,7 +59,8 @@ return {ids, mss, seqs, epoch}
  * join are one step: '' anything, 'open' the room must be unlocked, 'keep' the lock must still
  * hold hash ARGV[11], 'create' lock it with salt ARGV[10] and hash ARGV[11] if it is new (no
  * lock, no members). A join the lock forbids changes nothing and returns
- * {'refused', 'locked' | 'changed' | 'occupied'}.
+ * {'refused', 'locked' | 'changed' | 'occupied'}. ARGV[12]: the lease on the member list (its
+ * members' gateways renew it; it expires if they all died and nobody reaped them).
  */
 export const joinScript = new LuaScript(
   'join',
@@ -75,6 +76,7 @@ if plan == 'create' then
   redis.call('PEXPIRE', KEYS[3], ARGV[7])
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[12])
 local count = redis.call('HLEN', KEYS[1])
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. ',"event":"join","count":' .. count .. '}')
 local p = redis.call('HMGET', KEYS[4], 'seq', 'epoch')
@@ -138,7 +140,8 @@ return count
 );
 
 /**
- * KEYS: nick. ARGV: nick, gw, sid, newToken, offeredToken, deadGw.
+ * KEYS: nick. ARGV: nick, gw, sid, newToken, offeredToken, deadGw, leaseMs.
+ * The claim is a lease: the holder's gateway renews it, and it expires if nobody does.
  * Returns {'ok', token} | {'replaced', token, oldGw, oldSid} | {'taken', ownerGw}.
  */
 export const claimNickScript = new LuaScript(
@@ -148,11 +151,16 @@ local cur = redis.call('HMGET', KEYS[1], 'gw', 'sid', 'token')
 if not cur[1] or (ARGV[6] ~= '' and cur[1] == ARGV[6]) then
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], 'nick', ARGV[1], 'gw', ARGV[2], 'sid', ARGV[3], 'token', ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[7])
   return {'ok', ARGV[4]}
 end
-if cur[2] == ARGV[3] then return {'ok', cur[3]} end
+if cur[2] == ARGV[3] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[7])
+  return {'ok', cur[3]}
+end
 if ARGV[5] ~= '' and ARGV[5] == cur[3] then
   redis.call('HSET', KEYS[1], 'nick', ARGV[1], 'gw', ARGV[2], 'sid', ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ARGV[7])
   return {'replaced', cur[3], cur[1], cur[2]}
 end
 return {'taken', cur[1]}

@@ -16,15 +16,14 @@ type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 /** Queues the session for a stranger; `again` keeps its place (same request time). */
 export async function enqueue(s: Session, again = false): Promise<void> {
   const { hub } = s;
-  const ts = again && s.waitingSince !== undefined ? s.waitingSince : Date.now();
-  await requestMatch(
+  const ts = again ? (s.waitingSince ?? 0) : 0;
+  s.waitingSince = await requestMatch(
     hub.store,
     { sid: s.sid, nick: s.nick ?? '', gw: hub.gw, tags: s.lastTags, ts },
     hub.nextVersion(),
     again,
   );
   s.waiting = true;
-  s.waitingSince = ts;
 }
 
 /** Ends this session's match: the partner gets partner_left through the match room. */

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { InternalError, ProtocolError, UnavailableError } from '../protocol/errors.js';
 import type { Keys } from '../redis/keys.js';
+import type { FleetClock } from '../service/fleet-clock.js';
 
 /** Retention and window sizes shared by the gateways and the history-writer. */
 export interface StoreLimits {
@@ -10,6 +11,11 @@ export interface StoreLimits {
   joinHistory: number;
   mailboxMax: number;
   mailboxMaxAgeMs: number;
+  /**
+   * What a gateway holds for its sessions (nick claims, places in member lists, its session
+   * records) expires this long after the gateway last renewed it, reaper or not.
+   */
+  leaseMs: number;
 }
 
 export const DEFAULT_STORE_LIMITS: StoreLimits = {
@@ -19,12 +25,15 @@ export const DEFAULT_STORE_LIMITS: StoreLimits = {
   joinHistory: 20,
   mailboxMax: 100,
   mailboxMaxAgeMs: 7 * 24 * 3600 * 1000,
+  leaseMs: 60_000,
 };
 
 export interface StoreContext {
   redis: Redis;
   keys: Keys;
   limits: StoreLimits;
+  /** Redis's clock, estimated (message ages, mailbox trims). */
+  clock: Pick<FleetClock, 'now'>;
 }
 
 // Replies that mean "Redis cannot serve right now" (loading, failing over, a script running

@@ -1,4 +1,3 @@
-import type { Logger } from '../logger.js';
 import type { StreamEntry } from '../streams/consumer-group.js';
 import { guarded, type StoreContext } from './context.js';
 import { dropInboxEntries, inboxEvent } from './inbox.js';
@@ -13,23 +12,17 @@ export interface SessionRecord {
   match?: string;
 }
 
-/** Renews the gateway's liveness; true when it was not in the fleet's list any more. */
-export async function heartbeat(ctx: StoreContext, gw: string): Promise<boolean> {
-  return (await guarded(() => ctx.redis.zadd(ctx.keys.gateways(), Date.now(), gw))) === 1;
-}
-
-/** True (once) when a reaper cleaned this gateway up: it was declared dead while alive. */
-export async function takeReapedMark(ctx: StoreContext, gw: string): Promise<boolean> {
-  return (await guarded(() => ctx.redis.del(ctx.keys.reaped(gw)))) === 1;
-}
-
 export async function saveSession(
   ctx: StoreContext,
   gw: string,
   sid: string,
   rec: SessionRecord,
 ): Promise<void> {
-  await guarded(() => ctx.redis.hset(ctx.keys.gatewayState(gw), sid, JSON.stringify(rec)));
+  const key = ctx.keys.gatewayState(gw);
+  // The record is a lease too: if no gateway is left to reap this one, it expires.
+  await guarded(() =>
+    ctx.redis.multi().hset(key, sid, JSON.stringify(rec)).pexpire(key, ctx.limits.leaseMs).exec(),
+  );
 }
 
 export async function dropSession(ctx: StoreContext, gw: string, sid: string): Promise<void> {
@@ -70,24 +63,6 @@ async function settleInbox(ctx: StoreContext, gw: string, gatewayTimeoutMs: numb
   }
 }
 
-/** Gateways that sent a heartbeat within `timeoutMs`. */
-export async function liveGateways(
-  ctx: Pick<StoreContext, 'redis' | 'keys'>,
-  timeoutMs: number,
-): Promise<Set<string>> {
-  const ids = await guarded(() =>
-    ctx.redis.zrangebyscore(ctx.keys.gateways(), Date.now() - timeoutMs, '+inf'),
-  );
-  return new Set(ids);
-}
-
-/** Gateways whose last heartbeat is older than `timeoutMs`. */
-export async function deadGateways(ctx: StoreContext, timeoutMs: number): Promise<string[]> {
-  return guarded(() =>
-    ctx.redis.zrangebyscore(ctx.keys.gateways(), '-inf', `(${Date.now() - timeoutMs}`),
-  );
-}
-
 /** Cleans up after one session: member lists, match partner, nick. Safe to repeat. */
 export async function cleanupSession(
   ctx: StoreContext,
@@ -97,41 +72,4 @@ export async function cleanupSession(
   if (rec.match) await endMatch(ctx, rec.match, sid);
   for (const room of rec.rooms) await leaveRoom(ctx, room, rec.nick, sid);
   await releaseNick(ctx, rec.nick, sid);
-}
-
-/**
- * Takes over the cleanup of a dead gateway. A lock keeps two reapers from doing it twice;
- * each step is idempotent, so a reaper that dies halfway leaves work the next one redoes.
- * Returns the sessions cleaned, or -1 when another reaper holds the lock.
- */
-export async function reapGateway(
-  ctx: StoreContext,
-  gw: string,
-  me: string,
-  log: Logger,
-  gatewayTimeoutMs: number,
-): Promise<number> {
-  const got = await guarded(() => ctx.redis.set(ctx.keys.reapLock(gw), me, 'PX', 30_000, 'NX'));
-  if (got !== 'OK') return -1;
-  // Before any cleanup: a gateway that was only stalled must learn its sessions are void.
-  await guarded(() => ctx.redis.set(ctx.keys.reaped(gw), me, 'PX', 3_600_000));
-  const state = await guarded(() => ctx.redis.hgetall(ctx.keys.gatewayState(gw)));
-  // Paired, but the gateway died before taking the match in: the partner is queued again.
-  const assigned = await readAssignments(ctx, Object.keys(state));
-  let n = 0;
-  for (const [sid, raw] of Object.entries(state)) {
-    try {
-      const rec = JSON.parse(raw) as SessionRecord;
-      const a = assigned.get(sid);
-      if (a && a.room !== rec.match) await abandonMatch(ctx, a.room, sid);
-      await cleanupSession(ctx, sid, rec);
-      await guarded(() => ctx.redis.hdel(ctx.keys.gatewayState(gw), sid));
-      n++;
-    } catch (err) {
-      log.warn({ gw, sid, err: String(err) }, 'reap session failed');
-    }
-  }
-  await deregister(ctx, gw, gatewayTimeoutMs);
-  log.info({ gw, sessions: n }, 'reaped dead gateway');
-  return n;
 }

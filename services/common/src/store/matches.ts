@@ -1,13 +1,14 @@
 import { conv } from '../redis/keys.js';
 import { clearAssignedScript } from '../redis/scripts.js';
-import { guarded, type StoreContext } from './context.js';
+import type { ChainableCommander } from 'ioredis';
+import { classifyRedisError, guarded, type StoreContext } from './context.js';
 
 export interface Ticket {
   sid: string;
   nick: string;
   gw: string;
   tags: string[];
-  /** When the user asked to be matched (ms). */
+  /** When the user asked to be matched (ms, Redis's clock). */
   ts: number;
 }
 
@@ -20,24 +21,29 @@ export interface MatchRecord {
   ts: number;
 }
 
-async function appendRequest(ctx: StoreContext, fields: (string | number)[]): Promise<void> {
-  await guarded(() =>
+/** Appends a request; resolves the Redis time (ms) of its stream id. */
+async function appendRequest(ctx: StoreContext, fields: (string | number)[]): Promise<number> {
+  const id = await guarded(() =>
     ctx.redis.xadd(ctx.keys.matchRequests(), 'MAXLEN', '~', 100_000, '*', ...fields),
   );
+  return Number((id ?? '0').split('-')[0]);
 }
 
 /**
  * Queues a match request. `v` orders requests of one session whichever instance handles them;
- * `requeue` marks a session the fleet queues again on its own (its match fell through).
+ * `requeue` marks a session the fleet queues again on its own (its match fell through): it
+ * keeps its place, `t.ts`. Otherwise the matchmaker dates the ticket by the request's stream id,
+ * Redis's clock, which this resolves: no host's clock decides who waited longest.
  */
 export async function requestMatch(
   ctx: StoreContext,
   t: Ticket,
   v: number,
   requeue = false,
-): Promise<void> {
+): Promise<number> {
   const fields = ['op', 'match', 'sid', t.sid, 'v', v, 't', JSON.stringify(t)];
-  await appendRequest(ctx, requeue ? [...fields, 'why', 'requeue'] : fields);
+  const at = await appendRequest(ctx, requeue ? [...fields, 'why', 'requeue'] : fields);
+  return requeue && t.ts > 0 ? t.ts : at;
 }
 
 export async function cancelMatch(ctx: StoreContext, sid: string, v: number): Promise<void> {
@@ -64,9 +70,23 @@ export async function endMatch(
   sid: string,
   why?: 'gone',
 ): Promise<void> {
-  await guarded(() => ctx.redis.del(ctx.keys.match(room)));
+  const pipe = ctx.redis.pipeline();
+  queueEndMatch(pipe, ctx, room, sid, why);
+  const res = await guarded(() => pipe.exec());
+  const failed = res?.find(([err]) => err)?.[0];
+  if (failed) throw classifyRedisError(failed);
+}
+
+/** Adds an `endMatch` to a pipeline: the record's DEL, then the `end` event (two replies). */
+export function queueEndMatch(
+  pipe: ChainableCommander,
+  ctx: StoreContext,
+  room: string,
+  sid: string,
+  why?: 'gone',
+): void {
   const env = { k: 'end', sid, room, ...(why ? { why } : {}) };
-  await guarded(() => ctx.redis.publish(ctx.keys.live(conv.room(room)), JSON.stringify(env)));
+  pipe.del(ctx.keys.match(room)).publish(ctx.keys.live(conv.room(room)), JSON.stringify(env));
 }
 
 /**
@@ -123,6 +143,16 @@ async function mgetChunked(
 }
 
 /** Forgets a session's assignment once handled, unless it is already a newer one. */
+/** Adds a `clearAssigned` to a pipeline. */
+export function queueClearAssigned(
+  pipe: ChainableCommander,
+  ctx: StoreContext,
+  sid: string,
+  room: string,
+): void {
+  clearAssignedScript.queue(pipe, [ctx.keys.assigned(sid)], [`{"room":${JSON.stringify(room)},`]);
+}
+
 export async function clearAssigned(ctx: StoreContext, sid: string, room: string): Promise<void> {
   await guarded(() =>
     clearAssignedScript.run(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ChainableCommander } from 'ioredis';
 import type { StoredMessage } from '../protocol/frames.js';
 import {
   claimNickScript,
@@ -8,6 +9,7 @@ import {
   takeMailboxScript,
 } from '../redis/scripts.js';
 import { guarded, idFromMs, type StoreContext } from './context.js';
+import { gatewayAlive } from './liveness.js';
 import { appendInbox } from './inbox.js';
 import { parseStored } from './messages.js';
 
@@ -15,16 +17,6 @@ export type ClaimResult =
   | { status: 'ok'; token: string }
   | { status: 'replaced'; token: string; oldGw: string; oldSid: string }
   | { status: 'taken' };
-
-/** Tells whether a gateway has sent a heartbeat within `timeoutMs`. */
-export async function gatewayAlive(
-  ctx: StoreContext,
-  gw: string,
-  timeoutMs: number,
-): Promise<boolean> {
-  const score = await guarded(() => ctx.redis.zscore(ctx.keys.gateways(), gw));
-  return score !== null && Number(score) >= Date.now() - timeoutMs;
-}
 
 /** Claims a nick fleet-wide, case-insensitively; takes it over from a dead gateway. */
 export async function claimNick(
@@ -43,7 +35,7 @@ export async function claimNick(
   const fresh = a.newToken ?? randomBytes(18).toString('base64url');
   const run = async (deadGw: string) =>
     (await guarded(() =>
-      claimNickScript.run(ctx.redis, [key], [a.nick, a.gw, a.sid, fresh, a.token ?? '', deadGw]),
+      claimNickScript.run(ctx.redis, [key], [a.nick, a.gw, a.sid, fresh, a.token ?? '', deadGw, ctx.limits.leaseMs]),
     )) as string[];
   let res = await run('');
   if (
@@ -69,6 +61,16 @@ export async function releaseNick(ctx: StoreContext, nick: string, sid: string):
   await guarded(() => releaseNickScript.run(ctx.redis, [ctx.keys.nick(nick.toLowerCase())], [sid]));
 }
 
+/** Adds a `releaseNick` to a pipeline. */
+export function queueReleaseNick(
+  pipe: ChainableCommander,
+  ctx: StoreContext,
+  nick: string,
+  sid: string,
+): void {
+  releaseNickScript.queue(pipe, [ctx.keys.nick(nick.toLowerCase())], [sid]);
+}
+
 export async function takeMailbox(ctx: StoreContext, nick: string): Promise<StoredMessage[]> {
   const lc = nick.toLowerCase();
   const { limits } = ctx;
@@ -76,7 +78,7 @@ export async function takeMailbox(ctx: StoreContext, nick: string): Promise<Stor
     takeMailboxScript.run(
       ctx.redis,
       [ctx.keys.mailbox(lc), ctx.keys.dmSeen(lc)],
-      [idFromMs(Date.now() - limits.mailboxMaxAgeMs), limits.mailboxMaxAgeMs],
+      [idFromMs(ctx.clock.now() - limits.mailboxMaxAgeMs), limits.mailboxMaxAgeMs],
     ),
   )) as string[];
   return raw.map(parseStored).filter((m): m is StoredMessage => m !== undefined);
@@ -110,7 +112,7 @@ export async function routeDm(
     if (owner && !(await gatewayAlive(ctx, owner, gatewayTimeoutMs))) dead = owner;
   }
   const member = dmKey(m);
-  const minId = idFromMs(Date.now() - limits.mailboxMaxAgeMs);
+  const minId = idFromMs(ctx.clock.now() - limits.mailboxMaxAgeMs);
   const res = (await guarded(() =>
     routeDmScript.run(
       ctx.redis,

@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { ChainableCommander } from 'ioredis';
 import { ProtocolError } from '../protocol/errors.js';
 import type { StoredMessage } from '../protocol/frames.js';
 import { isMatchRoom } from '../protocol/names.js';
@@ -110,6 +111,7 @@ export async function joinRoom(
         plan.kind === 'any' ? '' : plan.kind,
         plan.kind === 'create' ? plan.salt : '',
         plan.kind === 'create' || plan.kind === 'keep' ? plan.hash : '',
+        limits.leaseMs,
       ],
     ),
   )) as [number, string[], string[], number, string, number] | ['refused', LockRefused['why']];
@@ -140,13 +142,36 @@ export async function leaveRoom(
       [nick.toLowerCase(), sid, ctx.keys.live(c), presencePrefix(nick, room, sid)],
     ),
   )) as number;
-  if (count === 0 && !isMatchRoom(room)) {
-    // Drop empty rooms from the index, then put one back if somebody joined meanwhile.
-    await guarded(() => ctx.redis.srem(ctx.keys.roomIndex(), room));
-    if ((await guarded(() => ctx.redis.hlen(ctx.keys.members(c)))) > 0)
-      await guarded(() => ctx.redis.sadd(ctx.keys.roomIndex(), room));
-  }
+  if (count === 0) await dropEmptyRooms(ctx, [room]);
   return count;
+}
+
+/** Adds a `leaveRoom` (without the index upkeep) to a pipeline: its reply is the new count. */
+export function queueLeave(
+  pipe: ChainableCommander,
+  ctx: StoreContext,
+  room: string,
+  nick: string,
+  sid: string,
+): void {
+  const c = convId.room(room);
+  leaveScript.queue(
+    pipe,
+    [ctx.keys.members(c)],
+    [nick.toLowerCase(), sid, ctx.keys.live(c), presencePrefix(nick, room, sid)],
+  );
+}
+
+/** Takes rooms that emptied out of the index, putting back any somebody joined meanwhile. */
+export async function dropEmptyRooms(ctx: StoreContext, rooms: string[]): Promise<void> {
+  const pub = rooms.filter((r) => !isMatchRoom(r));
+  if (pub.length === 0) return;
+  await guarded(() => ctx.redis.srem(ctx.keys.roomIndex(), ...pub));
+  const pipe = ctx.redis.pipeline();
+  for (const r of pub) pipe.hlen(ctx.keys.members(convId.room(r)));
+  const counts = (await guarded(() => pipe.exec())) ?? [];
+  const back = pub.filter((_, i) => Number(counts[i]?.[1] ?? 0) > 0);
+  if (back.length > 0) await guarded(() => ctx.redis.sadd(ctx.keys.roomIndex(), ...back));
 }
 
 function memberNick(raw: string): string {
@@ -192,12 +217,13 @@ export async function restoreMember(
   nick: string,
   sid: string,
 ): Promise<void> {
+  const key = ctx.keys.members(convId.room(room));
   await guarded(() =>
-    ctx.redis.hset(
-      ctx.keys.members(convId.room(room)),
-      nick.toLowerCase(),
-      JSON.stringify({ nick, sid }),
-    ),
+    ctx.redis
+      .multi()
+      .hset(key, nick.toLowerCase(), JSON.stringify({ nick, sid }))
+      .pexpire(key, ctx.limits.leaseMs)
+      .exec(),
   );
   if (!isMatchRoom(room)) await guarded(() => ctx.redis.sadd(ctx.keys.roomIndex(), room));
 }

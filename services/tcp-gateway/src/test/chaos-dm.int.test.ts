@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { DEFAULT_STORE_LIMITS, conv, createKeys, sendMessage } from '@chatfleet/common';
+import {
+  DEFAULT_STORE_LIMITS,
+  FleetClock,
+  conv,
+  createKeys,
+  sendMessage,
+} from '@chatfleet/common';
 import { JsonClient, startFleet, type Fleet } from '@chatfleet/common/testing';
 
 const dmsOf = (c: JsonClient, text: string) =>
@@ -55,6 +61,7 @@ describe('chaos: a gateway killed at each step of a DM', () => {
       redis: admin,
       keys: createKeys(fleet.prefix, 16),
       limits: DEFAULT_STORE_LIMITS,
+      clock: new FleetClock(),
     };
     const { c: online } = await JsonClient.hello(g1!.tcpPort, 'donline');
     // What the sender's gateway did before it died: the append, and no route.

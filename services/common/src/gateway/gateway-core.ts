@@ -76,6 +76,8 @@ export class GatewayCore implements Hub {
   /** When (monotonic ms) a lease renewal last started that then succeeded. */
   private leasesOkAt = performance.now();
   private beating: Promise<void> | undefined;
+  /** When (monotonic ms) a heartbeat last succeeded. */
+  private beatOkAt = performance.now();
   private restoring: Promise<void> | undefined;
 
   constructor(private readonly o: GatewayCoreOptions) {
@@ -238,12 +240,18 @@ export class GatewayCore implements Hub {
       throw err;
     }
     this.o.clock.learn(hb.now, sentAt);
+    this.beatOkAt = performance.now();
     // Back in the list: either Redis lost its data or the fleet declared us dead and a reaper
     // freed our users' nicks and places (it left a mark first).
     if (hb.rejoined && (await takeReapedMark(this.store, this.gw))) return this.declaredDead();
     const lost = this.epoch !== undefined && hb.epoch !== this.epoch;
     this.epoch = hb.epoch;
     if (lost) this.restoreAll('redis lost its data');
+  }
+
+  fence(): Promise<void> | undefined {
+    if (performance.now() - this.beatOkAt <= this.limits.gatewayTimeoutMs / 2) return undefined;
+    return this.beat().catch(() => undefined);
   }
 
   /** Renews the leases on what the sessions hold; past LEASE_MS without, restores instead. */
@@ -277,7 +285,7 @@ export class GatewayCore implements Hub {
     if (this.draining) return;
     this.metrics.declaredDead.inc();
     this.log.warn({ sessions: this.sessions.size }, 'declared dead by the fleet, closing sessions');
-    for (const s of [...this.sessions.values()]) s.bye('shutdown');
+    for (const s of [...this.sessions.values()]) s.revoke();
   }
 
   /** Says bye to every session, waits for them to clean up (bounded), then leaves the fleet. */

@@ -62,6 +62,11 @@ export interface Hub {
   unsubscribe(conv: string, sid: string): void;
   /** Tells another (or this) gateway to disconnect one of its sessions. */
   kick(gw: string, sid: string, reason: string): Promise<void>;
+  /**
+   * Undefined while this gateway's liveness lease is surely current; otherwise a promise of a
+   * heartbeat first (after a stall the fleet may have reaped it, and voided its sessions).
+   */
+  fence(): Promise<void> | undefined;
   /** Monotonic version for matchmaker requests. */
   nextVersion(): number;
 }

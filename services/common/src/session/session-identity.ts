@@ -114,7 +114,10 @@ export function onDmDelivered(s: Session, raw: unknown): void {
 function deliver(s: Session, m: StoredMessage, how: 'live' | 'mailbox'): void {
   if (!remember(s, m)) return;
   if (how === 'live')
-    s.hub.metrics.delivery.observe({ kind: 'dm' }, Math.max(0, s.hub.store.clock.now() - m.ts) / 1000);
+    s.hub.metrics.delivery.observe(
+      { kind: 'dm' },
+      Math.max(0, s.hub.store.clock.now() - m.ts) / 1000,
+    );
   s.emit(toDmFrame(m));
 }
 

@@ -30,6 +30,7 @@ export class Session {
   nick: string | undefined;
   token = '';
   readonly rooms = new Map<string, RoomState>();
+  private revoked = false;
   /** Order of joins, newest last: text mode talks to the last joined room. */
   readonly joinOrder: string[] = [];
   match: { room: string; partner: string } | undefined;
@@ -154,6 +155,10 @@ export class Session {
   private enqueue(frame: ClientFrame): void {
     this.hub.metrics.framesIn.inc({ type: frame.type });
     void this.run(async () => {
+      const fenced = this.hub.fence();
+      if (fenced) await fenced;
+      // Reaped while this gateway stalled: the nick and places are no longer this session's.
+      if (this.revoked) return;
       // What the client said before it hung up still goes out (`echo hi | nc`): the frames
       // were read before the close, and the cleanup queued behind them runs after.
       if (this.closed && !SPOKEN.has(frame.type)) return;
@@ -286,6 +291,12 @@ export class Session {
   }
 
   /** Says goodbye and closes; cleanup follows through `closed()`. */
+  /** The fleet reaped this session's gateway: nothing it still has queued may act. */
+  revoke(): void {
+    this.revoked = true;
+    this.bye('shutdown');
+  }
+
   bye(reason: string, ref?: string): void {
     if (this.closed) return;
     this.noteClose(reason);

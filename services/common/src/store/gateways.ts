@@ -1,7 +1,7 @@
 import type { StreamEntry } from '../streams/consumer-group.js';
 import { guarded, type StoreContext } from './context.js';
 import { dropInboxEntries, inboxEvent } from './inbox.js';
-import { abandonMatch, endMatch, readAssignments } from './matches.js';
+import { abandonMatch, endMatch } from './matches.js';
 import { releaseNick, routeDm } from './nicks.js';
 import { leaveRoom } from './rooms.js';
 

@@ -35,7 +35,11 @@ export async function claimNick(
   const fresh = a.newToken ?? randomBytes(18).toString('base64url');
   const run = async (deadGw: string) =>
     (await guarded(() =>
-      claimNickScript.run(ctx.redis, [key], [a.nick, a.gw, a.sid, fresh, a.token ?? '', deadGw, ctx.limits.leaseMs]),
+      claimNickScript.run(
+        ctx.redis,
+        [key],
+        [a.nick, a.gw, a.sid, fresh, a.token ?? '', deadGw, ctx.limits.leaseMs],
+      ),
     )) as string[];
   let res = await run('');
   if (

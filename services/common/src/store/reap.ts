@@ -34,6 +34,7 @@ export async function reapGateway(
   const lock = ctx.keys.reapLock(gw);
   const got = await guarded(() => ctx.redis.set(lock, me, 'PX', LOCK_MS, 'NX'));
   if (got !== 'OK') return { sessions: -1, failed: 0 };
+  const t0 = Date.now();
   try {
     // Before any cleanup: a gateway that was only stalled must learn its sessions are void.
     await guarded(() => ctx.redis.set(ctx.keys.reaped(gw), me, 'PX', 3_600_000));
@@ -58,7 +59,7 @@ export async function reapGateway(
     } while (cursor !== '0');
     const left = await guarded(() => ctx.redis.hlen(ctx.keys.gatewayState(gw)));
     if (failed === 0 && left === 0) await deregister(ctx, gw, gatewayTimeoutMs);
-    log.info({ gw, sessions, failed, left }, 'reaped dead gateway');
+    log.info({ gw, sessions, failed, left, ms: Date.now() - t0 }, 'reaped dead gateway');
     return { sessions, failed };
   } finally {
     await ctx.redis.eval(UNLOCK, 1, lock, me).catch(() => undefined);

@@ -9,3 +9,4 @@ export * from './browser.js';
 export * from './chaos.js';
 export * from './catalogue.js';
 export * from './k6.js';
+export * from './crowd.js';

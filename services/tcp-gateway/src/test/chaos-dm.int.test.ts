@@ -1,13 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import {
-  DEFAULT_STORE_LIMITS,
-  FleetClock,
-  conv,
-  createKeys,
-  sendMessage,
-} from '@chatfleet/common';
+import { DEFAULT_STORE_LIMITS, FleetClock, conv, createKeys, sendMessage } from '@chatfleet/common';
 import { JsonClient, startFleet, type Fleet } from '@chatfleet/common/testing';
 
 const dmsOf = (c: JsonClient, text: string) =>

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -160,6 +161,12 @@ describe('a gateway the fleet declared dead while it was only stalled', () => {
         (f) => f['event'] === 'leave' && f['nick'] === 'sleeper',
         15_000,
       );
+      // Someone else takes the freed nick, and the frozen client speaks before its gateway
+      // wakes up: the gateway must not act for a nick that is no longer its own.
+      const { c: taker } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'sleeper');
+      await taker.request({ type: 'join', room: 'stall' });
+      ghost.send({ type: 'say', room: 'stall', text: 'ghost speaking' });
+      await sleep(200);
       stalled.proc.kill('SIGCONT');
       // Back, it must not keep a session the fleet no longer knows (a ghost whose nick others
       // could take): the client is told to reconnect.
@@ -168,6 +175,11 @@ describe('a gateway the fleet declared dead while it was only stalled', () => {
         reason: 'shutdown',
       });
       await ghost.closed;
+      await taker.request({ type: 'say', room: 'stall', text: 'taker speaking' });
+      const heard = await watcher.next('message', (f) => f['from'] === 'sleeper');
+      assert.equal(heard['text'], 'taker speaking');
+      taker.close();
+      await watcher.next('presence', (f) => f['event'] === 'leave' && f['nick'] === 'sleeper');
       const { c: again } = await JsonClient.hello(stalled.tcpPort, 'sleeper');
       assert.equal((await again.request({ type: 'join', room: 'stall' }))['type'], 'joined');
       await watcher.next('presence', (f) => f['event'] === 'join' && f['nick'] === 'sleeper');

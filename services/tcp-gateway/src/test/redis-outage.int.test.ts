@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   JsonClient,
+  readMetric,
   startFleet,
   startRedis,
   waitUntil,
@@ -50,6 +51,12 @@ describe('Redis going away and coming back', () => {
     assert.equal(got['from'], 'outagea');
     assert.ok(!b.frames.items.some((f) => f['text'] === 'into the void'));
     assert.equal(fleet.gateways[0]!.proc.exitCode, null, 'the gateway is still running');
+    // Redis kept its data (the fleet epoch is the same): nothing to restore, no herd.
+    const restores = await readMetric(
+      fleet.gateways[0]!.metricsPort,
+      'chat_gateway_session_restores_total',
+    );
+    assert.equal(restores, 0);
     a.close();
     b.close();
   });
@@ -84,6 +91,12 @@ describe('Redis restarting without its data', () => {
       15_000,
       'membership to come back',
     );
+    // Both sessions were put back once the new fleet epoch showed Redis had lost its data.
+    const restored = () =>
+      readMetric(fleet.gateways[0]!.metricsPort, 'chat_gateway_session_restores_total', {
+        outcome: 'ok',
+      });
+    await waitUntil(async () => (await restored()) >= 2, 5000, 'two restores');
     const thief = await JsonClient.connect(port);
     assert.equal((await thief.request({ type: 'hello', nick: 'amnesia' }))['code'], 'nick_taken');
     const { c: again } = await JsonClient.hello(port, 'amnesia', String(welcome['token']));

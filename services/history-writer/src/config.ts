@@ -30,6 +30,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HistoryWriterC
       ...DEFAULT_STORE_LIMITS,
       mailboxMax: envInt(env, 'MAILBOX_MAX', 100, 1, 100_000),
       mailboxMaxAgeMs: envInt(env, 'MAILBOX_MAX_AGE_DAYS', 7, 1, 3650) * day,
+      matchKeepMs: envInt(env, 'MATCH_KEEP_MS', 600_000, 1000, 30 * day),
     },
     batchSize: envInt(env, 'BATCH_SIZE', 200, 1, 10_000),
     claimIdleMs: envInt(env, 'CLAIM_IDLE_MS', 15_000, 100, 3_600_000),

@@ -1,5 +1,7 @@
-import { idFromMs, parseStored, routeDm, type StreamEntry } from '@chatfleet/common';
+import { conv, idFromMs, parseStored, routeDm, type StreamEntry } from '@chatfleet/common';
 import type { WriterContext } from './context.js';
+
+const MATCH_CONV = conv.room('m-');
 
 /**
  * Writes one batch of one partition stream into per-conversation history and, for DMs to
@@ -22,7 +24,11 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
     pipe.zadd(key, m.id, raw);
     pipe.zremrangebyrank(key, 0, -(config.historyMaxCount + 1));
     pipe.zremrangebyscore(key, '-inf', `(${minId}`);
-    pipe.pexpire(key, config.historyMaxAgeMs);
+    // Nobody can open a match room again once it ended: its history goes soon after.
+    const keep = m.conv.startsWith(MATCH_CONV)
+      ? Math.min(config.historyMaxAgeMs, config.store.matchKeepMs)
+      : config.historyMaxAgeMs;
+    pipe.pexpire(key, keep);
     if (m.to !== undefined) dms.push(m);
     metrics.events.inc({ kind: m.to !== undefined ? 'dm' : 'room' });
     metrics.delay.observe(Math.max(0, Date.now() - m.ts) / 1000);

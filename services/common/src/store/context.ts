@@ -16,6 +16,8 @@ export interface StoreLimits {
    * records) expires this long after the gateway last renewed it, reaper or not.
    */
   leaseMs: number;
+  /** A finished match's messages, position and history are kept this long, then expire. */
+  matchKeepMs: number;
 }
 
 export const DEFAULT_STORE_LIMITS: StoreLimits = {
@@ -26,6 +28,7 @@ export const DEFAULT_STORE_LIMITS: StoreLimits = {
   mailboxMax: 100,
   mailboxMaxAgeMs: 7 * 24 * 3600 * 1000,
   leaseMs: 60_000,
+  matchKeepMs: 600_000,
 };
 
 export interface StoreContext {

@@ -77,16 +77,24 @@ export async function endMatch(
   if (failed) throw classifyRedisError(failed);
 }
 
-/** Adds an `endMatch` to a pipeline: the record's DEL, then the `end` event (two replies). */
+/**
+ * Adds an `endMatch` to a pipeline: the record's DEL, the `end` event, and a short life for
+ * what the match room kept (nobody can open it again). Returns the number of replies it adds.
+ */
 export function queueEndMatch(
   pipe: ChainableCommander,
   ctx: StoreContext,
   room: string,
   sid: string,
   why?: 'gone',
-): void {
+): number {
+  const c = conv.room(room);
+  const { keys } = ctx;
   const env = { k: 'end', sid, room, ...(why ? { why } : {}) };
-  pipe.del(ctx.keys.match(room)).publish(ctx.keys.live(conv.room(room)), JSON.stringify(env));
+  pipe.del(keys.match(room)).publish(keys.live(c), JSON.stringify(env));
+  const kept = [keys.pos(c), keys.recent(c), keys.history(c)];
+  for (const k of kept) pipe.pexpire(k, ctx.limits.matchKeepMs);
+  return 2 + kept.length;
 }
 
 /**

@@ -102,13 +102,12 @@ async function reapChunk(
     const from = at;
     const a = assigned.get(sid);
     if (a && a.room !== rec.match) {
-      queueEndMatch(pipe, ctx, a.room, sid, 'gone');
+      at += queueEndMatch(pipe, ctx, a.room, sid, 'gone');
       queueClearAssigned(pipe, ctx, sid, a.room);
-      at += 3;
+      at += 1;
     }
     if (rec.match) {
-      queueEndMatch(pipe, ctx, rec.match, sid);
-      at += 2;
+      at += queueEndMatch(pipe, ctx, rec.match, sid);
     }
     for (const room of rec.rooms) queueLeave(pipe, ctx, room, rec.nick, sid);
     at += rec.rooms.length;

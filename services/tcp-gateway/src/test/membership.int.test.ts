@@ -264,3 +264,30 @@ describe('leases on what a gateway holds', () => {
     }
   });
 });
+
+describe('what a finished match leaves behind', () => {
+  it('expires the match room’s messages, position and history MATCH_KEEP_MS after it ended', async () => {
+    const fleet = await startFleet({ gateways: 1, env: { MATCH_KEEP_MS: '1500' } });
+    const keys = createKeys(fleet.prefix, 16);
+    try {
+      const admin = await fleet.admin();
+      const port = fleet.gateways[0]!.tcpPort;
+      const { c: a } = await JsonClient.hello(port, 'keepa');
+      const { c: b } = await JsonClient.hello(port, 'keepb');
+      a.send({ type: 'match' });
+      b.send({ type: 'match' });
+      const room = String((await a.next('matched', () => true, 10_000))['room']);
+      await b.next('matched', () => true, 10_000);
+      await a.request({ type: 'say', room, text: 'short-lived' });
+      const c = conv.room(room);
+      const kept = [keys.pos(c), keys.recent(c), keys.history(c)];
+      await waitUntil(async () => (await admin.exists(...kept)) === 3, 5000, 'history written');
+      a.close();
+      await b.next('partner_left');
+      await waitUntil(async () => (await admin.exists(...kept)) === 0, 5000, 'the keys to expire');
+      b.close();
+    } finally {
+      await fleet.stop();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { instanceOf, type BoardSpec } from './board.js';
 import { processPanels, redisPanels } from './common-panels.js';
-import { quantile, rate, type PanelSpec } from './panels.js';
+import { quantiles, rate, type PanelSpec } from './panels.js';
 
 /** Client frames by type (on the overview too). */
 export const framesInPanel = (sel: string): PanelSpec => ({
@@ -52,20 +52,14 @@ const panels = (sel: string): PanelSpec[] => [
     description:
       'From the stamp in Redis to the write to the socket, per delivered copy, for room messages and DMs. p99 above 100 ms: this gateway or Redis is saturated (alert at 250 ms).',
     unit: 's',
-    targets: [
-      [quantile(0.5, 'chat_message_delivery_seconds', sel, 'kind'), 'p50 {{kind}}'],
-      [quantile(0.99, 'chat_message_delivery_seconds', sel, 'kind'), 'p99 {{kind}}'],
-    ],
+    targets: quantiles('chat_message_delivery_seconds', sel, [0.5, 0.99], 'kind'),
   },
   {
     title: 'Fan-out duration',
     description:
       'Time to hand one message to all local members’ sockets. Milliseconds at p99 mean very large rooms on one gateway or a blocked event loop; it adds directly to delivery latency.',
     unit: 's',
-    targets: [
-      [quantile(0.5, 'chat_fanout_seconds', sel), 'p50'],
-      [quantile(0.99, 'chat_fanout_seconds', sel), 'p99'],
-    ],
+    targets: quantiles('chat_fanout_seconds', sel, [0.5, 0.99]),
   },
   {
     title: 'Recovery',

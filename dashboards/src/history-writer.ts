@@ -1,6 +1,6 @@
 import { instanceOf, type BoardSpec } from './board.js';
 import { processPanels, redisPanels } from './common-panels.js';
-import { quantile, rate, type PanelSpec } from './panels.js';
+import { quantiles, rate, type PanelSpec } from './panels.js';
 
 const panels = (sel: string): PanelSpec[] => [
   {
@@ -32,20 +32,14 @@ const panels = (sel: string): PanelSpec[] => [
     description:
       'From the message stamp to its write into history. p99 above a second means the writer falls behind or Redis is slow.',
     unit: 's',
-    targets: [
-      [quantile(0.5, 'chat_history_writer_delay_seconds', sel), 'p50'],
-      [quantile(0.99, 'chat_history_writer_delay_seconds', sel), 'p99'],
-    ],
+    targets: quantiles('chat_history_writer_delay_seconds', sel, [0.5, 0.99]),
   },
   {
     title: 'Batch size',
     description:
       'Entries written per batch (one pipeline each). Always at BATCH_SIZE means the writer runs flat out: it is the bottleneck, add an instance.',
     unit: 'short',
-    targets: [
-      [quantile(0.5, 'chat_history_writer_batch_size', sel), 'p50'],
-      [quantile(0.99, 'chat_history_writer_batch_size', sel), 'p99'],
-    ],
+    targets: quantiles('chat_history_writer_batch_size', sel, [0.5, 0.99]),
   },
   {
     title: 'Write errors and reclaims',

@@ -1,6 +1,6 @@
 import { instanceOf, type BoardSpec } from './board.js';
 import { processPanels, redisPanels } from './common-panels.js';
-import { quantile, rate, type PanelSpec } from './panels.js';
+import { quantiles, rate, type PanelSpec } from './panels.js';
 
 /** Tickets in the stranger queue (on the overview too). */
 export const queuePanel = (sel: string): PanelSpec => ({
@@ -17,10 +17,7 @@ export const timeToMatchPanel = (sel: string, qs: number[]): PanelSpec => ({
   description:
     'From the match request to the pairing. With two or more waiting it should stay well under a second; tagged tickets widen to anyone after MATCH_WIDEN_MS (10 s).',
   unit: 's',
-  targets: qs.map((q): [string, string] => [
-    quantile(q, 'chat_matchmaker_time_to_match_seconds', sel),
-    `p${Math.round(q * 100)}`,
-  ]),
+  targets: quantiles('chat_matchmaker_time_to_match_seconds', sel, qs),
 });
 
 const panels = (sel: string): PanelSpec[] => [

@@ -1,7 +1,7 @@
 import type { BoardSpec } from './board.js';
 import { errorsPanel, framesInPanel } from './gateway.js';
 import { queuePanel, timeToMatchPanel } from './matchmaker.js';
-import { quantile, type PanelSpec } from './panels.js';
+import { quantiles, type PanelSpec } from './panels.js';
 
 const panels = (sel: string): PanelSpec[] => [
   {
@@ -16,11 +16,7 @@ const panels = (sel: string): PanelSpec[] => [
     description:
       'From the stamp in Redis to the write to the client socket, per delivered copy. p99 above 100 ms means saturated gateways or Redis; the ChatfleetDeliveryLatencyHigh alert fires at 250 ms.',
     unit: 's',
-    targets: [
-      [quantile(0.5, 'chat_message_delivery_seconds', sel), 'p50'],
-      [quantile(0.95, 'chat_message_delivery_seconds', sel), 'p95'],
-      [quantile(0.99, 'chat_message_delivery_seconds', sel), 'p99'],
-    ],
+    targets: quantiles('chat_message_delivery_seconds', sel, [0.5, 0.95, 0.99]),
   },
   framesInPanel(sel),
   errorsPanel(sel),

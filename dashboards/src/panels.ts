@@ -22,6 +22,15 @@ export interface PanelSpec {
 export const quantile = (q: number, metric: string, sel: string, by = ''): string =>
   `histogram_quantile(${q}, sum by (le${by ? `, ${by}` : ''}) (rate(${metric}_bucket{${sel}}[$__rate_interval])))`;
 
+/** Targets for a histogram at several quantiles, legends `p50`, `p99` (`p50 {{kind}}` by kind). */
+export const quantiles = (
+  metric: string,
+  sel: string,
+  qs: number[],
+  by = '',
+): PanelSpec['targets'] =>
+  qs.map((q) => [quantile(q, metric, sel, by), `p${Math.round(q * 100)}${by ? ` {{${by}}}` : ''}`]);
+
 /** Per-second rate of a counter, summed (by the given labels). */
 export const rate = (metric: string, sel: string, by = ''): string =>
   `sum${by ? ` by (${by})` : ''} (rate(${metric}{${sel}}[$__rate_interval]))`;

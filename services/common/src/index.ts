@@ -10,6 +10,7 @@ export * from './protocol/names.js';
 export * from './protocol/parse.js';
 export * from './redis/clients.js';
 export * from './redis/keys.js';
+export * from './redis/lease-scripts.js';
 export * from './redis/lua-script.js';
 export * from './redis/scripts.js';
 export * from './store/context.js';

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redisTimeMs } from '@chatfleet/common';
 import { GROUP, type WriterContext } from './context.js';
 
 /** Publishes the group's lag and pending counts, and forgets consumers long gone. */
@@ -33,8 +34,7 @@ export async function lagLoop(
       }
       ctx.metrics.lagEntries.set(lag);
       ctx.metrics.pendingEntries.set(pending);
-      const t = await ctx.redis.time();
-      const now = Number(t[0]) * 1000 + Math.floor(Number(t[1]) / 1000);
+      const now = await redisTimeMs(ctx.redis);
       ctx.metrics.lagSeconds.set(
         Number.isFinite(oldestUnread) ? Math.max(0, now - oldestUnread) / 1000 : 0,
       );

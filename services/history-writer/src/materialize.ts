@@ -1,4 +1,4 @@
-import { conv, idFromMs, parseStored, routeDm, type StreamEntry } from '@chatfleet/common';
+import { conv, execAll, idFromMs, parseStored, routeDm, type StreamEntry } from '@chatfleet/common';
 import type { WriterContext } from './context.js';
 
 const MATCH_CONV = conv.room('m-');
@@ -33,9 +33,7 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
     metrics.events.inc({ kind: m.to !== undefined ? 'dm' : 'room' });
     metrics.delay.observe(Math.max(0, Date.now() - m.ts) / 1000);
   }
-  const res = await pipe.exec();
-  const failed = res?.find(([err]) => err);
-  if (failed?.[0]) throw failed[0];
+  await execAll(pipe);
   // Backup for DMs whose sender's gateway died before routing them: kept if still offline.
   for (const m of dms) await routeDm(ctx.store, m, 'store', config.gatewayTimeoutMs);
 }

@@ -1,8 +1,7 @@
-import { liveGateways, type Ticket } from '@chatfleet/common';
+import { liveGateways, redisTimeMs, releaseLockScript, type Ticket } from '@chatfleet/common';
 import type { MatchmakerContext } from './context.js';
 import { pairTickets } from './pairing.js';
 import { commitPair, dropTicket, loadQueue } from './queue.js';
-import { releaseLockScript } from './scripts.js';
 
 const WINDOW = 1000;
 
@@ -17,8 +16,7 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
   try {
     const queue = await loadQueue(redis, keys, WINDOW);
     // Waits are measured on Redis's clock, which dated the tickets.
-    const [sec, usec] = await redis.time();
-    const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+    const now = await redisTimeMs(redis);
     const alive = await liveGateways(ctx, config.gatewayTimeoutMs);
     const live = [];
     for (const q of queue) {

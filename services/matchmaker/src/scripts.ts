@@ -57,12 +57,3 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 return 1
 `,
 );
-
-/** KEYS: lock. ARGV: owner. */
-export const releaseLockScript = new LuaScript(
-  'mm-unlock',
-  `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`,
-);

@@ -11,7 +11,6 @@ import { Slots } from '../service/slots.js';
 import type { StoreContext } from '../store/context.js';
 import { deregister } from '../store/gateways.js';
 import { heartbeat, takeReapedMark } from '../store/liveness.js';
-import type { FleetClock } from '../service/fleet-clock.js';
 import { appendInbox } from '../store/inbox.js';
 import { listRooms, type RoomListing } from '../store/rooms.js';
 import type { ControlEnvelope, LiveEnvelope } from '../session/envelopes.js';
@@ -39,8 +38,6 @@ export interface GatewayCoreOptions {
   healthGraceMs: number;
   /** Random by default; set it only in tests. */
   gatewayId?: string;
-  /** The one the store uses: heartbeats teach it Redis's time. */
-  clock: FleetClock;
 }
 
 export interface CoreHealth {
@@ -230,7 +227,8 @@ export class GatewayCore implements Hub {
   }
 
   private async doBeat(): Promise<void> {
-    const sentAt = this.o.clock.host();
+    const { clock } = this.store;
+    const sentAt = clock.host();
     let hb;
     try {
       hb = await heartbeat(this.store, this.gw);
@@ -239,7 +237,7 @@ export class GatewayCore implements Hub {
       this.metrics.heartbeats.inc({ outcome: 'failed' });
       throw err;
     }
-    this.o.clock.learn(hb.now, sentAt);
+    clock.learn(hb.now, sentAt);
     this.beatOkAt = performance.now();
     // Back in the list: either Redis lost its data or the fleet declared us dead and a reaper
     // freed our users' nicks and places (it left a mark first).

@@ -42,15 +42,13 @@ export function createGatewayRuntime(
   const sub = createRedis({ ...conn, role: 'subscriber', name: `${service}-sub` });
   const inboxReader = createRedis({ ...conn, role: 'blocking', name: `${service}-inbox` });
   const metrics = createGatewayMetrics(registry, transport);
-  const clock = new FleetClock(config.clockSkewMs);
   const core = new GatewayCore({
     store: {
       redis,
       keys: createKeys(config.prefix, config.partitions),
       limits: config.store,
-      clock,
+      clock: new FleetClock(config.clockSkewMs),
     },
-    clock,
     sub,
     inboxReader,
     log,

@@ -1,4 +1,5 @@
 import { conv } from '../redis/keys.js';
+import { execAll } from '../store/context.js';
 import type { GatewayCore } from './gateway-core.js';
 
 const CHUNK = 1000;
@@ -22,9 +23,7 @@ export async function renewLeases(core: GatewayCore): Promise<void> {
     for (let i = 0; i < all.length; i += CHUNK) {
       const pipe = store.redis.pipeline();
       for (const k of all.slice(i, i + CHUNK)) pipe.pexpire(k, ms);
-      const res = await pipe.exec();
-      const failed = res?.find(([err]) => err)?.[0];
-      if (failed) throw failed;
+      await execAll(pipe);
     }
     core.metrics.leaseRenewals.inc({ outcome: 'ok' });
   } catch (err) {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { reconnectDelay } from '../client/backoff.js';
 import type { Session } from '../session/session.js';
 import { restoreSession } from '../session/session-restore.js';
 import type { GatewayCore } from './gateway-core.js';
@@ -13,7 +14,6 @@ const RETRY_MAX_MS = 5000;
  */
 export async function restoreAll(core: GatewayCore, signal: AbortSignal): Promise<void> {
   let pending = [...core.sessions.values()].filter((s) => !s.closed);
-  let delay = 200;
   for (let round = 1; pending.length > 0 && !signal.aborted; round++) {
     const failed: Session[] = [];
     for (let i = 0; i < pending.length; i += WAVE) {
@@ -23,8 +23,8 @@ export async function restoreAll(core: GatewayCore, signal: AbortSignal): Promis
     if (pending.length === 0) break;
     core.log.warn({ failed: pending.length, round }, 'session restore failed, retrying');
     // Full jitter: gateways restoring after one Redis event do not retry in step.
-    await sleep(Math.random() * delay, undefined, { signal }).catch(() => undefined);
-    delay = Math.min(delay * 2, RETRY_MAX_MS);
+    const delay = reconnectDelay(round - 1, 200, RETRY_MAX_MS);
+    await sleep(delay, undefined, { signal }).catch(() => undefined);
   }
 }
 

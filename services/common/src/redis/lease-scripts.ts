@@ -41,6 +41,15 @@ return 0
 `,
 );
 
+/** KEYS: lock. ARGV: owner. Releases a lock only if this owner still holds it. */
+export const releaseLockScript = new LuaScript(
+  'release-lock',
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`,
+);
+
 /** KEYS: lock. ARGV: owner, ttlMs. Extends a lock only while this owner still holds it. */
 export const renewLockScript = new LuaScript(
   'renew-lock',

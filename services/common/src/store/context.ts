@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { InternalError, ProtocolError, UnavailableError } from '../protocol/errors.js';
 import type { Keys } from '../redis/keys.js';
 import type { FleetClock } from '../service/fleet-clock.js';
@@ -35,8 +35,8 @@ export interface StoreContext {
   redis: Redis;
   keys: Keys;
   limits: StoreLimits;
-  /** Redis's clock, estimated (message ages, mailbox trims). */
-  clock: Pick<FleetClock, 'now'>;
+  /** Redis's clock, estimated (message ages, mailbox trims); a gateway's heartbeats teach it. */
+  clock: FleetClock;
 }
 
 // Replies that mean "Redis cannot serve right now" (loading, failing over, a script running
@@ -60,6 +60,17 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw classifyRedisError(err);
   }
+}
+
+/**
+ * Runs a pipeline or MULTI, whose replies carry each command's error: the first one fails the
+ * call, classified as `guarded` does.
+ */
+export async function execAll(pipe: ChainableCommander): Promise<[Error | null, unknown][]> {
+  const res = (await guarded(() => pipe.exec())) ?? [];
+  const failed = res.find(([err]) => err)?.[0];
+  if (failed) throw classifyRedisError(failed);
+  return res;
 }
 
 /** Message ids carry their time: id = ms * 1000 + n. */

@@ -1,5 +1,5 @@
 import type { StreamEntry } from '../streams/consumer-group.js';
-import { guarded, type StoreContext } from './context.js';
+import { execAll, guarded, type StoreContext } from './context.js';
 import { dropInboxEntries, inboxEvent } from './inbox.js';
 import { abandonMatch, endMatch } from './matches.js';
 import { releaseNick, routeDm } from './nicks.js';
@@ -20,8 +20,8 @@ export async function saveSession(
 ): Promise<void> {
   const key = ctx.keys.gatewayState(gw);
   // The record is a lease too: if no gateway is left to reap this one, it expires.
-  await guarded(() =>
-    ctx.redis.multi().hset(key, sid, JSON.stringify(rec)).pexpire(key, ctx.limits.leaseMs).exec(),
+  await execAll(
+    ctx.redis.multi().hset(key, sid, JSON.stringify(rec)).pexpire(key, ctx.limits.leaseMs),
   );
 }
 

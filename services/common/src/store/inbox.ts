@@ -1,6 +1,6 @@
 import { parseEnvelope, type ControlEnvelope } from '../session/envelopes.js';
 import { fieldsOf } from '../streams/consumer-group.js';
-import { guarded, type StoreContext } from './context.js';
+import { execAll, guarded, type StoreContext } from './context.js';
 
 // A gateway that is never read again (it died and was reaped) must not keep a stream forever.
 const INBOX_TTL_MS = 24 * 3600 * 1000;
@@ -22,15 +22,12 @@ export async function appendInbox(
   env: ControlEnvelope,
 ): Promise<void> {
   const key = ctx.keys.inbox(gw);
-  const res = await guarded(() =>
+  await execAll(
     ctx.redis
       .multi()
       .xadd(key, 'MAXLEN', '~', INBOX_MAXLEN, '*', FIELD, JSON.stringify(env))
-      .pexpire(key, INBOX_TTL_MS)
-      .exec(),
+      .pexpire(key, INBOX_TTL_MS),
   );
-  const failed = res?.find(([err]) => err)?.[0];
-  if (failed) throw failed;
 }
 
 /** Forgets inbox entries once they were handled. */

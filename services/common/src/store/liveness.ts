@@ -31,6 +31,12 @@ export async function takeReapedMark(ctx: StoreContext, gw: string): Promise<boo
   return (await guarded(() => ctx.redis.del(ctx.keys.reaped(gw)))) === 1;
 }
 
+/** Redis's clock now (ms), for the few comparisons that are not inside a script. */
+export async function redisTimeMs(redis: StoreContext['redis']): Promise<number> {
+  const [sec, usec] = await redis.time();
+  return Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+}
+
 type Liveness = Pick<StoreContext, 'redis' | 'keys'>;
 
 /** Gateways whose lease is current by Redis's clock. */

@@ -1,7 +1,7 @@
 import { conv } from '../redis/keys.js';
 import { clearAssignedScript } from '../redis/scripts.js';
 import type { ChainableCommander } from 'ioredis';
-import { classifyRedisError, guarded, type StoreContext } from './context.js';
+import { execAll, guarded, type StoreContext } from './context.js';
 
 export interface Ticket {
   sid: string;
@@ -72,9 +72,7 @@ export async function endMatch(
 ): Promise<void> {
   const pipe = ctx.redis.pipeline();
   queueEndMatch(pipe, ctx, room, sid, why);
-  const res = await guarded(() => pipe.exec());
-  const failed = res?.find(([err]) => err)?.[0];
-  if (failed) throw classifyRedisError(failed);
+  await execAll(pipe);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
-import { renewLockScript } from '../redis/lease-scripts.js';
+import { releaseLockScript, renewLockScript } from '../redis/lease-scripts.js';
+import { fieldsOf } from '../streams/consumer-group.js';
 import { clearAssignedScript, leaveScript, releaseNickScript } from '../redis/scripts.js';
 import { guarded, type StoreContext } from './context.js';
 import { deregister, type SessionRecord } from './gateways.js';
@@ -48,7 +49,7 @@ export async function reapGateway(
         ctx.redis.hscan(ctx.keys.gatewayState(gw), cursor, 'COUNT', CHUNK),
       );
       cursor = next;
-      const r = await reapChunk(ctx, gw, pairs(flat), log);
+      const r = await reapChunk(ctx, gw, Object.entries(fieldsOf(flat)), log);
       sessions += r.sessions;
       failed += r.failed;
       const renewed = await guarded(() => renewLockScript.run(ctx.redis, [lock], [me, LOCK_MS]));
@@ -62,16 +63,8 @@ export async function reapGateway(
     log.info({ gw, sessions, failed, left, ms: Date.now() - t0 }, 'reaped dead gateway');
     return { sessions, failed };
   } finally {
-    await ctx.redis.eval(UNLOCK, 1, lock, me).catch(() => undefined);
+    await releaseLockScript.run(ctx.redis, [lock], [me]).catch(() => undefined);
   }
-}
-
-const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-
-function pairs(flat: string[]): [string, string][] {
-  const out: [string, string][] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] ?? '', flat[i + 1] ?? '']);
-  return out;
 }
 
 /** One pipeline of cleanups, then one of record deletions for the sessions that succeeded. */

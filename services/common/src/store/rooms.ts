@@ -7,7 +7,7 @@ import { isMatchRoom } from '../protocol/names.js';
 import { conv as convId } from '../redis/keys.js';
 import { joinScript, leaveScript } from '../redis/scripts.js';
 import type { Slots } from '../service/slots.js';
-import { guarded, type StoreContext } from './context.js';
+import { execAll, guarded, type StoreContext } from './context.js';
 import { parseStored } from './messages.js';
 
 const scryptAsync = promisify(scrypt) as (
@@ -218,12 +218,11 @@ export async function restoreMember(
   sid: string,
 ): Promise<void> {
   const key = ctx.keys.members(convId.room(room));
-  await guarded(() =>
+  await execAll(
     ctx.redis
       .multi()
       .hset(key, nick.toLowerCase(), JSON.stringify({ nick, sid }))
-      .pexpire(key, ctx.limits.leaseMs)
-      .exec(),
+      .pexpire(key, ctx.limits.leaseMs),
   );
   if (!isMatchRoom(room)) await guarded(() => ctx.redis.sadd(ctx.keys.roomIndex(), room));
 }

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { conv, createKeys, type Keys } from '@chatfleet/common';
+import { conv, createKeys, redisTimeMs, type Keys } from '@chatfleet/common';
 import {
   JsonClient,
   openCrowd,
@@ -11,11 +11,6 @@ import {
   waitUntil,
   type Fleet,
 } from '@chatfleet/common/testing';
-
-const redisNow = async (r: Redis) => {
-  const [s, us] = await r.time();
-  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
-};
 
 /** The id a gateway goes by in Redis: the owner of a nick claimed through it. */
 async function gatewayIdOf(fleet: Fleet, keys: Keys, port: number, nick: string) {
@@ -30,7 +25,7 @@ function watchLeases(admin: Redis, keys: Keys, ids: string[], signal: AbortSigna
   const worst = new Map(ids.map((id) => [id, 0]));
   const done = (async () => {
     while (!signal.aborted) {
-      const now = await redisNow(admin);
+      const now = await redisTimeMs(admin);
       for (const id of ids) {
         const score = await admin.zscore(keys.gateways(), id);
         const age = score === null ? Infinity : now - Number(score);

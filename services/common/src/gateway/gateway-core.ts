@@ -73,7 +73,7 @@ export class GatewayCore implements Hub {
   /** When (monotonic ms) a lease renewal last started that then succeeded. */
   private leasesOkAt = performance.now();
   private beating: Promise<void> | undefined;
-  /** When (monotonic ms) a heartbeat last succeeded. */
+  /** When (monotonic ms) the last heartbeat that succeeded was sent. */
   private beatOkAt = performance.now();
   private restoring: Promise<void> | undefined;
 
@@ -229,6 +229,8 @@ export class GatewayCore implements Hub {
   private async doBeat(): Promise<void> {
     const { clock } = this.store;
     const sentAt = clock.host();
+    // The send time, not the reply's: a beat sent just before a stall proves nothing after it.
+    const sent = performance.now();
     let hb;
     try {
       hb = await heartbeat(this.store, this.gw);
@@ -238,18 +240,22 @@ export class GatewayCore implements Hub {
       throw err;
     }
     clock.learn(hb.now, sentAt);
-    this.beatOkAt = performance.now();
-    // Back in the list: either Redis lost its data or the fleet declared us dead and a reaper
-    // freed our users' nicks and places (it left a mark first).
-    if (hb.rejoined && (await takeReapedMark(this.store, this.gw))) return this.declaredDead();
+    // A reaper marks a gateway before it frees its users' nicks and places, and deregisters it
+    // only at the end: the mark, not the list, says whether we were declared dead.
+    if (await takeReapedMark(this.store, this.gw)) return this.declaredDead();
+    this.beatOkAt = sent;
     const lost = this.epoch !== undefined && hb.epoch !== this.epoch;
     this.epoch = hb.epoch;
     if (lost) this.restoreAll('redis lost its data');
   }
 
   fence(): Promise<void> | undefined {
-    if (performance.now() - this.beatOkAt <= this.limits.gatewayTimeoutMs / 2) return undefined;
-    return this.beat().catch(() => undefined);
+    const fresh = () => performance.now() - this.beatOkAt <= this.limits.gatewayTimeoutMs / 2;
+    if (fresh()) return undefined;
+    return (async () => {
+      // A beat in flight since before a stall ends stale: then one more, sent now.
+      for (let i = 0; i < 2 && !fresh(); i++) await this.beat().catch(() => undefined);
+    })();
   }
 
   /** Renews the leases on what the sessions hold; past LEASE_MS without, restores instead. */

@@ -38,7 +38,7 @@ export function startHousekeeping(
     for (const gw of await deadGateways(store, limits.gatewayTimeoutMs)) {
       if (gw === core.gw || signal.aborted) continue;
       const r = await reapGateway(store, gw, core.gw, log, limits.gatewayTimeoutMs);
-      // -1: another gateway holds the reap lock and does the work.
+      // -1: another gateway holds the reap lock, or this one came back in time.
       if (r.sessions < 0) continue;
       metrics.reaps.inc();
       metrics.reapedSessions.inc(r.sessions);

@@ -10,7 +10,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 /**
  * KEYS: gateways, fleet epoch. ARGV: gw, newEpoch. Renews the gateway's lease at Redis's time
  * and reads the fleet epoch (created if missing: Redis lost its data, or this is a new fleet).
- * Returns {added (1 = it was not in the list), now, epoch}.
+ * Returns {added (1 = it was not in the list), now, epoch}; gateways use now and epoch.
  */
 export const heartbeatScript = new LuaScript(
   'heartbeat',

@@ -6,8 +6,6 @@ import { guarded, type StoreContext } from './context.js';
 // lease ran out is dead to the fleet, whatever its host's clock says.
 
 export interface Heartbeat {
-  /** The gateway was not in the fleet's list (reaped, or Redis lost its data). */
-  rejoined: boolean;
   /** Redis's clock when the lease was renewed (ms). */
   now: number;
   /** The fleet epoch: it changes only when Redis lost its data. */
@@ -23,7 +21,7 @@ export async function heartbeat(ctx: StoreContext, gw: string): Promise<Heartbea
       [gw, randomBytes(8).toString('hex')],
     ),
   )) as [number, string, string];
-  return { rejoined: res[0] === 1, now: Number(res[1]), epoch: res[2] };
+  return { now: Number(res[1]), epoch: res[2] };
 }
 
 /** True (once) when a reaper cleaned this gateway up: it was declared dead while alive. */

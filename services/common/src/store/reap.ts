@@ -4,6 +4,7 @@ import { fieldsOf } from '../streams/consumer-group.js';
 import { clearAssignedScript, leaveScript, releaseNickScript } from '../redis/scripts.js';
 import { guarded, type StoreContext } from './context.js';
 import { deregister, type SessionRecord } from './gateways.js';
+import { gatewayAlive } from './liveness.js';
 import { queueClearAssigned, queueEndMatch, readAssignments } from './matches.js';
 import { queueReleaseNick } from './nicks.js';
 import { dropEmptyRooms, queueLeave } from './rooms.js';
@@ -13,7 +14,7 @@ const CHUNK = 500;
 const LOCK_MS = 30_000;
 
 export interface ReapResult {
-  /** Sessions cleaned up, or -1 when another reaper holds the lock. */
+  /** Sessions cleaned up, or -1 when this pass did not reap (another reaper holds the lock, or the gateway came back). */
   sessions: number;
   /** Sessions whose cleanup failed this time: the gateway stays listed for the next pass. */
   failed: number;
@@ -38,7 +39,14 @@ export async function reapGateway(
   const t0 = Date.now();
   try {
     // Before any cleanup: a gateway that was only stalled must learn its sessions are void.
+    // It checks for the mark after each heartbeat, so once the mark is set, either it is still
+    // dead here or it has seen the mark (and closes its sessions).
     await guarded(() => ctx.redis.set(ctx.keys.reaped(gw), me, 'PX', 3_600_000));
+    if (await gatewayAlive(ctx, gw, gatewayTimeoutMs)) {
+      await guarded(() => ctx.redis.del(ctx.keys.reaped(gw)));
+      log.info({ gw }, 'gateway came back before its reap, left alone');
+      return { sessions: -1, failed: 0 };
+    }
     for (const s of [leaveScript, releaseNickScript, clearAssignedScript])
       await guarded(() => s.load(ctx.redis));
     let sessions = 0;

@@ -9,6 +9,7 @@ import {
   type Fleet,
   type Frame,
 } from '@chatfleet/common/testing';
+import { createKeys } from '@chatfleet/common';
 
 describe('several gateways on one Redis', () => {
   let fleet: Fleet;
@@ -185,6 +186,28 @@ describe('a gateway the fleet declared dead while it was only stalled', () => {
       await watcher.next('presence', (f) => f['event'] === 'join' && f['nick'] === 'sleeper');
       assert.equal(await readMetric(stalled.metricsPort, 'chat_gateway_declared_dead_total'), 1);
       for (const c of [watcher, again]) c.close();
+    } finally {
+      await fleet.stop();
+    }
+  });
+
+  it('closes its sessions when it wakes while the reaper is still at work (listed, but marked)', async () => {
+    const env = { GATEWAY_TIMEOUT_MS: '3000', HEARTBEAT_MS: '300' };
+    const fleet = await startFleet({ gateways: 1, env, matchmaker: false });
+    try {
+      const { c } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'midreap');
+      await c.request({ type: 'join', room: 'midreap' });
+      const keys = createKeys(fleet.prefix, 16);
+      const admin = await fleet.admin();
+      const gw = await admin.hget(keys.nick('midreap'), 'gw');
+      // What a reaper does first, before cleaning up and long before it deregisters the
+      // gateway: the mark. The gateway's heartbeat still finds itself listed.
+      await admin.set(keys.reaped(gw ?? ''), 'another-gateway', 'PX', 60_000);
+      assert.deepEqual(await c.next('bye', () => true, 5000), { type: 'bye', reason: 'shutdown' });
+      assert.equal(
+        await readMetric(fleet.gateways[0]!.metricsPort, 'chat_gateway_declared_dead_total'),
+        1,
+      );
     } finally {
       await fleet.stop();
     }

@@ -6,7 +6,7 @@ import exec from 'k6/execution';
 import { Counter, Trend } from 'k6/metrics';
 import { clearInterval, setInterval, setTimeout } from 'k6/timers';
 import { connect, send, type Frame } from './lib/chat.ts';
-import { WS_URL, nick, num } from './lib/config.ts';
+import { TREND_STATS, WS_URL, nick, num } from './lib/config.ts';
 import { summarize } from './lib/summary.ts';
 
 const VUS = num('VUS', 50);
@@ -22,7 +22,7 @@ export const options = {
   scenarios: {
     soak: { executor: 'constant-vus', vus: VUS, duration: `${DURATION_S}s`, gracefulStop: '10s' },
   },
-  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(95)', 'p(99)'],
+  summaryTrendStats: TREND_STATS,
   thresholds: {
     chat_ping_rtt: [`p(99)<${num('P99_MS', 250)}`],
     chat_dropped: [`count<=${num('MAX_DROPS', 0)}`],

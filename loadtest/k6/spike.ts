@@ -6,7 +6,7 @@ import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import ws from 'k6/ws';
 import { chatErrors, readFrame } from './lib/chat.ts';
-import { WS_URL, nick, num } from './lib/config.ts';
+import { TREND_STATS, WS_URL, nick, num } from './lib/config.ts';
 import { summarize } from './lib/summary.ts';
 
 const PEAK = num('PEAK', 50);
@@ -33,7 +33,7 @@ export const options = {
       ],
     },
   },
-  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(95)', 'p(99)'],
+  summaryTrendStats: TREND_STATS,
   thresholds: {
     chat_connect_ok: [`rate>=${num('MIN_OK', 0.99)}`],
     chat_connect_time: [`p(95)<${num('P95_MS', 1000)}`],

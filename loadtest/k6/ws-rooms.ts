@@ -6,7 +6,7 @@ import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import { clearInterval, setInterval, setTimeout } from 'k6/timers';
 import { connect, send, type Frame } from './lib/chat.ts';
-import { WS_URL, nick, num } from './lib/config.ts';
+import { TREND_STATS, WS_URL, nick, num } from './lib/config.ts';
 import { summarize } from './lib/summary.ts';
 
 const VUS = num('VUS', 40);
@@ -32,7 +32,7 @@ export const options = {
       maxDuration: `${WARMUP_S + SEND_S + DRAIN_S + 30}s`,
     },
   },
-  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(95)', 'p(99)'],
+  summaryTrendStats: TREND_STATS,
   thresholds: {
     chat_e2e_latency: [`p(95)<${num('P95_MS', 100)}`, `p(99)<${num('P99_MS', 250)}`],
     chat_delivered_ratio: [`rate>=${num('MIN_RATIO', 0.999)}`],

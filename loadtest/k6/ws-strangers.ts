@@ -5,7 +5,7 @@ import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import { clearTimeout, setTimeout } from 'k6/timers';
 import { connect, send, type Frame } from './lib/chat.ts';
-import { WS_URL, nick, num, str } from './lib/config.ts';
+import { TREND_STATS, WS_URL, nick, num, str } from './lib/config.ts';
 import { summarize } from './lib/summary.ts';
 
 const ARRIVALS = num('ARRIVALS', 4);
@@ -32,7 +32,7 @@ export const options = {
       maxVUs: Math.ceil(ARRIVALS * (MAX_WAIT_S + 10) * 2),
     },
   },
-  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(95)', 'p(99)'],
+  summaryTrendStats: TREND_STATS,
   thresholds: {
     chat_time_to_match: [`p(95)<${num('P95_MS', 2000)}`],
     chat_matched: [`rate>=${num('MIN_MATCHED', 0.9)}`],

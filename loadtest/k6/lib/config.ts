@@ -21,3 +21,6 @@ export const RUN = str('RUN_ID', `${Date.now().toString(36)}`);
 /** A nick of at most 24 characters, unique per VU and iteration. */
 export const nick = (kind: string, vu: number, iter: number): string =>
   `k${kind}${RUN.slice(-6)}-${vu}-${iter}`.slice(0, 24);
+
+/** The trend statistics every script's summary shows: tails, not only averages. */
+export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(95)', 'p(99)'];

@@ -2,6 +2,7 @@ export const ERROR_CODES = [
   'bad_frame',
   'bad_nick',
   'nick_taken',
+  'no_such_nick',
   'bad_room',
   'not_in_room',
   'wrong_password',

@@ -11,6 +11,8 @@ export interface StoredMessage {
   /** Room name for room messages, recipient nick for DMs. */
   room?: string;
   to?: string;
+  /** A DM's recipient identity: the holder of `to`'s token when it was sent. */
+  toIdent?: string;
 }
 
 export type ClientFrame =

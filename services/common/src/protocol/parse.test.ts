@@ -37,6 +37,7 @@ describe('parseFrame', () => {
       ['nope', 'bad_frame'],
       [{ type: 'fly' }, 'bad_frame'],
       [{ type: 'hello', nick: 'has space' }, 'bad_nick'],
+      [{ type: 'hello', nick: 'Guest-1a2b' }, 'bad_nick'], // only the server gives these
       [{ type: 'join', room: 'UP' }, 'bad_room'],
       [{ type: 'say', room: 'a', text: 'x'.repeat(2001) }, 'too_large'],
       [{ type: 'say', room: 'a', text: '   ' }, 'bad_frame'],

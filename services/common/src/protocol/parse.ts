@@ -1,6 +1,6 @@
 import type { ErrorCode } from './errors.js';
 import type { ClientFrame } from './frames.js';
-import { TAG_RE, isNick, isRoom } from './names.js';
+import { GUEST_PREFIX, TAG_RE, isGuestNick, isNick, isRoom } from './names.js';
 
 export interface ParseLimits {
   maxTextChars: number;
@@ -83,6 +83,8 @@ function build(
       if (nick !== undefined && !isNick(nick))
         fail('bad_nick', 'nick must match [A-Za-z0-9_-]{1,24}');
       const token = optString(o, 'token', 128);
+      if (nick !== undefined && isGuestNick(nick) && !token)
+        fail('bad_nick', `${GUEST_PREFIX} nicks are given by the server: leave the nick out`);
       return { type, ...(nick ? { nick } : {}), ...(token ? { token } : {}), ...r };
     }
     case 'join': {

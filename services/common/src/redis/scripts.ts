@@ -140,39 +140,58 @@ return count
 );
 
 /**
- * KEYS: nick. ARGV: nick, gw, sid, newToken, offeredToken, deadGw, leaseMs.
- * The claim is a lease: the holder's gateway renews it, and it expires if nobody does.
- * Returns {'ok', token} | {'replaced', token, oldGw, oldSid} | {'taken', ownerGw}.
+ * KEYS: nick, mailbox, dm-seen. ARGV: nick, gw, sid, newToken, offeredToken, deadGw, leaseMs,
+ * newIdent, fresh ('new': a new identity may take a free nick, and nothing a previous holder
+ * left in its mailbox survives; 'keep': a restore puts back its own record; 'no': reclaim only).
+ * The record {nick, gw, sid, token, ident} is a lease the holder's gateway renews. Released, it
+ * stays as a hold {nick, token, ident}: only the token takes it back until the hold expires.
+ * Returns {'ok', token, ident} | {'replaced', token, ident, oldGw, oldSid} | {'taken', ownerGw}
+ * | {'held'} | {'gone'} (reclaim only, and nothing to reclaim).
  */
 export const claimNickScript = new LuaScript(
   'claim-nick',
   `
-local cur = redis.call('HMGET', KEYS[1], 'gw', 'sid', 'token')
-if not cur[1] or (ARGV[6] ~= '' and cur[1] == ARGV[6]) then
+local cur = redis.call('HMGET', KEYS[1], 'gw', 'sid', 'token', 'ident')
+if not cur[3] then
+  if ARGV[9] == 'no' then return {'gone'} end
+  if ARGV[9] == 'new' then redis.call('DEL', KEYS[2], KEYS[3]) end
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], 'nick', ARGV[1], 'gw', ARGV[2], 'sid', ARGV[3], 'token', ARGV[4])
+  redis.call('HSET', KEYS[1], 'nick', ARGV[1], 'gw', ARGV[2], 'sid', ARGV[3], 'token', ARGV[4],
+    'ident', ARGV[8])
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
-  return {'ok', ARGV[4]}
+  return {'ok', ARGV[4], ARGV[8]}
 end
+local ident = cur[4] or ''
 if cur[2] == ARGV[3] then
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
-  return {'ok', cur[3]}
+  return {'ok', cur[3], ident}
 end
+local free = not cur[1] or (ARGV[6] ~= '' and cur[1] == ARGV[6])
 if ARGV[5] ~= '' and ARGV[5] == cur[3] then
   redis.call('HSET', KEYS[1], 'nick', ARGV[1], 'gw', ARGV[2], 'sid', ARGV[3])
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
-  return {'replaced', cur[3], cur[1], cur[2]}
+  if free then return {'ok', cur[3], ident} end
+  return {'replaced', cur[3], ident, cur[1], cur[2]}
 end
+if free then return {'held'} end
 return {'taken', cur[1]}
 `,
 );
 
-/** KEYS: nick. ARGV: sid. Releases the nick only if this session still holds it. */
+/**
+ * KEYS: nick. ARGV: sid, holdMs (0: drop it). Releases the nick only if this session still
+ * holds it, keeping it as a hold for its token's holder (see claim-nick).
+ */
 export const releaseNickScript = new LuaScript(
   'release-nick',
   `
-if redis.call('HGET', KEYS[1], 'sid') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+if redis.call('HGET', KEYS[1], 'sid') ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) > 0 then
+  redis.call('HDEL', KEYS[1], 'gw', 'sid')
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return redis.call('DEL', KEYS[1])
 `,
 );
 
@@ -214,18 +233,20 @@ return items
 
 /**
  * KEYS: nick, mailbox, seen. ARGV: msg, id, member (conv/id), mode ('live' | 'store' |
- * 'again'), deadGw, goneSid, maxCount, minId, ttlMs.
- * If the nick is held (not by deadGw, not by goneSid), returns {'online', gw, sid}: the caller
- * appends the DM to that gateway's inbox, then marks it seen. Otherwise keeps it in the
- * mailbox, atomically with claim-nick, so a DM is either delivered live or found by the next
- * welcome. Modes live and store (the sender's gateway and the history-writer's backup, which
- * race) do nothing for a DM already seen; mode again routes it regardless.
+ * 'again'), deadGw, goneSid, maxCount, minId, ttlMs, ident.
+ * A DM is for one identity: if the nick now belongs to another (or to nobody), returns
+ * {'gone'}. If its holder is online (not on deadGw, not goneSid), returns {'online', gw, sid}:
+ * the caller appends the DM to that gateway's inbox, then marks it seen. Otherwise keeps it in
+ * the mailbox, atomically with claim-nick, so a DM is either delivered live or found by the
+ * next welcome. Modes live and store (the sender's gateway and the history-writer's backup,
+ * which race) do nothing for a DM already seen; mode again routes it regardless.
  */
 export const routeDmScript = new LuaScript(
   'route-dm',
   `${SEEN}
 if ARGV[4] ~= 'again' and redis.call('ZSCORE', KEYS[3], ARGV[3]) then return {'seen'} end
-local h = redis.call('HMGET', KEYS[1], 'gw', 'sid')
+local h = redis.call('HMGET', KEYS[1], 'gw', 'sid', 'ident')
+if not h[3] or (ARGV[10] ~= '' and h[3] ~= ARGV[10]) then return {'gone'} end
 if h[1] and h[1] ~= ARGV[5] and h[2] ~= ARGV[6] then return {'online', h[1], h[2]} end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[8])

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { SeenIds } from '../client/seen-ids.js';
 import { ProtocolError } from '../protocol/errors.js';
+import { GUEST_PREFIX, isGuestNick } from '../protocol/names.js';
 import { toDmFrame, type ClientFrame, type StoredMessage } from '../protocol/frames.js';
 import { conv } from '../redis/keys.js';
 import { sendMessage } from '../store/messages.js';
 import {
   claimNick,
   dmKey,
+  nickIdent,
   releaseNick,
   routeDm,
   takeMailbox,
@@ -17,9 +19,8 @@ import type { Session } from './session.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
-// DMs and the mailbox belong to a nick: a guest nick must not come round again for someone
-// else, so it is drawn from 2^40 values (four digits gave 9,000, and reuse within a day).
-const guestNick = () => `guest-${randomBytes(5).toString('hex')}`;
+// Guest nicks are drawn from 2^40 values, so one does not come round again for someone else.
+const guestNick = () => `${GUEST_PREFIX}${randomBytes(5).toString('hex')}`;
 
 async function claim(s: Session, nick: string, token?: string): Promise<ClaimResult> {
   const { hub } = s;
@@ -31,9 +32,23 @@ async function claim(s: Session, nick: string, token?: string): Promise<ClaimRes
     sid: s.sid,
     gatewayTimeoutMs: hub.limits.gatewayTimeoutMs,
     ...(token ? { token } : {}),
+    // A rename keeps who you are (your blocks, and blocks on you), under the new nick.
+    ...(s.ident ? { ident: s.ident } : {}),
+    reclaimOnly: isGuestNick(nick) && token !== undefined,
   });
-  if (res.status === 'taken') s.settleClaim(nick);
+  if (res.status !== 'ok' && res.status !== 'replaced') s.settleClaim(nick);
   return res;
+}
+
+function refusal(nick: string, status: 'taken' | 'held' | 'gone'): ProtocolError {
+  if (status === 'gone')
+    return new ProtocolError('bad_nick', `${nick} is no longer held for you: leave the nick out`);
+  if (status === 'held')
+    return new ProtocolError(
+      'nick_taken',
+      `${nick} is kept for the one who used it last: come back with its token, or pick another`,
+    );
+  return new ProtocolError('nick_taken', `${nick} is taken`);
 }
 
 /** Names the connection (or renames it), then hands out DMs kept while the nick was offline. */
@@ -49,13 +64,13 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   let res: ClaimResult = { status: 'taken' };
   if (nick !== undefined) {
     res = await claim(s, nick, f.token);
-    if (res.status === 'taken') throw new ProtocolError('nick_taken', `${nick} is taken`);
+    if (res.status !== 'ok' && res.status !== 'replaced') throw refusal(nick, res.status);
   } else {
-    for (let i = 0; i < 5 && res.status === 'taken'; i++) {
+    for (let i = 0; i < 5 && res.status !== 'ok'; i++) {
       nick = guestNick();
       res = await claim(s, nick);
     }
-    if (res.status === 'taken' || nick === undefined)
+    if (res.status !== 'ok' || nick === undefined)
       throw new ProtocolError('unavailable', 'no guest nick is free, pick one');
   }
   if (res.status === 'replaced') await s.hub.kick(res.oldGw, res.oldSid, 'replaced');
@@ -64,14 +79,16 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   s.nick = nick;
   s.settleClaim(nick);
   s.token = res.token;
+  s.ident = res.ident;
   if (old !== undefined) {
-    // A rename: members lists show the new nick, the old one is free again.
+    // A rename: members lists show the new nick. Its token went with it, so the old nick is
+    // free again at once rather than held for nobody.
     s.claimed.add(old);
     for (const room of s.rooms.keys()) {
       await leaveRoom(s.hub.store, room, old, s.sid);
       await joinRoom(s.hub.store, room, nick, s.sid, undefined);
     }
-    await releaseNick(s.hub.store, old, s.sid);
+    await releaseNick(s.hub.store, old, s.sid, false);
     s.settleClaim(old);
   }
   await s.saveState();
@@ -79,14 +96,23 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   for (const m of await takeMailbox(s.hub.store, nick)) deliver(s, m, 'mailbox');
 }
 
+/** The identity holding a nick now, or a clear refusal. */
+async function peer(s: Session, nick: string): Promise<string> {
+  const ident = await nickIdent(s.hub.store, nick);
+  if (ident === undefined) throw new ProtocolError('no_such_nick', `nobody is called ${nick}`);
+  return ident;
+}
+
 export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
   const me = s.nick ?? '';
   if (f.to.toLowerCase() === me.toLowerCase())
     throw new ProtocolError('forbidden', 'you cannot DM yourself');
+  const toIdent = await peer(s, f.to);
   const m = await sendMessage(s.hub.store, {
-    conv: conv.dm(me, f.to),
+    conv: conv.dm(s.ident, toIdent),
     from: me,
     to: f.to,
+    toIdent,
     text: f.text,
     publish: false,
     sid: s.sid,
@@ -94,9 +120,13 @@ export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
   remember(s, m);
   s.emit({ ...toDmFrame(m), ...(f.ref !== undefined ? { ref: f.ref } : {}) });
   // The DM is stored and acknowledged; if routing fails here, the history-writer routes it.
-  await routeDm(s.hub.store, m, 'live', s.hub.limits.gatewayTimeoutMs).catch((err: unknown) =>
-    s.hub.log.warn({ sid: s.sid, err: String(err) }, 'dm route deferred to the history-writer'),
+  const how = await routeDm(s.hub.store, m, 'live', s.hub.limits.gatewayTimeoutMs).catch(
+    (err: unknown) => {
+      s.hub.log.warn({ sid: s.sid, err: String(err) }, 'dm route deferred to the history-writer');
+    },
   );
+  // The nick changed hands between the lookup and the route: the DM is the old identity's.
+  if (how === 'gone') s.hub.log.info({ sid: s.sid, to: f.to }, 'dm recipient left its nick');
 }
 
 /** Whether a session with these seen DMs already showed this one (it may be routed twice). */

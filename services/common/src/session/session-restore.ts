@@ -15,7 +15,7 @@ export async function restoreSession(s: Session): Promise<void> {
     nick: s.nick,
     gw: hub.gw,
     sid: s.sid,
-    newToken: s.token,
+    restore: { token: s.token, ident: s.ident },
     gatewayTimeoutMs: hub.limits.gatewayTimeoutMs,
   });
   if (res.status !== 'ok') return s.bye('replaced');

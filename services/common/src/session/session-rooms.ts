@@ -9,6 +9,7 @@ import { isMatchRoom } from '../protocol/names.js';
 import { conv } from '../redis/keys.js';
 import { readMatch } from '../store/matches.js';
 import { readHistory, readPosition, sendMessage } from '../store/messages.js';
+import { nickIdent } from '../store/nicks.js';
 import { passwordWait, recordPasswordFailure } from '../store/password-attempts.js';
 import {
   LockRefused,
@@ -245,6 +246,9 @@ export async function onHistory(s: Session, f: F<'history'>): Promise<void> {
     });
   }
   const peer = f.with ?? '';
-  const msgs = await readHistory(s.hub.store, conv.dm(s.nick ?? '', peer), range, f.limit);
+  // A DM conversation is between two identities: whoever holds the nick now, and you.
+  const ident = await nickIdent(s.hub.store, peer);
+  if (ident === undefined) throw new ProtocolError('no_such_nick', `nobody is called ${peer}`);
+  const msgs = await readHistory(s.hub.store, conv.dm(s.ident, ident), range, f.limit);
   s.emit({ type: 'history', with: peer, messages: msgs.map(toFrame), ...withRef(f.ref) });
 }

@@ -29,6 +29,8 @@ export class Session {
   readonly sid: string;
   nick: string | undefined;
   token = '';
+  /** The identity behind the nick (see claimNick): DMs, the mailbox and blocks are its own. */
+  ident = '';
   readonly rooms = new Map<string, RoomState>();
   private revoked = false;
   /** Order of joins, newest last: text mode talks to the last joined room. */
@@ -328,7 +330,7 @@ export class Session {
       try {
         // A claim whose reply never came (a timeout) still holds the nick in Redis.
         for (const nick of this.claimed)
-          if (nick !== rec.nick) await releaseNick(store, nick, this.sid);
+          if (nick !== rec.nick) await releaseNick(store, nick, this.sid, false);
         if (this.nick === undefined) return;
         if (waiting) await cancelMatch(store, this.sid, this.hub.nextVersion());
         await cleanupSession(store, this.sid, rec);

@@ -18,6 +18,8 @@ export interface StoreLimits {
   leaseMs: number;
   /** A finished match's messages, position and history are kept this long, then expire. */
   matchKeepMs: number;
+  /** A nick whose holder left stays theirs (with its mailbox) this long, for its token. */
+  nickHoldMs: number;
 }
 
 export const DEFAULT_STORE_LIMITS: StoreLimits = {
@@ -29,6 +31,7 @@ export const DEFAULT_STORE_LIMITS: StoreLimits = {
   mailboxMaxAgeMs: 7 * 24 * 3600 * 1000,
   leaseMs: 60_000,
   matchKeepMs: 600_000,
+  nickHoldMs: 24 * 3600 * 1000,
 };
 
 export interface StoreContext {

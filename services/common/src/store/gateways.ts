@@ -71,5 +71,5 @@ export async function cleanupSession(
 ): Promise<void> {
   if (rec.match) await endMatch(ctx, rec.match, sid);
   for (const room of rec.rooms) await leaveRoom(ctx, room, rec.nick, sid);
-  await releaseNick(ctx, rec.nick, sid);
+  await releaseNick(ctx, rec.nick, sid, true);
 }

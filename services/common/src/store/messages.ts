@@ -8,6 +8,8 @@ export interface SendInput {
   text: string;
   room?: string;
   to?: string;
+  /** A DM's recipient identity (see claim-nick): it reaches nobody else holding `to` later. */
+  toIdent?: string;
   /** Publish on the conversation's live channel (rooms); DMs are routed instead. */
   publish: boolean;
   sid: string;
@@ -33,6 +35,7 @@ export async function sendMessage(
     text: m.text,
     ...(m.room !== undefined ? { room: m.room } : {}),
     ...(m.to !== undefined ? { to: m.to } : {}),
+    ...(m.toIdent !== undefined ? { toIdent: m.toIdent } : {}),
   }).slice(0, -1);
   const envelope = `{"k":"m","sid":${JSON.stringify(m.sid)}${m.ref !== undefined ? `,"ref":${JSON.stringify(m.ref)}` : ''}`;
   const channel = m.publish ? keys.live(m.conv) : '';
@@ -50,6 +53,7 @@ export async function sendMessage(
     text: m.text,
     ...(m.room !== undefined ? { room: m.room } : {}),
     ...(m.to !== undefined ? { to: m.to } : {}),
+    ...(m.toIdent !== undefined ? { toIdent: m.toIdent } : {}),
     id: Number(res[0]),
     ts: Number(res[1]),
     seq: Number(res[2]),

@@ -14,11 +14,16 @@ import { appendInbox } from './inbox.js';
 import { parseStored } from './messages.js';
 
 export type ClaimResult =
-  | { status: 'ok'; token: string }
-  | { status: 'replaced'; token: string; oldGw: string; oldSid: string }
-  | { status: 'taken' };
+  | { status: 'ok'; token: string; ident: string }
+  | { status: 'replaced'; token: string; ident: string; oldGw: string; oldSid: string }
+  | { status: 'taken' | 'held' | 'gone' };
 
-/** Claims a nick fleet-wide, case-insensitively; takes it over from a dead gateway. */
+const secret = (bytes: number) => randomBytes(bytes).toString('base64url');
+
+/**
+ * Claims a nick fleet-wide, case-insensitively; takes it over from a dead gateway. An identity
+ * (`ident`) goes with the token: DMs, the mailbox and blocks belong to it, not to the nick.
+ */
 export async function claimNick(
   ctx: StoreContext,
   a: {
@@ -27,18 +32,25 @@ export async function claimNick(
     sid: string;
     token?: string;
     gatewayTimeoutMs: number;
-    /** The token to store if the nick is free (default: a new one). */
-    newToken?: string;
+    /** A restore: the token and identity to put back if the record is gone. */
+    restore?: { token: string; ident: string };
+    /** The identity to give a free nick (a rename keeps the session's); default: a new one. */
+    ident?: string;
+    /** Only take back a nick this token holds, never a free one. */
+    reclaimOnly?: boolean;
   },
 ): Promise<ClaimResult> {
-  const key = ctx.keys.nick(a.nick.toLowerCase());
-  const fresh = a.newToken ?? randomBytes(18).toString('base64url');
+  const lc = a.nick.toLowerCase();
+  const { keys } = ctx;
+  const token = a.restore?.token ?? secret(18);
+  const ident = a.restore?.ident ?? a.ident ?? secret(12);
+  const fresh = a.restore ? 'keep' : a.reclaimOnly ? 'no' : 'new';
   const run = async (deadGw: string) =>
     (await guarded(() =>
       claimNickScript.run(
         ctx.redis,
-        [key],
-        [a.nick, a.gw, a.sid, fresh, a.token ?? '', deadGw, ctx.limits.leaseMs],
+        [keys.nick(lc), keys.mailbox(lc), keys.dmSeen(lc)],
+        [a.nick, a.gw, a.sid, token, a.token ?? '', deadGw, ctx.limits.leaseMs, ident, fresh],
       ),
     )) as string[];
   let res = await run('');
@@ -50,29 +62,45 @@ export async function claimNick(
   ) {
     res = await run(res[1]);
   }
-  if (res[0] === 'ok') return { status: 'ok', token: res[1] ?? fresh };
-  if (res[0] === 'replaced')
-    return {
-      status: 'replaced',
-      token: res[1] ?? fresh,
-      oldGw: res[2] ?? '',
-      oldSid: res[3] ?? '',
-    };
-  return { status: 'taken' };
+  const [status, tok = token, id = ident, oldGw = '', oldSid = ''] = res;
+  if (status === 'ok') return { status, token: tok, ident: id };
+  if (status === 'replaced') return { status, token: tok, ident: id, oldGw, oldSid };
+  return { status: status === 'held' || status === 'gone' ? status : 'taken' };
 }
 
-export async function releaseNick(ctx: StoreContext, nick: string, sid: string): Promise<void> {
-  await guarded(() => releaseNickScript.run(ctx.redis, [ctx.keys.nick(nick.toLowerCase())], [sid]));
+/** The identity holding a nick now (online or held), if any. */
+export async function nickIdent(ctx: StoreContext, nick: string): Promise<string | undefined> {
+  const id = await guarded(() => ctx.redis.hget(ctx.keys.nick(nick.toLowerCase()), 'ident'));
+  return id ?? undefined;
 }
 
-/** Adds a `releaseNick` to a pipeline. */
+/**
+ * Gives a nick up if this session still holds it: `hold` keeps it for its token's holder for
+ * nickHoldMs (a session ending); otherwise it is free at once (a rename, a claim never used).
+ */
+export async function releaseNick(
+  ctx: StoreContext,
+  nick: string,
+  sid: string,
+  hold: boolean,
+): Promise<void> {
+  await guarded(() =>
+    releaseNickScript.run(
+      ctx.redis,
+      [ctx.keys.nick(nick.toLowerCase())],
+      [sid, hold ? ctx.limits.nickHoldMs : 0],
+    ),
+  );
+}
+
+/** Adds a session's `releaseNick` (with its hold) to a pipeline. */
 export function queueReleaseNick(
   pipe: ChainableCommander,
   ctx: StoreContext,
   nick: string,
   sid: string,
 ): void {
-  releaseNickScript.queue(pipe, [ctx.keys.nick(nick.toLowerCase())], [sid]);
+  releaseNickScript.queue(pipe, [ctx.keys.nick(nick.toLowerCase())], [sid, ctx.limits.nickHoldMs]);
 }
 
 export async function takeMailbox(ctx: StoreContext, nick: string): Promise<StoredMessage[]> {
@@ -99,7 +127,8 @@ export const dmKey = (m: StoredMessage): string => `${m.conv}/${m.id}`;
  * (the history-writer's backup: only a DM nobody handed out yet), `again` (the addressed
  * session `goneSid`, or the gateway `deadGw`, vanished before delivery).
  * The inbox append comes before the mark, so a crash between them repeats a DM (sessions drop
- * an id they have shown) rather than losing it.
+ * an id they have shown) rather than losing it. A DM whose recipient identity no longer holds
+ * the nick is `gone`: it stays in the conversation's history, and nobody else gets it.
  */
 export async function routeDm(
   ctx: StoreContext,
@@ -107,7 +136,7 @@ export async function routeDm(
   mode: RouteMode,
   gatewayTimeoutMs: number,
   past: { goneSid?: string; deadGw?: string } = {},
-): Promise<'online' | 'stored' | 'seen'> {
+): Promise<'online' | 'stored' | 'seen' | 'gone'> {
   const lc = (m.to ?? '').toLowerCase();
   const { keys, limits } = ctx;
   let dead = past.deadGw ?? '';
@@ -131,10 +160,11 @@ export async function routeDm(
         limits.mailboxMax,
         minId,
         limits.mailboxMaxAgeMs,
+        m.toIdent ?? '',
       ],
     ),
   )) as string[];
-  if (res[0] !== 'online') return res[0] as 'stored' | 'seen';
+  if (res[0] !== 'online') return res[0] as 'stored' | 'seen' | 'gone';
   await appendInbox(ctx, res[1] ?? '', { k: 'dm', sid: res[2] ?? '', m });
   await guarded(() =>
     markDmSeenScript.run(

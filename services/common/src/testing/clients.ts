@@ -1,4 +1,7 @@
 import { createConnection, type Socket } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Keys } from '../redis/keys.js';
+import { waitUntil } from './ports.js';
 
 type Pred<T> = (x: T) => boolean;
 
@@ -167,4 +170,23 @@ function open(port: number, localAddress?: string): Promise<Socket> {
     );
     s.once('error', reject);
   });
+}
+
+/**
+ * Says hello as `nick` over NDJSON and leaves: the nick is then held for whoever has the
+ * token. Resolves once Redis shows the hold, with the token and the identity behind it.
+ */
+export async function visitAndLeave(
+  port: number,
+  nick: string,
+  admin: Redis,
+  keys: Keys,
+): Promise<{ token: string; ident: string }> {
+  const { c, welcome } = await JsonClient.hello(port, nick);
+  c.close();
+  const key = keys.nick(nick.toLowerCase());
+  await waitUntil(async () => (await admin.hget(key, 'gw')) === null, 5000, `${nick} held`);
+  const ident = await admin.hget(key, 'ident');
+  if (!ident) throw new Error(`${nick} is not held after leaving`);
+  return { token: String(welcome['token']), ident };
 }

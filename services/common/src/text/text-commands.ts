@@ -12,9 +12,11 @@ export type TextInput =
   | { kind: 'json' }
   | { kind: 'empty' };
 
+const TOKEN_RE = /^[A-Za-z0-9_-]{16,128}$/;
+
 export const HELP = [
   'commands:',
-  '  /nick NAME              pick a nick',
+  '  /nick NAME [TOKEN]      pick a nick, or take yours back with its token',
   '  /match [TAGS...]        talk to a random stranger (who shares a tag, if you give some)',
   '  /next                   leave this stranger, find another',
   '  /join ROOM [PASSWORD]   join or open a room (a password locks a new room)',
@@ -57,8 +59,13 @@ export function parseTextLine(
   const cmd = cmdRaw.toLowerCase();
   const roomArg = () => (args[0] !== undefined ? args[0].toLowerCase() : current);
   switch (cmd) {
-    case 'nick':
-      return frame({ type: 'hello', nick: rest }, limits);
+    case 'nick': {
+      // `/nick NAME TOKEN` takes a nick back; anything else after the name is a bad nick.
+      const [nick = '', token, ...more] = args;
+      if (token === undefined || more.length > 0 || !TOKEN_RE.test(token))
+        return frame({ type: 'hello', nick: rest }, limits);
+      return frame({ type: 'hello', nick, token }, limits);
+    }
     case 'join':
       return frame(
         {

@@ -13,6 +13,11 @@ const frameOf = (line: string, current?: string) => {
 describe('text-mode commands', () => {
   it('maps each command to its protocol frame', () => {
     assert.deepEqual(frameOf('/nick Zed'), { type: 'hello', nick: 'Zed' });
+    assert.deepEqual(frameOf('/nick Zed 0123456789abcdefABCD-_'), {
+      type: 'hello',
+      nick: 'Zed',
+      token: '0123456789abcdefABCD-_',
+    });
     assert.deepEqual(frameOf('/JOIN Lobby pw'), { type: 'join', room: 'lobby', password: 'pw' });
     assert.deepEqual(frameOf('/leave', 'lobby'), { type: 'leave', room: 'lobby' });
     assert.deepEqual(frameOf('/msg bob hello  there'), {
@@ -51,6 +56,7 @@ describe('text-mode rendering', () => {
     const v: TextView = {};
     assert.deepEqual(renderText({ type: 'welcome', nick: 'guest-1234', token: 't' }, v), [
       '* welcome to chatfleet, you are guest-1234 — /help for commands',
+      '* to come back as guest-1234 later: /nick guest-1234 t',
     ]);
     assert.deepEqual(
       renderText({ type: 'matched', room: 'm-1', partner: 'guest-9', tags: [] }, v),

@@ -28,9 +28,11 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
       const first = !v.greeted;
       v.greeted = true;
       v.nick = f.nick;
+      // nc users have nowhere else to see the token that brings their nick (and DMs) back.
+      const back = `* to come back as ${f.nick} later: /nick ${f.nick} ${f.token}`;
       return first
-        ? [`* welcome to chatfleet, you are ${f.nick} — /help for commands`]
-        : [`* you are now ${f.nick}`];
+        ? [`* welcome to chatfleet, you are ${f.nick} — /help for commands`, back]
+        : [`* you are now ${f.nick}`, back];
     }
     case 'joined': {
       const out = [`* joined ${f.room} (${f.members.length} here: ${f.members.join(', ')})`];

@@ -153,12 +153,23 @@ describe('history-writer', () => {
   it('keeps a DM in the mailbox when its sender never routed it, and trims old history', async () => {
     const writer = await fleet.add('history-writer', { HISTORY_MAX_COUNT: '3' });
     const k = keys();
+    // The recipient was here and left: its nick is held for it, with its token.
+    const first = await JsonClient.hello(port, 'inboxer');
+    const token = String(first.welcome['token']);
+    first.c.close();
+    await waitUntil(
+      async () => (await redis.hget(k.nick('inboxer'), 'gw')) === null,
+      5000,
+      'the nick to be held',
+    );
+    const ident = (await redis.hget(k.nick('inboxer'), 'ident')) ?? '';
     const now = Date.now();
     const dm: StoredMessage = {
       id: idFromMs(now),
-      conv: conv.dm('ghostwriter', 'inboxer'),
+      conv: conv.dm('ghostwriter-ident', ident),
       from: 'ghostwriter',
       to: 'inboxer',
+      toIdent: ident,
       text: 'written by a gateway that died',
       ts: now,
     };
@@ -188,7 +199,7 @@ describe('history-writer', () => {
       10_000,
       'the DM to reach the mailbox',
     );
-    const { c } = await JsonClient.hello(port, 'inboxer');
+    const { c } = await JsonClient.hello(port, 'inboxer', token);
     assert.equal((await c.next('dm'))['text'], 'written by a gateway that died');
     await waitUntil(
       async () => (await history(room)).map((m) => m.text).join() === 't3,t4,t5',

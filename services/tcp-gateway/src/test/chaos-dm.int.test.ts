@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { DEFAULT_STORE_LIMITS, FleetClock, conv, createKeys, sendMessage } from '@chatfleet/common';
-import { JsonClient, startFleet, type Fleet } from '@chatfleet/common/testing';
+import { JsonClient, startFleet, visitAndLeave, type Fleet } from '@chatfleet/common/testing';
 
 const dmsOf = (c: JsonClient, text: string) =>
   c.frames.items.filter((f) => f.type === 'dm' && f['text'] === text).length;
@@ -34,7 +34,7 @@ describe('chaos: a gateway killed at each step of a DM', () => {
     const [g1, g2] = fleet.gateways;
     const keys = createKeys(fleet.prefix, 16);
     const { c: s } = await JsonClient.hello(g1!.tcpPort, 'dsender2');
-    const { c: r } = await JsonClient.hello(g2!.tcpPort, 'dreader2');
+    const { c: r, welcome } = await JsonClient.hello(g2!.tcpPort, 'dreader2');
     g2!.proc.kill('SIGSTOP');
     await s.request({ type: 'dm', to: 'dreader2', text: 'kept for later' });
     await g2!.stop('SIGKILL');
@@ -42,7 +42,7 @@ describe('chaos: a gateway killed at each step of a DM', () => {
     for (let i = 0; i < 150 && !(await gone()); i++)
       await new Promise((res) => setTimeout(res, 100));
     assert.ok(await gone(), 'the dead gateway was reaped');
-    const { c: back } = await JsonClient.hello(g1!.tcpPort, 'dreader2');
+    const { c: back } = await JsonClient.hello(g1!.tcpPort, 'dreader2', String(welcome['token']));
     await back.next('dm', (f) => f['text'] === 'kept for later', 5000);
     await new Promise((res) => setTimeout(res, 500));
     assert.equal(dmsOf(back, 'kept for later'), 1);
@@ -57,19 +57,25 @@ describe('chaos: a gateway killed at each step of a DM', () => {
       limits: DEFAULT_STORE_LIMITS,
       clock: new FleetClock(),
     };
+    const away = await visitAndLeave(g1!.tcpPort, 'doffline', admin, store.keys);
     const { c: online } = await JsonClient.hello(g1!.tcpPort, 'donline');
+    const idents = {
+      donline: (await admin.hget(store.keys.nick('donline'), 'ident')) ?? '',
+      doffline: away.ident,
+    };
     // What the sender's gateway did before it died: the append, and no route.
-    for (const to of ['donline', 'doffline'])
+    for (const to of ['donline', 'doffline'] as const)
       await sendMessage(store, {
-        conv: conv.dm('ghostsender', to),
+        conv: conv.dm('ghostsender-ident', idents[to]),
         from: 'ghostsender',
         to,
+        toIdent: idents[to],
         text: `orphan for ${to}`,
         publish: false,
         sid: 'dead.1',
       });
     await online.next('dm', (f) => f['text'] === 'orphan for donline', 10_000);
-    const { c: later } = await JsonClient.hello(g1!.tcpPort, 'doffline');
+    const { c: later } = await JsonClient.hello(g1!.tcpPort, 'doffline', away.token);
     await later.next('dm', (f) => f['text'] === 'orphan for doffline', 5000);
     await new Promise((res) => setTimeout(res, 500));
     assert.equal(dmsOf(online, 'orphan for donline'), 1);
@@ -81,6 +87,7 @@ describe('chaos: a gateway killed at each step of a DM', () => {
     const [g1] = fleet.gateways;
     const keys = createKeys(fleet.prefix, 16);
     const [gw] = await admin.zrange(keys.gateways(), 0, -1);
+    const away = await visitAndLeave(g1!.tcpPort, 'dvanished', admin, keys);
     const { c: s } = await JsonClient.hello(g1!.tcpPort, 'dsender4');
     const sent = await s.request({ type: 'dm', to: 'dvanished', text: 'caught in flight' });
     // The route found a session that then vanished: its gateway's inbox still names it.
@@ -99,7 +106,7 @@ describe('chaos: a gateway killed at each step of a DM', () => {
       JSON.stringify({ k: 'dm', sid: `${gw}.999999`, m }),
     );
     await new Promise((res) => setTimeout(res, 500));
-    const { c } = await JsonClient.hello(g1!.tcpPort, 'dvanished');
+    const { c } = await JsonClient.hello(g1!.tcpPort, 'dvanished', away.token);
     await c.next('dm', (f) => f['id'] === sent['id'], 5000);
     await new Promise((res) => setTimeout(res, 300));
     assert.equal(dmsOf(c, 'caught in flight'), 1);

@@ -153,7 +153,7 @@ describe('chaos: exactly one reply per ref while Redis misbehaves', () => {
     await admin.set(keys.matchRequests(), 'x');
     await admin.set(keys.roomIndex(), 'x');
     await admin.set(keys.nick('broken-renamed'), 'x');
-    await admin.set(keys.pos(conv.dm('wrongtyped', 'someone')), 'x');
+    await admin.set(keys.nick('someone'), 'x');
     const replies = await oneReplyEach(c, everyRequest('broken'), 'wrong');
     const byType = (t: string) => replies[everyRequest('broken').findIndex((f) => f['type'] === t)];
     for (const t of ['hello', 'join', 'say', 'dm', 'match', 'rooms', 'who', 'history'])

@@ -88,7 +88,7 @@ describe('a gateway that dies or stops', () => {
     const doomed = await fleet.add('tcp-gateway');
     const survivor = fleet.gateways[0]!.tcpPort;
     const { c: a } = await JsonClient.hello(survivor, 'survivor');
-    const { c: v } = await JsonClient.hello(doomed.tcpPort, 'victim');
+    const { c: v, welcome: first } = await JsonClient.hello(doomed.tcpPort, 'victim');
     await a.request({ type: 'join', room: 'wake' });
     await v.request({ type: 'join', room: 'wake' });
     const { c: s } = await JsonClient.hello(survivor, 'stranded');
@@ -107,7 +107,11 @@ describe('a gateway that dies or stops', () => {
     assert.equal(leave['count'], 1);
     assert.ok(Date.now() - killedAt < 15_000);
     assert.deepEqual((await a.request({ type: 'who', room: 'wake' }))['nicks'], ['survivor']);
-    const { welcome } = await JsonClient.hello(survivor, 'victim');
+    // The nick is held for its owner: a stranger is refused, the token takes it back.
+    const stranger = await JsonClient.connect(survivor);
+    const refused = await stranger.request({ type: 'hello', nick: 'victim' });
+    assert.equal(refused['code'], 'nick_taken');
+    const { c: back, welcome } = await JsonClient.hello(survivor, 'victim', String(first['token']));
     assert.equal(welcome['nick'], 'victim');
     // Exactly one survivor reaped it, and counted the one session it cleaned up.
     const sum = async (name: string) => {
@@ -117,8 +121,7 @@ describe('a gateway that dies or stops', () => {
     };
     await waitUntil(async () => (await sum('chat_gateway_reaps_total')) === 1, 5000, 'one reap');
     assert.equal(await sum('chat_gateway_reaped_sessions_total'), 1);
-    a.close();
-    s.close();
+    for (const c of [a, s, stranger, back]) c.close();
   });
 
   it('on SIGTERM says bye shutdown to everyone, cleans up and exits 0', async () => {
@@ -153,7 +156,8 @@ describe('a gateway the fleet declared dead while it was only stalled', () => {
       const stalled = await fleet.add('tcp-gateway', env);
       const { c: watcher } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'watcher2');
       await watcher.request({ type: 'join', room: 'stall' });
-      const { c: ghost } = await JsonClient.hello(stalled.tcpPort, 'sleeper');
+      const { c: ghost, welcome } = await JsonClient.hello(stalled.tcpPort, 'sleeper');
+      const token = String(welcome['token']);
       await ghost.request({ type: 'join', room: 'stall' });
       stalled.proc.kill('SIGSTOP');
       // The others reap it: its user leaves the room and the nick is free.
@@ -162,9 +166,9 @@ describe('a gateway the fleet declared dead while it was only stalled', () => {
         (f) => f['event'] === 'leave' && f['nick'] === 'sleeper',
         15_000,
       );
-      // Someone else takes the freed nick, and the frozen client speaks before its gateway
-      // wakes up: the gateway must not act for a nick that is no longer its own.
-      const { c: taker } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'sleeper');
+      // Its user comes back through another gateway (with the token), and the frozen client
+      // speaks before its gateway wakes up: that gateway must not act for the nick any more.
+      const { c: taker } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'sleeper', token);
       await taker.request({ type: 'join', room: 'stall' });
       ghost.send({ type: 'say', room: 'stall', text: 'ghost speaking' });
       await sleep(200);
@@ -181,7 +185,7 @@ describe('a gateway the fleet declared dead while it was only stalled', () => {
       assert.equal(heard['text'], 'taker speaking');
       taker.close();
       await watcher.next('presence', (f) => f['event'] === 'leave' && f['nick'] === 'sleeper');
-      const { c: again } = await JsonClient.hello(stalled.tcpPort, 'sleeper');
+      const { c: again } = await JsonClient.hello(stalled.tcpPort, 'sleeper', token);
       assert.equal((await again.request({ type: 'join', room: 'stall' }))['type'], 'joined');
       await watcher.next('presence', (f) => f['event'] === 'join' && f['nick'] === 'sleeper');
       assert.equal(await readMetric(stalled.metricsPort, 'chat_gateway_declared_dead_total'), 1);

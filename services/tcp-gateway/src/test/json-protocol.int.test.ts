@@ -56,24 +56,35 @@ describe('protocol v1 over NDJSON', () => {
     for (const c of [g, a, b]) c.close();
   });
 
-  it('frees the nick of a connection that closes while its hello is in flight', async () => {
+  it('gives back the nick and places of a connection that closes while its hello is in flight', async () => {
+    const { c: watcher } = await hello('hasty-watcher');
+    await watcher.request({ type: 'join', room: 'hasty-room' });
     for (let i = 0; i < 5; i++) {
       const c = await JsonClient.connect(port);
-      c.send({ type: 'hello', nick: 'hasty' });
+      c.send({ type: 'hello', nick: `hasty${i}` });
       c.send({ type: 'join', room: 'hasty-room' });
       c.close();
       await c.closed;
-      // Release follows the close by a few milliseconds: retry briefly, as a client would.
+      // Nobody holds the nick live any more: a later hello is told it is kept for its token
+      // (never "taken"), and the room is left as it was. Release follows the close shortly.
       const again = await JsonClient.connect(port);
       await waitUntil(
-        async () => (await again.request({ type: 'hello', nick: 'hasty' }))['type'] === 'welcome',
+        async () => {
+          const r = await again.request({ type: 'hello', nick: `hasty${i}` });
+          const who = await watcher.request({ type: 'who', room: 'hasty-room' });
+          return (
+            r['code'] === 'nick_taken' &&
+            String(r['message']).includes('kept for') &&
+            (who['nicks'] as string[]).join() === 'hasty-watcher'
+          );
+        },
         3000,
         `round ${i}`,
       );
       again.close();
       await again.closed;
-      await new Promise((r) => setTimeout(r, 100));
     }
+    watcher.close();
   });
 
   it('lets a token reclaim a nick from a connection still open', async () => {
@@ -132,7 +143,7 @@ describe('protocol v1 over NDJSON', () => {
 
   it('echoes a message to its sender with ref after it is stored, and never lets the sender be spoofed', async () => {
     const { c: a } = await hello('sayer');
-    const { c: b } = await hello('hearer');
+    const { c: b } = await hello('listener');
     await a.request({ type: 'join', room: 'talk' });
     await b.request({ type: 'join', room: 'talk' });
     a.send({ type: 'say', room: 'talk', text: 'hello', ref: 'm1', from: 'hearer', id: 1 });
@@ -195,7 +206,8 @@ describe('protocol v1 over NDJSON', () => {
 
   it('delivers DMs live, keeps them for offline nicks and hands them out after welcome', async () => {
     const { c: a } = await hello('dmsender');
-    const { c: b } = await hello('dmreader');
+    const { c: b, welcome } = await hello('dmreader');
+    const token = String(welcome['token']);
     a.send({ type: 'dm', to: 'dmreader', text: 'psst', ref: 'd1' });
     const echo = await a.next('dm');
     assert.equal(echo['ref'], 'd1');
@@ -208,9 +220,11 @@ describe('protocol v1 over NDJSON', () => {
     await b.closed;
     await new Promise((r) => setTimeout(r, 200));
     a.send({ type: 'dm', to: 'dmreader', text: 'while you were away' });
-    a.send({ type: 'dm', to: 'nobody-yet', text: 'hello stranger' });
-    await a.next('dm', (f) => f['text'] === 'hello stranger');
-    const { c: b2 } = await hello('dmreader');
+    assert.equal(
+      (await a.request({ type: 'dm', to: 'nobody-yet', text: 'hello stranger' }))['code'],
+      'no_such_nick',
+    );
+    const { c: b2 } = await hello('dmreader', token);
     const kept = await b2.next('dm');
     assert.equal(kept['text'], 'while you were away');
     const hist = (await b2.request({ type: 'history', with: 'dmsender' }))['messages'] as Frame[];
@@ -221,7 +235,7 @@ describe('protocol v1 over NDJSON', () => {
     // Handed out once: a second welcome does not repeat it.
     b2.close();
     await b2.closed;
-    const { c: b3 } = await hello('dmreader');
+    const { c: b3 } = await hello('dmreader', token);
     await b3.request({ type: 'ping' });
     assert.equal(b3.frames.items.filter((f) => f.type === 'dm').length, 0);
     assert.equal(

@@ -116,9 +116,10 @@ describe('a gateway holding 10,000 sessions killed with kill -9', () => {
         'its session records gone',
       );
       const cleanedMs = Date.now() - killedAt;
-      // Every nick of the dead gateway is free, and every partner on b was told.
+      // No nick of the dead gateway is held live (each is kept for its token), and every
+      // partner on b was told.
       const pipe = admin.pipeline();
-      for (let i = 0; i < 10_000; i++) pipe.exists(keys.nick(`u${i}`));
+      for (let i = 0; i < 10_000; i++) pipe.hexists(keys.nick(`u${i}`), 'gw');
       const held = ((await pipe.exec()) ?? []).filter(([, n]) => n === 1).length;
       assert.equal(held, 0);
       await waitUntil(
@@ -191,7 +192,7 @@ describe('gateways whose hosts disagree about the time', () => {
         10_000,
       );
       assert.ok(Date.now() - killedAt < 8000);
-      assert.equal(await (await fleet.admin()).exists(keys.nick('clock1')), 0);
+      assert.equal(await (await fleet.admin()).hexists(keys.nick('clock1'), 'gw'), 0);
     } finally {
       for (const c of clients) c.close();
       await fleet.stop();
@@ -253,7 +254,8 @@ describe('leases on what a gateway holds', () => {
         5000,
         'the reaper to finish',
       );
-      assert.equal(await admin.exists(keys.gatewayState(gw), keys.nick('stuck')), 0);
+      assert.equal(await admin.exists(keys.gatewayState(gw)), 0);
+      assert.equal(await admin.hexists(keys.nick('stuck'), 'gw'), 0);
     } finally {
       await fleet.stop();
     }

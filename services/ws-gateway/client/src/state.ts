@@ -94,6 +94,7 @@ export const FRIENDLY: Record<string, string> = {
   bad_frame: 'That did not make sense to the server.',
   bad_nick: 'Nicks are 1–24 letters, digits, _ or -.',
   nick_taken: 'That nick is taken. Try another.',
+  no_such_nick: 'Nobody goes by that nick right now.',
   bad_room: 'Room names are 1–64 lowercase letters, digits, _ or -.',
   not_in_room: 'You are not in that room.',
   wrong_password: 'Wrong password for that room.',
@@ -106,5 +107,7 @@ export const FRIENDLY: Record<string, string> = {
 
 export function describeError(f: Extract<ServerFrame, { type: 'error' }>): string {
   const base = FRIENDLY[f.code] ?? 'Something went wrong.';
-  return f.code === 'forbidden' || f.code === 'bad_frame' ? `${base} (${f.message})` : base;
+  // These messages say what to do (a nick kept for its token, a guest name that is not yours).
+  const explained = ['forbidden', 'bad_frame', 'bad_nick', 'nick_taken'];
+  return explained.includes(f.code) ? `${base} (${f.message})` : base;
 }

@@ -21,6 +21,7 @@ export * from './store/matches.js';
 export * from './store/messages.js';
 export * from './store/nicks.js';
 export * from './store/rooms.js';
+export * from './store/safety.js';
 export * from './session/envelopes.js';
 export * from './session/hub.js';
 export * from './session/session.js';

@@ -13,6 +13,8 @@ export interface MatchmakerConfig extends BaseConfig {
   repeatBlockMs: number;
   /** After this long waiting, two who just met may meet again if nobody else is there. */
   repeatRelaxMs: number;
+  /** How many of the oldest waiting tickets one pairing pass considers. */
+  passMax: number;
   consumer: string;
 }
 
@@ -25,6 +27,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): MatchmakerConf
     gatewayTimeoutMs: envInt(env, 'GATEWAY_TIMEOUT_MS', 10_000, 1000, 600_000),
     repeatBlockMs: envInt(env, 'MATCH_REPEAT_BLOCK_MS', 3_600_000, 0, 86_400_000),
     repeatRelaxMs: envInt(env, 'MATCH_REPEAT_RELAX_MS', 30_000, 0, 86_400_000),
+    passMax: envInt(env, 'MATCH_PASS_MAX', 20_000, 2, 1_000_000),
     consumer: envString(env, 'CONSUMER_NAME', `${hostname()}-${randomBytes(3).toString('hex')}`),
   };
 }

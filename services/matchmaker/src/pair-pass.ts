@@ -1,12 +1,17 @@
-import { liveGateways, redisTimeMs, releaseLockScript, type Ticket } from '@chatfleet/common';
+import {
+  blocksOf,
+  liveGateways,
+  redisTimeMs,
+  releaseLockScript,
+  type Ticket,
+} from '@chatfleet/common';
 import type { MatchmakerContext } from './context.js';
 import { pairTickets } from './pairing.js';
 import { commitPair, dropTicket, loadQueue } from './queue.js';
 
-const WINDOW = 1000;
-
 /**
- * One pairing pass over the oldest waiting tickets. A short lock keeps instances from
+ * One pairing pass over the oldest waiting tickets (MATCH_PASS_MAX of them, 20,000 by default:
+ * far more than ever wait at once, so a ticket nobody can take never hides those behind it). A short lock keeps instances from
  * doing the same work at once; the commit script is what keeps a ticket from being used twice.
  */
 export async function pairPass(ctx: MatchmakerContext): Promise<number> {
@@ -14,7 +19,7 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
   const got = await redis.set(keys.matchLock(), config.consumer, 'PX', 5000, 'NX');
   if (got !== 'OK') return 0;
   try {
-    const queue = await loadQueue(redis, keys, WINDOW);
+    const queue = await loadQueue(redis, keys, config.passMax);
     // Waits are measured on Redis's clock, which dated the tickets.
     const now = await redisTimeMs(redis);
     const alive = await liveGateways(ctx, config.gatewayTimeoutMs);
@@ -35,6 +40,10 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
         const p = last[i];
         if (p) lastPartner.set(lc, p);
       });
+      const blocks = await blocksOf(
+        ctx,
+        live.map((q) => q.ticket.ident ?? ''),
+      );
       const raw = new Map(live.map((q) => [q.ticket.sid, q.raw]));
       const tickets: Ticket[] = live.map((q) => q.ticket);
       const input = {
@@ -43,6 +52,7 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
         widenMs: config.widenMs,
         lastPartner,
         repeatRelaxMs: config.repeatRelaxMs,
+        blocks,
       };
       for (const pair of pairTickets(input)) {
         const room = await commitPair(ctx, pair, raw, config.repeatBlockMs, now);

@@ -14,6 +14,9 @@ export const CLIENT_TYPES = [
   'rooms',
   'who',
   'history',
+  'block',
+  'unblock',
+  'report',
   'ping',
   'quit',
   // Frames that never became a request: unparseable, oversized, not UTF-8, binary...
@@ -67,6 +70,7 @@ export interface GatewayMetrics {
   declaredDead: Counter;
   restores: Counter<'outcome'>;
   leaseRenewals: Counter<'outcome'>;
+  reports: Counter;
 }
 
 export function createGatewayMetrics(registry: Registry, transport: string): GatewayMetrics {
@@ -188,6 +192,11 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
     reapedSessions: new Counter({
       name: 'chat_gateway_reaped_sessions_total',
       help: 'Sessions of dead gateways this gateway cleaned up (members, nicks, matches)',
+      ...r,
+    }),
+    reports: new Counter({
+      name: 'chat_reports_total',
+      help: 'Reports users filed on others (kept in the reports stream for moderators)',
       ...r,
     }),
   };

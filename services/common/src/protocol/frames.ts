@@ -41,6 +41,9 @@ export type ClientFrame =
       limit: number;
       ref?: string;
     }
+  | { type: 'block'; nick?: string; ref?: string }
+  | { type: 'unblock'; nick: string; ref?: string }
+  | { type: 'report'; nick?: string; reason?: string; ref?: string }
   | { type: 'ping'; ref?: string }
   | { type: 'quit'; ref?: string };
 
@@ -103,6 +106,9 @@ export type ServerFrame =
       messages: (MessageFrame | DmFrame)[];
       ref?: string;
     }
+  | { type: 'blocked'; nick: string; ref?: string }
+  | { type: 'unblocked'; nick: string; ref?: string }
+  | { type: 'reported'; nick: string; ref?: string }
   | { type: 'pong'; ref?: string }
   | { type: 'bye'; reason: string; ref?: string }
   | { type: 'error'; code: string; message: string; ref?: string };
@@ -123,6 +129,9 @@ export const SERVER_TYPES: readonly ServerType[] = [
   'rooms',
   'members',
   'history',
+  'blocked',
+  'unblocked',
+  'reported',
   'pong',
   'bye',
   'error',

@@ -129,6 +129,21 @@ function build(
         ...r,
       };
     }
+    case 'block':
+    case 'unblock':
+    case 'report': {
+      const nick = o['nick'];
+      if (nick !== undefined && nick !== null && !isNick(nick))
+        fail('bad_nick', 'nick must be a nick');
+      if (type === 'unblock' && !isNick(nick)) fail('bad_nick', 'unblock needs a nick');
+      const reason = type === 'report' ? optString(o, 'reason', 500) : undefined;
+      if (reason && CONTROL_RE.test(reason))
+        fail('bad_frame', 'reason contains control characters');
+      const n = isNick(nick) ? { nick } : {};
+      if (type === 'unblock') return { type, nick: nick as string, ...r };
+      if (type === 'block') return { type, ...n, ...r };
+      return { type, ...n, ...(reason ? { reason } : {}), ...r };
+    }
     case 'next':
     case 'rooms':
     case 'ping':

@@ -34,6 +34,10 @@ export interface Keys {
   mailbox(lcNick: string): string;
   /** Sorted set of `conv/id` (score = id): DMs to this nick already handed out. */
   dmSeen(lcNick: string): string;
+  /** Set of the identities this identity blocked: never matched or DMed with them. */
+  blocks(ident: string): string;
+  /** Stream of reports for moderators, each with the conversation's last messages. */
+  reports(): string;
   /** Sorted set gateway id -> last heartbeat (ms, by Redis's clock). */
   gateways(): string;
   /** The fleet epoch: a random value that changes only when Redis lost its data. */
@@ -94,6 +98,8 @@ export function createKeys(prefix: string, partitions: number): Keys {
     nick: (lc) => inNick(lc, 'nick'),
     mailbox: (lc) => inNick(lc, 'mbox'),
     dmSeen: (lc) => inNick(lc, 'dm-seen'),
+    blocks: (ident) => `${prefix}:{id:${ident}}:blocks`,
+    reports: () => `${prefix}:{reports}:stream`,
     gateways: () => `${prefix}:{gw}:alive`,
     fleetEpoch: () => `${prefix}:{gw}:epoch`,
     gatewayState: (gw) => `${gwTag(gw)}:state`,

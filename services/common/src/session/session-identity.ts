@@ -15,6 +15,7 @@ import {
   type ClaimResult,
 } from '../store/nicks.js';
 import { joinRoom, leaveRoom } from '../store/rooms.js';
+import { blockedBetween, renewBlocks } from '../store/safety.js';
 import type { Session } from './session.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
@@ -94,6 +95,7 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   await s.saveState();
   s.emit({ type: 'welcome', nick, token: res.token, ...ref });
   for (const m of await takeMailbox(s.hub.store, nick)) deliver(s, m, 'mailbox');
+  await renewBlocks(s.hub.store, s.ident);
 }
 
 /** The identity holding a nick now, or a clear refusal. */
@@ -108,6 +110,8 @@ export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
   if (f.to.toLowerCase() === me.toLowerCase())
     throw new ProtocolError('forbidden', 'you cannot DM yourself');
   const toIdent = await peer(s, f.to);
+  if (await blockedBetween(s.hub.store, s.ident, toIdent))
+    throw new ProtocolError('forbidden', `you and ${f.to} do not take messages from each other`);
   const m = await sendMessage(s.hub.store, {
     conv: conv.dm(s.ident, toIdent),
     from: me,

@@ -19,7 +19,7 @@ export async function enqueue(s: Session, again = false): Promise<void> {
   const ts = again ? (s.waitingSince ?? 0) : 0;
   s.waitingSince = await requestMatch(
     hub.store,
-    { sid: s.sid, nick: s.nick ?? '', gw: hub.gw, tags: s.lastTags, ts },
+    { sid: s.sid, nick: s.nick ?? '', ident: s.ident, gw: hub.gw, tags: s.lastTags, ts },
     hub.nextVersion(),
     again,
   );
@@ -31,6 +31,7 @@ export async function endOwnMatch(s: Session): Promise<void> {
   const m = s.match;
   if (!m) return;
   s.match = undefined;
+  s.lastStranger = m;
   await endMatch(s.hub.store, m.room, s.sid);
   await exitRoom(s, m.room);
 }
@@ -121,6 +122,7 @@ export async function onPartnerEnd(
   why?: 'gone',
 ): Promise<void> {
   if (bySid === s.sid || s.match?.room !== room) return;
+  s.lastStranger = s.match;
   s.match = undefined;
   if (why === 'gone') s.waiting = true; // text mode must not queue a second time
   s.emit({ type: 'partner_left', room });

@@ -13,6 +13,7 @@ import { onHello, onDm, onDmDelivered } from './session-identity.js';
 import { onMatch, onMatched, onNext, onPartnerEnd } from './session-match.js';
 import { onHistory, onJoin, onLeave, onRooms, onSay, onWho } from './session-rooms.js';
 import { onLive, type RoomState } from './room-delivery.js';
+import { onBlock, onReport, onUnblock } from './session-safety.js';
 import type { LiveEnvelope } from './envelopes.js';
 
 export type { RoomState };
@@ -36,6 +37,9 @@ export class Session {
   /** Order of joins, newest last: text mode talks to the last joined room. */
   readonly joinOrder: string[] = [];
   match: { room: string; partner: string } | undefined;
+  /** The stranger this session talked to last: `/block` and `/report` without a nick mean them. */
+  lastStranger: { room: string; partner: string } | undefined;
+  reportsFiled = 0;
   waiting = false;
   waitingSince: number | undefined;
   /** When this session last left a stranger for another (`next`, or `match` while matched). */
@@ -250,6 +254,12 @@ export class Session {
         return onWho(this, f);
       case 'history':
         return onHistory(this, f);
+      case 'block':
+        return onBlock(this, f);
+      case 'unblock':
+        return onUnblock(this, f);
+      case 'report':
+        return onReport(this, f);
     }
   }
 

@@ -6,6 +6,8 @@ import { execAll, guarded, type StoreContext } from './context.js';
 export interface Ticket {
   sid: string;
   nick: string;
+  /** The identity behind the nick: whom it blocked, and who blocked it, are never paired. */
+  ident?: string;
   gw: string;
   tags: string[];
   /** When the user asked to be matched (ms, Redis's clock). */

@@ -25,6 +25,9 @@ export const HELP = [
   '  /who [ROOM]             who is in a room',
   '  /msg NICK TEXT          private message',
   '  /history [ROOM]         recent messages',
+  '  /block [NICK]           never be matched or DM with them again (default: your stranger)',
+  '  /unblock NICK           undo a block',
+  '  /report [@NICK] [WHY]   report your stranger (or NICK) to the moderators',
   '  /ping                   PONG',
   '  /json                   switch this connection to NDJSON frames',
   '  /quit                   leave',
@@ -94,6 +97,23 @@ export function parseTextLine(
     }
     case 'match':
       return frame({ type: 'match', tags: args.map((t) => t.toLowerCase()) }, limits);
+    case 'block':
+      return frame({ type: 'block', ...(args[0] ? { nick: args[0] } : {}) }, limits);
+    case 'unblock':
+      return frame({ type: 'unblock', nick: args[0] ?? '' }, limits);
+    case 'report': {
+      // `/report [REASON]` is about your stranger; `/report @NICK [REASON]` about anyone else.
+      const named = args[0]?.startsWith('@') ? args[0].slice(1) : undefined;
+      const reason = (named !== undefined ? rest.slice(args[0]!.length) : rest).trim();
+      return frame(
+        {
+          type: 'report',
+          ...(named !== undefined ? { nick: named } : {}),
+          ...(reason ? { reason } : {}),
+        },
+        limits,
+      );
+    }
     case 'json':
       return { kind: 'json' };
     case 'help':

@@ -78,6 +78,14 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
       return f.messages.length === 0
         ? [`* no history for ${f.room ?? f.with}`]
         : [`* history of ${f.room ?? `your DMs with ${f.with}`}:`, ...f.messages.map(line)];
+    case 'blocked':
+      return [
+        `* blocked ${f.nick}: you will not be matched or exchange DMs again (/unblock ${f.nick})`,
+      ];
+    case 'unblocked':
+      return [`* unblocked ${f.nick}`];
+    case 'reported':
+      return [`* reported ${f.nick}, with your last messages: thank you, moderators will look`];
     case 'pong':
       return ['PONG'];
     case 'bye':

@@ -1,6 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsonClient, readMetric, startFleet, type Fleet } from '@chatfleet/common/testing';
+import { DEFAULT_STORE_LIMITS, FleetClock, createKeys, requestMatch } from '@chatfleet/common';
+import {
+  JsonClient,
+  readMetric,
+  startFleet,
+  waitUntil,
+  type Fleet,
+} from '@chatfleet/common/testing';
 
 describe('matchmaker', () => {
   let fleet: Fleet;
@@ -123,5 +130,51 @@ describe('matchmaker', () => {
     live.close();
     live2.close();
     await mm.stop();
+  });
+});
+
+describe('matchmaker with a long queue', () => {
+  it('pairs two who share a tag behind 1,200 tickets nobody can take', async () => {
+    const fleet = await startFleet({
+      gateways: 1,
+      matchmaker: false,
+      historyWriter: false,
+      env: { MATCH_WIDEN_MS: '600000' },
+    });
+    try {
+      const port = fleet.gateways[0]!.tcpPort;
+      const admin = await fleet.admin();
+      const store = {
+        redis: admin,
+        keys: createKeys(fleet.prefix, 16),
+        limits: DEFAULT_STORE_LIMITS,
+        clock: new FleetClock(),
+      };
+      const [gw] = await admin.zrange(store.keys.gateways(), 0, 0);
+      // Older tickets, each with a tag nobody else has, and far from widening to anyone.
+      for (let i = 0; i < 1200; i++)
+        await requestMatch(
+          store,
+          { sid: `${gw}.old${i}`, nick: `old${i}`, gw: gw!, tags: [`only${i}`], ts: 0 },
+          1,
+        );
+      const mm = await fleet.add('matchmaker');
+      await waitUntil(
+        async () => (await admin.zcard(store.keys.matchQueue())) === 1200,
+        10_000,
+        'the old tickets queued',
+      );
+      const { c: a } = await JsonClient.hello(port, 'rare1');
+      const { c: b } = await JsonClient.hello(port, 'rare2');
+      a.send({ type: 'match', tags: ['rare'] });
+      b.send({ type: 'match', tags: ['rare'] });
+      const ma = await a.next('matched', () => true, 5000);
+      assert.equal(ma['partner'], 'rare2');
+      assert.equal(await admin.zcard(store.keys.matchQueue()), 1200);
+      for (const x of [a, b]) x.close();
+      await mm.stop();
+    } finally {
+      await fleet.stop();
+    }
   });
 });

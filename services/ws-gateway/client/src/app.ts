@@ -113,6 +113,33 @@ export class App {
     this.conn.send({ type: 'next' });
   }
 
+  /** The person a match or DM conversation is with. */
+  peerOf(c: Conv): string | undefined {
+    return c.type === 'dm' ? c.target : c.type === 'match' ? c.members[0] : undefined;
+  }
+
+  /** Opens (or closes) the bar that asks before a block or a report is sent. */
+  ask(c: Conv, kind: 'block' | 'report'): void {
+    const same = this.s.asking?.conv === c.key && this.s.asking.kind === kind;
+    this.s.asking = same ? undefined : { conv: c.key, kind };
+    this.render();
+  }
+
+  block(c: Conv): void {
+    const nick = this.peerOf(c);
+    this.s.asking = undefined;
+    if (nick) this.conn.send({ type: 'block', nick, ref: `block:${c.key}` });
+    this.render();
+  }
+
+  report(c: Conv, reason: string): void {
+    const nick = this.peerOf(c);
+    this.s.asking = undefined;
+    const why = reason.trim().slice(0, 500);
+    if (nick) this.conn.send({ type: 'report', nick, ...(why ? { reason: why } : {}) });
+    this.render();
+  }
+
   openDm(peer: string): void {
     const c = ensureConv(this.s, dmKey(peer), () => ({
       key: dmKey(peer),
@@ -259,6 +286,18 @@ export class App {
         );
         return this.open(c.key);
       }
+      case 'blocked': {
+        const c = f.ref?.startsWith('block:') ? s.convs.get(f.ref.slice(6)) : undefined;
+        if (c) {
+          c.ended = true;
+          notice(c, `You blocked ${f.nick}: you will not be matched or exchange DMs again.`);
+        }
+        return this.toast(`Blocked ${f.nick}.`);
+      }
+      case 'unblocked':
+        return this.toast(`Unblocked ${f.nick}.`);
+      case 'reported':
+        return this.toast(`Reported ${f.nick}. Thank you: moderators will look at it.`);
       case 'partner_left': {
         const c = s.convs.get(roomKey(f.room));
         if (c) {

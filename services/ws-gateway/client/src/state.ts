@@ -35,6 +35,8 @@ export interface State {
   toasts: { id: number; text: string }[];
   showMembers: boolean;
   showMenu: boolean;
+  /** A block or report waiting for the user to confirm it. */
+  asking?: { conv: string; kind: 'block' | 'report' };
   /** The nick screen is open again to pick another nick. */
   renaming?: boolean;
   fatal?: string;

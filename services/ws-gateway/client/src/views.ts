@@ -206,6 +206,16 @@ function conversation(app: App, c: Conv): HTMLElement {
           c.ended ? 'Find another' : 'Next',
         )
       : null,
+    c.type !== 'room'
+      ? el(
+          'button',
+          { class: 'ghost', id: 'report', onclick: () => app.ask(c, 'report') },
+          'Report',
+        )
+      : null,
+    c.type !== 'room'
+      ? el('button', { class: 'ghost', id: 'block', onclick: () => app.ask(c, 'block') }, 'Block')
+      : null,
     el(
       'button',
       { class: 'ghost', id: 'leave', onclick: () => app.leave(c) },
@@ -236,6 +246,7 @@ function conversation(app: App, c: Conv): HTMLElement {
     'section',
     { class: 'conversation' },
     el('header', {}, el('h2', { id: 'title' }, c.title), actions),
+    app.s.asking?.conv === c.key ? askBar(app, c, app.s.asking.kind) : null,
     members,
     list,
     el(
@@ -249,6 +260,41 @@ function conversation(app: App, c: Conv): HTMLElement {
     list.scrollTop = list.scrollHeight;
   });
   return view;
+}
+
+/** Asks before a block or a report goes out; a report may say what happened. */
+function askBar(app: App, c: Conv, kind: 'block' | 'report'): HTMLElement {
+  const nick = app.peerOf(c) ?? '';
+  const cancel = el(
+    'button',
+    { type: 'button', class: 'ghost', onclick: () => app.ask(c, kind) },
+    'Cancel',
+  );
+  if (kind === 'block')
+    return el(
+      'div',
+      { class: 'ask', id: 'ask' },
+      el('span', {}, `Block ${nick}? You will not be matched or exchange DMs again.`),
+      el('button', { type: 'button', id: 'block-confirm', onclick: () => app.block(c) }, 'Block'),
+      cancel,
+    );
+  const reason = el('input', {
+    id: 'report-reason',
+    placeholder: `What did ${nick} do? (optional)`,
+    maxlength: 500,
+    autocomplete: 'off',
+  });
+  const send = (ev: Event) => {
+    ev.preventDefault();
+    app.report(c, reason.value);
+  };
+  return el(
+    'form',
+    { class: 'ask', id: 'ask', onsubmit: send },
+    reason,
+    el('button', { type: 'submit', id: 'report-send' }, 'Send report'),
+    cancel,
+  );
 }
 
 function statusLine(s: State): HTMLElement {

@@ -12,6 +12,7 @@ import {
   waitUntil,
   type Fleet,
 } from '@chatfleet/common/testing';
+import { createKeys } from '@chatfleet/common';
 
 describe('the browser client, in Chromium', () => {
   let fleet: Fleet;
@@ -114,6 +115,39 @@ describe('the browser client, in Chromium', () => {
     await c.click('#find');
     await c.waitForSelector('#title:text-matches("Stranger: stranger[ab]")');
     await c.context().close();
+    await a.context().close();
+    await b.context().close();
+  });
+
+  it('reports and blocks a stranger with its buttons', async () => {
+    const port = fleet.wsGateways[0]!.wsPort;
+    const a = await open(port, 'guardian');
+    const b = await open(port, 'heckler');
+    await a.click('#find');
+    await a.waitForSelector('#waiting');
+    await b.click('#find');
+    await a.waitForSelector('#title:text-is("Stranger: heckler")');
+    await b.fill('#text', 'go away <b>loser</b>');
+    await b.press('#text', 'Enter');
+    await a.waitForSelector('text=go away <b>loser</b>');
+    await a.click('#report');
+    await a.fill('#report-reason', 'insults');
+    await a.click('#report-send');
+    await a.waitForSelector('text=Reported heckler.');
+    const admin = await fleet.admin();
+    const [entry] = await admin.xrange(createKeys(fleet.prefix, 16).reports(), '-', '+');
+    const fields = entry?.[1] ?? [];
+    const get = (k: string) => fields[fields.indexOf(k) + 1];
+    assert.equal(get('nick'), 'heckler');
+    assert.equal(get('by'), 'guardian');
+    assert.equal(get('reason'), 'insults');
+    assert.match(get('messages') ?? '', /go away <b>loser<\/b>/);
+    await a.click('#block');
+    await a.screenshot({ path: artifactPath('browser-block-ask.png') });
+    await a.click('#block-confirm');
+    await a.waitForSelector('text=You blocked heckler');
+    await b.waitForSelector('text=Your stranger left the chat.');
+    assert.equal(await a.isDisabled('#text'), true);
     await a.context().close();
     await b.context().close();
   });

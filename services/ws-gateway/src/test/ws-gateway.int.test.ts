@@ -34,6 +34,22 @@ describe('ws-gateway', () => {
     b.close();
   });
 
+  it('blocks and reports over WebSocket frames', async () => {
+    const { c: a } = await WsClient.hello(port, 'wsblocker');
+    const { c: b } = await WsClient.hello(port, 'wspest');
+    assert.equal((await b.request({ type: 'dm', to: 'wsblocker', text: 'hey' }))['type'], 'dm');
+    await a.next('dm');
+    const reported = await a.request({ type: 'report', nick: 'wspest', reason: 'spam' });
+    assert.equal(reported['type'], 'reported');
+    assert.equal((await a.request({ type: 'block', nick: 'wspest' }))['type'], 'blocked');
+    assert.equal(
+      (await b.request({ type: 'dm', to: 'wsblocker', text: 'hey' }))['code'],
+      'forbidden',
+    );
+    a.close();
+    b.close();
+  });
+
   it('reads the room list from Redis once per few seconds however many ask, and shows new rooms after', async () => {
     const admin = await fleet.admin();
     const smembers = async () => {

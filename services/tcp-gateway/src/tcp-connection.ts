@@ -43,7 +43,11 @@ export class TcpConnection implements Transport {
     if (config.idleTimeoutMs > 0) {
       socket.setTimeout(config.idleTimeoutMs, () => this.session.bye('idle'));
     }
-    this.detectTimer = setTimeout(() => this.setMode('text'), config.modeDetectMs);
+    // setImmediate: data that arrived in time but is not read yet (a busy loop) still counts.
+    this.detectTimer = setTimeout(
+      () => setImmediate(() => this.setMode('text')),
+      config.modeDetectMs,
+    );
   }
 
   private setMode(mode: 'text' | 'json'): void {

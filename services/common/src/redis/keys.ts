@@ -91,7 +91,8 @@ export function createKeys(prefix: string, partitions: number): Keys {
     history: (conv) => inConv(conv, 'hist'),
     members: (conv) => inConv(conv, 'members'),
     roomLock: (conv) => inConv(conv, 'lock'),
-    passwordFailsRoom: (conv) => inConv(conv, 'pw-fails'),
+    // One slot for both counters, so one script can check and count an attempt atomically.
+    passwordFailsRoom: (conv) => `${prefix}:{pw}:room-fails:${conv}`,
     passwordFailsAddress: (address) => `${prefix}:{pw}:fails:${address}`,
     live: (conv) => inConv(conv, 'live'),
     roomIndex: () => `${prefix}:{rooms}:index`,

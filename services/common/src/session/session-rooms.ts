@@ -10,7 +10,7 @@ import { conv } from '../redis/keys.js';
 import { readMatch } from '../store/matches.js';
 import { readHistory, readPosition, sendMessage } from '../store/messages.js';
 import { nickIdent } from '../store/nicks.js';
-import { passwordWait, recordPasswordFailure } from '../store/password-attempts.js';
+import { refundPasswordAttempt, reservePasswordAttempt } from '../store/password-attempts.js';
 import {
   LockRefused,
   planRoomLock,
@@ -128,8 +128,10 @@ export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
 async function joinLocked(s: Session, f: F<'join'>): Promise<JoinResult> {
   const { store, limits } = s.hub;
   const address = s.address();
-  if (f.password !== undefined && !isMatchRoom(f.room)) {
-    const wait = await passwordWait(store, f.room, address, limits);
+  // A guess is counted before it is hashed; a right one is given back.
+  const guessing = f.password !== undefined && !isMatchRoom(f.room);
+  if (guessing) {
+    const wait = await reservePasswordAttempt(store, f.room, address, limits);
     if (wait > 0)
       throw new ProtocolError(
         'rate_limited',
@@ -141,9 +143,9 @@ async function joinLocked(s: Session, f: F<'join'>): Promise<JoinResult> {
     if (plan === 'denied') {
       if (f.password === undefined)
         throw new ProtocolError('wrong_password', 'this room is locked: it needs a password');
-      await recordPasswordFailure(store, f.room, address, limits);
       throw new ProtocolError('wrong_password', 'wrong password');
     }
+    if (guessing && attempt === 0) await refundPasswordAttempt(store, f.room, address);
     try {
       return await enterRoom(s, f.room, f.since, f.epoch, plan);
     } catch (err) {

@@ -1,4 +1,5 @@
 import { conv } from '../redis/keys.js';
+import { LuaScript } from '../redis/lua-script.js';
 import { guarded, type StoreContext } from './context.js';
 
 export interface PasswordLimits {
@@ -8,43 +9,74 @@ export interface PasswordLimits {
 }
 
 /**
- * How long (ms) this address must wait before it may try a password on this room; 0 if it may
- * now. Counted fleet-wide in Redis. A room under attack refuses only addresses that have
- * failed already: someone arriving with the right password still gets in on the first try.
+ * KEYS: address fails, room fails. ARGV: per address, per room, windowMs.
+ * Returns the ms to wait, or 0 after counting this attempt as a failure in advance, so that
+ * attempts racing from many connections cannot all pass the check before any was counted.
  */
-export async function passwordWait(
+const reserveScript = new LuaScript(
+  'pw-reserve',
+  `
+local mine = tonumber(redis.call('GET', KEYS[1]) or '0')
+local theirs = tonumber(redis.call('GET', KEYS[2]) or '0')
+local key
+if mine >= tonumber(ARGV[1]) then key = KEYS[1]
+elseif mine > 0 and theirs >= tonumber(ARGV[2]) then key = KEYS[2] end
+if key then
+  local ttl = redis.call('PTTL', key)
+  if ttl > 0 then return ttl end
+  return tonumber(ARGV[3])
+end
+for _, k in ipairs(KEYS) do
+  redis.call('SET', k, '0', 'PX', ARGV[3], 'NX')
+  redis.call('INCR', k)
+end
+return 0
+`,
+);
+
+/** KEYS: address fails, room fails. Gives back an attempt that turned out right. */
+const refundScript = new LuaScript(
+  'pw-refund',
+  `
+for _, k in ipairs(KEYS) do
+  if tonumber(redis.call('GET', k) or '0') > 0 then redis.call('DECR', k) end
+end
+return 1
+`,
+);
+
+const keysOf = (ctx: StoreContext, room: string, address: string) => [
+  ctx.keys.passwordFailsAddress(address),
+  ctx.keys.passwordFailsRoom(conv.room(room)),
+];
+
+/**
+ * Takes one password attempt for this address on this room, counted fleet-wide; resolves with
+ * how long (ms) to wait instead, or 0 if the attempt may go ahead. The attempt counts as wrong
+ * until `refundPasswordAttempt` says otherwise. A room under attack refuses only addresses
+ * that have failed already: someone arriving with the right password still gets in at once.
+ */
+export async function reservePasswordAttempt(
   ctx: StoreContext,
   room: string,
   address: string,
   l: PasswordLimits,
 ): Promise<number> {
-  const byAddress = ctx.keys.passwordFailsAddress(address);
-  const byRoom = ctx.keys.passwordFailsRoom(conv.room(room));
-  const [mine, theirs] = await guarded(() =>
-    Promise.all([ctx.redis.get(byAddress), ctx.redis.get(byRoom)]),
+  const wait = await guarded(() =>
+    reserveScript.run(ctx.redis, keysOf(ctx, room, address), [
+      l.passwordFailsPerAddress,
+      l.passwordFailsPerRoom,
+      l.passwordWindowMs,
+    ]),
   );
-  const fails = Number(mine ?? 0);
-  let key: string | undefined;
-  if (fails >= l.passwordFailsPerAddress) key = byAddress;
-  else if (fails > 0 && Number(theirs ?? 0) >= l.passwordFailsPerRoom) key = byRoom;
-  if (!key) return 0;
-  const ttl = await guarded(() => ctx.redis.pttl(key));
-  return ttl > 0 ? ttl : l.passwordWindowMs;
+  return Number(wait);
 }
 
-/** Counts one wrong password against the address and the room, for the current window. */
-export async function recordPasswordFailure(
+/** The reserved attempt was right: it does not count against anyone. */
+export async function refundPasswordAttempt(
   ctx: StoreContext,
   room: string,
   address: string,
-  l: PasswordLimits,
 ): Promise<void> {
-  const count = (key: string) =>
-    ctx.redis.multi().set(key, '0', 'PX', l.passwordWindowMs, 'NX').incr(key).exec();
-  await guarded(() =>
-    Promise.all([
-      count(ctx.keys.passwordFailsAddress(address)),
-      count(ctx.keys.passwordFailsRoom(conv.room(room))),
-    ]),
-  );
+  await guarded(() => refundScript.run(ctx.redis, keysOf(ctx, room, address), []));
 }

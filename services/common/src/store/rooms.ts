@@ -202,12 +202,28 @@ export async function listRooms(ctx: StoreContext): Promise<RoomListing[]> {
     pipe.hlen(ctx.keys.members(convId.room(r))).exists(ctx.keys.roomLock(convId.room(r)));
   const res = (await guarded(() => pipe.exec())) ?? [];
   const out: RoomListing[] = [];
+  const empty: string[] = [];
   names.forEach((room, i) => {
     const count = Number(res[2 * i]?.[1] ?? 0);
-    if (count > 0 && !isMatchRoom(room))
+    if (count === 0) empty.push(room);
+    else if (!isMatchRoom(room))
       out.push({ room, count, locked: Number(res[2 * i + 1]?.[1] ?? 0) === 1 });
   });
+  if (empty.length > 0) await pruneIndex(ctx, empty);
   return out.sort((a, b) => b.count - a.count || a.room.localeCompare(b.room));
+}
+
+/**
+ * Drops names whose member list is gone, as when its lease ran out with no reaper left: the
+ * index would otherwise keep them for ever. A join that lands in between adds the name again
+ * with its next join; the second look keeps that window to a moment.
+ */
+async function pruneIndex(ctx: StoreContext, rooms: string[]): Promise<void> {
+  const look = ctx.redis.pipeline();
+  for (const r of rooms) look.exists(ctx.keys.members(convId.room(r)));
+  const res = (await guarded(() => look.exec())) ?? [];
+  const gone = rooms.filter((_, i) => Number(res[i]?.[1] ?? 1) === 0);
+  if (gone.length > 0) await guarded(() => ctx.redis.srem(ctx.keys.roomIndex(), ...gone));
 }
 
 /** Puts a member back without presence: after Redis lost its data, nobody saw them leave. */

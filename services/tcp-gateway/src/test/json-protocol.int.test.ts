@@ -345,6 +345,58 @@ describe('protocol v1 over NDJSON', () => {
     await guarded.stop();
   });
 
+  it('cuts 1,000 wrong passwords from one address off at the limit, without slowing anyone else', async () => {
+    const guarded = await fleet.add('tcp-gateway', { ROOM_LIST_CACHE_MS: '0' });
+    const { c: owner } = await JsonClient.hello(guarded.tcpPort, 'vaultowner');
+    await owner.request({ type: 'join', room: 'fortknox', password: 'the right one' });
+    // Someone else, from another address, keeps measuring round trips meanwhile.
+    const bystander = await JsonClient.connect(guarded.tcpPort, '127.0.0.9');
+    await bystander.request({ type: 'hello', nick: 'bystander' });
+    const rtts: number[] = [];
+    let flooding = true;
+    const measuring = (async () => {
+      while (flooding) {
+        const t0 = performance.now();
+        await bystander.request({ type: 'ping' });
+        rtts.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    // 50 connections from one address, 20 guesses each (within the per-connection burst).
+    const guessers = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const c = await JsonClient.connect(guarded.tcpPort, '127.0.0.8');
+        await c.request({ type: 'hello', nick: `dictionary${i}` });
+        return c;
+      }),
+    );
+    const replies = await Promise.all(
+      guessers.flatMap((c, i) =>
+        Array.from({ length: 20 }, (_, k) =>
+          c.request({ type: 'join', room: 'fortknox', password: `guess-${i}-${k}` }, 30_000),
+        ),
+      ),
+    );
+    flooding = false;
+    await measuring;
+    const codes = new Map<string, number>();
+    for (const r of replies) codes.set(String(r['code']), (codes.get(String(r['code'])) ?? 0) + 1);
+    // Exactly the allowance (10 per address) is ever checked; every other guess is refused
+    // before any hashing, with the time to wait.
+    assert.equal(codes.get('wrong_password'), 10, JSON.stringify([...codes]));
+    assert.equal(codes.get('rate_limited'), 990, JSON.stringify([...codes]));
+    const sorted = [...rtts].sort((a, b) => a - b);
+    const p50 = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    const worst = sorted.at(-1) ?? 0;
+    console.log(
+      `bystander ping during 1,000 guesses: ${rtts.length} pings, p50 ${p50.toFixed(1)} ms, max ${worst.toFixed(1)} ms`,
+    );
+    // Not a benchmark: only that nobody else was held up behind the guesses.
+    assert.ok(worst < 1000, `a bystander waited ${worst} ms`);
+    for (const c of [owner, bystander, ...guessers]) c.close();
+    await guarded.stop();
+  });
+
   it('lets a user move on to another stranger only once per NEXT_INTERVAL_MS', async () => {
     const slow = await fleet.add('tcp-gateway', { NEXT_INTERVAL_MS: '60000' });
     const at = (nick: string) => JsonClient.hello(slow.tcpPort, nick);

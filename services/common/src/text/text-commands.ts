@@ -65,8 +65,14 @@ export function parseTextLine(
     case 'nick': {
       // `/nick NAME TOKEN` takes a nick back; anything else after the name is a bad nick.
       const [nick = '', token, ...more] = args;
-      if (token === undefined || more.length > 0 || !TOKEN_RE.test(token))
+      if (token === undefined || more.length > 0)
         return frame({ type: 'hello', nick: rest }, limits);
+      if (!TOKEN_RE.test(token))
+        return {
+          kind: 'error',
+          code: 'bad_nick',
+          message: `/nick ${nick} TOKEN takes the token the server showed you ("to come back as…")`,
+        };
       return frame({ type: 'hello', nick, token }, limits);
     }
     case 'join':

@@ -38,6 +38,10 @@ describe('text-mode commands', () => {
     assert.equal((frameOf('hi') as { code: string }).code, 'not_matched');
     assert.equal((frameOf('/wat') as { code: string }).code, 'bad_frame');
     assert.equal((frameOf('/nick bad nick!') as { code: string }).code, 'bad_nick');
+    assert.match(
+      (frameOf('/nick alice x') as { message: string }).message,
+      /TOKEN takes the token/,
+    );
   });
 
   it('never throws on any line', () => {

@@ -1,13 +1,14 @@
 # chatfleet: `make up` runs the fleet locally, `make test` runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help install install-test build lint test test-unit test-int up observe k6 loadtest screenshot synth plan deploy destroy infra-validate compose-up compose-down bench clean
+.PHONY: help install install-test build lint test test-unit test-int up observe k6 loadtest screenshot synth plan deploy destroy infra-validate compose-up compose-down bench bench-smoke clean
 
 help:
 	@echo "make up      install what is missing, build, run the whole fleet (Ctrl-C stops it)"
 	@echo "make test    install what is missing, build, lint, run every test"
 	@echo "make observe     Prometheus (with the alert rules) and Grafana if installed, against make up's fleet"
-	@echo "make bench        memory per connection, fan-out throughput and latency (docs/benchmarks.md)"
+	@echo "make bench        chatfleet side by side with the floor, Socket.IO and Centrifugo: rate sweep, memory, plots (docs/benchmarks.md)"
+	@echo "make bench-smoke  the same bench, small and under a minute (no docs written)"
 	@echo "make k6           build the pinned k6 once into a cache (or install k6 your usual way)"
 	@echo "make loadtest SCRIPT=ws-rooms|ws-strangers|soak|spike [WS_URL=...]   k6 against a fleet (docs/loadtest.md)"
 	@echo "make screenshot   refresh docs/img/ with Chromium driving a real local fleet"
@@ -50,7 +51,10 @@ loadtest: build
 	@scripts/loadtest.sh
 
 bench: install build
-	node scripts/bench.mjs
+	node loadtest/bench/run.mjs
+
+bench-smoke: install build
+	BENCH_SMOKE=1 node loadtest/bench/run.mjs
 
 screenshot: install-test build
 	node scripts/screenshot.mjs

@@ -1,6 +1,6 @@
 // The reference for `make bench`: a plain Socket.IO chat server with the Redis adapter, doing
 // what a chatfleet room does on the wire (join, say, everyone in the room gets it) and nothing
-// more: no ids, no history, no presence, no limits, at-most-once. Run by scripts/bench-socketio.mjs.
+// more: no ids, no history, no presence, no limits, at-most-once. Run by loadtest/bench.
 import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';

@@ -1,0 +1,106 @@
+// The generator, the same for every contender: `clients` WebSocket clients spread over both
+// server processes and `rooms` rooms, every member receiving every message (its sender's too);
+// one sender per room, paced evenly. A step holds one send rate and measures end-to-end latency
+// (sender's clock to receiver's clock, one machine), loss, and CPU and memory per process.
+import { Redis } from 'ioredis';
+import { PROTOCOLS } from './clients.mjs';
+import { cpuSeconds, watchRss } from './procstat.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Source addresses 127.1.x.y: no more than 250 connections from one, far from port exhaustion.
+export const addr = (i) => `127.1.${Math.floor(i / 250) % 250}.${1 + (i % 250)}`;
+
+export async function inBatches(n, size, make) {
+  const out = [];
+  for (let i = 0; i < n; i += size)
+    out.push(
+      ...(await Promise.all(Array.from({ length: Math.min(size, n - i) }, (_, k) => make(i + k)))),
+    );
+  return out;
+}
+
+/** Connects `clients` members to rooms r0…r(rooms-1); member i is in room i % rooms. */
+export async function openRooms(c, clients, rooms, sink) {
+  const connect = PROTOCOLS[c.protocol];
+  const members = await inBatches(clients, 200, (i) =>
+    connect(c.urls[i % c.urls.length], `m${i}`, addr(i), (sentAt) => sink.onDelivery(sentAt)),
+  );
+  await inBatches(clients, 200, (i) => members[i].join(`r${i % rooms}`));
+  return members;
+}
+
+async function redisCpu(url) {
+  const r = new Redis(url);
+  const info = await r.info('cpu');
+  await r.quit();
+  const v = (k) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return v('used_cpu_user') + v('used_cpu_sys');
+}
+
+/**
+ * Holds `target` deliveries/s for `seconds` (after a one-second warm-up) and measures the
+ * messages sent inside that window, waiting `drainMs` for the last ones.
+ */
+export async function step(c, members, rooms, sink, o) {
+  const perRoom = members.length / rooms;
+  const perSecond = o.target / perRoom; // messages in, all rooms together
+  const senders = Array.from({ length: rooms }, (_, r) => members[r]);
+  const lat = [];
+  let from = Infinity;
+  let to = -Infinity;
+  sink.onDelivery = (sentAt) => {
+    if (sentAt >= from && sentAt <= to) lat.push(Date.now() - sentAt);
+  };
+  const pids = [...c.servers, ...c.helpers];
+  const rss = watchRss(pids);
+  const begin = Date.now();
+  const warmEnd = begin + 1000;
+  const end = warmEnd + o.seconds * 1000;
+  let sent = 0;
+  let measured = 0;
+  let cpu0;
+  let redis0 = 0;
+  while (Date.now() < end) {
+    const now = Date.now();
+    if (cpu0 === undefined && now >= warmEnd) {
+      cpu0 = pids.map(cpuSeconds);
+      redis0 = await redisCpu(c.redisUrl);
+      from = Date.now();
+      to = end;
+    }
+    const due = Math.floor(((now - begin) / 1000) * perSecond);
+    for (; sent < due; sent++) {
+      const t = Date.now();
+      senders[sent % rooms].say(`r${sent % rooms}`, `t${t}`);
+      if (t >= from) measured++;
+    }
+    await sleep(5);
+  }
+  const cpu1 = pids.map(cpuSeconds);
+  const redis1 = await redisCpu(c.redisUrl);
+  await sleep(o.drainMs);
+  sink.onDelivery = () => {};
+  const peak = rss.stop();
+  const seconds = (to - from) / 1000;
+  lat.sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? null;
+  const cpu = pids.map((p, i) => +(cpu1[i] - cpu0[i]).toFixed(2));
+  const serverCpu = cpu.slice(0, c.servers.length).reduce((a, b) => a + b, 0);
+  return {
+    target: o.target,
+    seconds: +seconds.toFixed(1),
+    sent: measured,
+    expected: measured * perRoom,
+    delivered: lat.length,
+    lost: measured * perRoom - lat.length,
+    deliveriesPerSecond: Math.round(lat.length / seconds),
+    latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: lat.at(-1) ?? null },
+    cpuSeconds: {
+      servers: cpu.slice(0, c.servers.length),
+      helpers: cpu.slice(c.servers.length),
+      redis: +(redis1 - redis0).toFixed(2),
+    },
+    cpuMicrosPerDelivery: lat.length ? +((serverCpu * 1e6) / lat.length).toFixed(2) : null,
+    peakRssMiB: pids.map((p) => +((peak.get(p) ?? 0) / 2 ** 20).toFixed(1)),
+  };
+}

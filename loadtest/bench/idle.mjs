@@ -1,0 +1,28 @@
+// Memory per idle connection: resident memory of the server processes before and after `n`
+// connections have each said hello and joined one room, divided by `n`.
+import { PROTOCOLS } from './clients.mjs';
+import { addr, inBatches } from './fanout.mjs';
+import { rssBytes } from './procstat.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const total = (pids) => pids.reduce((n, p) => n + rssBytes(p), 0);
+
+export async function idleMemory(c, n, rooms) {
+  await sleep(1000);
+  const before = total(c.servers);
+  const connect = PROTOCOLS[c.protocol];
+  const conns = await inBatches(n, 250, (i) =>
+    connect(c.urls[i % c.urls.length], `idle${i}`, addr(i), () => {}),
+  );
+  await inBatches(n, 250, (i) => conns[i].join(`idle-r${i % rooms}`));
+  // Let allocations settle (and a collection or two happen) before reading.
+  await sleep(3000);
+  const after = total(c.servers);
+  for (const x of conns) x.close();
+  return {
+    connections: n,
+    rssBeforeMiB: +(before / 2 ** 20).toFixed(1),
+    rssAfterMiB: +(after / 2 ** 20).toFixed(1),
+    bytesPerConnection: Math.round((after - before) / n),
+  };
+}

@@ -1,0 +1,149 @@
+// Tables for the terminal and the generated part of docs/benchmarks.md, with its plots drawn by
+// Vega-Lite (rendered to SVG by Vega, then to PNG by resvg).
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { REPO_ROOT } from '../../services/common/dist/testing/index.js';
+
+const BEGIN = '<!-- bench:begin (written by make bench) -->';
+const END = '<!-- bench:end -->';
+const fmt = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US'));
+
+/** The highest rate held with p99 ≤ 100 ms and nothing lost. */
+export const sustained = (steps) =>
+  steps
+    .filter((s) => (s.latencyMs.p99 ?? Infinity) <= 100 && s.lost === 0)
+    .reduce((best, s) => Math.max(best, s.deliveriesPerSecond), 0);
+
+function rows(out) {
+  return out.steps.map((s) => {
+    const l = s.latencyMs;
+    return `| ${fmt(s.target)} | ${fmt(s.deliveriesPerSecond)} | ${l.p50} / ${l.p95} / ${l.p99} / ${l.max} | ${fmt(s.lost)} of ${fmt(s.expected)} | ${s.cpuSeconds.servers.join(' + ')} (${s.cpuSeconds.helpers.join(' + ') || '–'}; redis ${s.cpuSeconds.redis}) | ${s.cpuMicrosPerDelivery ?? '–'} | ${s.peakRssMiB.join(' / ')} |`;
+  });
+}
+
+const HEAD = [
+  '| asked/s | deliveries/s | latency p50 / p95 / p99 / max (ms) | lost | CPU s: servers (helpers; redis) | server CPU µs per delivery | peak RSS MiB per process |',
+  '| ---: | ---: | --- | --- | --- | ---: | --- |',
+];
+
+export function printTable(name, out) {
+  console.log(`\n${name}: ${out.label}`);
+  if (out.idle)
+    console.log(
+      `idle: ${fmt(out.idle.connections)} connections, ${fmt(out.idle.bytesPerConnection)} bytes each`,
+    );
+  console.log([...HEAD, ...rows(out)].join('\n'));
+  if (out.steps.length > 0)
+    console.log(`sustained at p99 ≤ 100 ms with nothing lost: ${fmt(sustained(out.steps))}/s`);
+}
+
+async function png(spec, file) {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  const image = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 } });
+  writeFileSync(file, image.render().asPng());
+}
+
+async function plots(results, dir) {
+  const entries = Object.entries(results.contenders).filter(([, o]) => !o.skipped);
+  const latency = entries.flatMap(([name, o]) =>
+    o.steps.map((s) => ({
+      contender: name,
+      deliveries: s.deliveriesPerSecond,
+      p99: s.latencyMs.p99,
+    })),
+  );
+  await png(
+    {
+      width: 640,
+      height: 320,
+      title: 'p99 end-to-end latency against deliveries per second',
+      data: { values: latency },
+      layer: [
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'deliveries', type: 'quantitative', title: 'deliveries/s' },
+            y: {
+              field: 'p99',
+              type: 'quantitative',
+              title: 'p99 latency (ms)',
+              scale: { type: 'log' },
+            },
+            color: { field: 'contender', type: 'nominal' },
+          },
+        },
+        { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { y: { datum: 100 } } },
+      ],
+    },
+    join(dir, 'latency.png'),
+  );
+  await png(
+    {
+      width: 480,
+      height: 240,
+      title: 'memory per idle WebSocket connection (hello + one room)',
+      data: {
+        values: entries
+          .filter(([, o]) => o.idle)
+          .map(([name, o]) => ({ contender: name, kb: o.idle.bytesPerConnection / 1024 })),
+      },
+      mark: 'bar',
+      encoding: {
+        x: { field: 'contender', type: 'nominal', sort: '-y', title: null },
+        y: { field: 'kb', type: 'quantitative', title: 'KiB per connection' },
+      },
+    },
+    join(dir, 'memory.png'),
+  );
+}
+
+export async function writeReport(results) {
+  const dir = join(REPO_ROOT, 'docs', 'bench');
+  mkdirSync(dir, { recursive: true });
+  await plots(results, dir);
+  const m = results.machine;
+  const s = results.settings;
+  const lines = [
+    BEGIN,
+    '',
+    `Run of ${m.date.slice(0, 10)} on ${m.cpus} × ${m.cpu}, ${m.memoryGiB} GiB, Node.js ${m.node}:`,
+    `${fmt(s.clients)} WebSocket clients in ${s.rooms} rooms over two server processes per contender,`,
+    `one redis-server each, every member receiving every message; ${s.stepSeconds} s per rate.`,
+    '',
+    '![p99 latency against deliveries per second](bench/latency.png)',
+    '',
+    '![memory per idle connection](bench/memory.png)',
+    '',
+    '| contender | sustained deliveries/s (p99 ≤ 100 ms, nothing lost) | idle bytes per connection |',
+    '| --- | ---: | ---: |',
+  ];
+  for (const [name, o] of Object.entries(results.contenders))
+    lines.push(
+      o.skipped
+        ? `| ${name} | not run: ${o.skipped} | – |`
+        : `| ${o.label} | ${o.steps.length ? fmt(sustained(o.steps)) : '–'} | ${fmt(o.idle?.bytesPerConnection)} |`,
+    );
+  for (const [name, o] of Object.entries(results.contenders)) {
+    if (o.skipped || o.steps.length === 0) continue;
+    lines.push('', `### ${name}: ${o.label}`, '', ...HEAD, ...rows(o));
+  }
+  lines.push('', END);
+  const file = join(REPO_ROOT, 'docs', 'benchmarks.md');
+  const doc = readFileSync(file, 'utf8');
+  const prettier = await import('prettier');
+  const options = { ...(await prettier.resolveConfig(file)), parser: 'markdown' };
+  const a = doc.indexOf(BEGIN);
+  const b = doc.indexOf(END);
+  const block = lines.join('\n');
+  const next =
+    a >= 0 && b > a
+      ? doc.slice(0, a) + block + doc.slice(b + END.length)
+      : `${doc.trimEnd()}\n\n## Side by side (make bench)\n\n${block}\n`;
+  // Formatted as the repository's lint expects.
+  writeFileSync(file, await prettier.format(next, options));
+  console.log(`wrote docs/benchmarks.md and docs/bench/*.png`);
+}

@@ -1,0 +1,110 @@
+// `make bench` (and `make bench-smoke`): every contender in turn under the same generator, each
+// on a fresh redis-server: memory per idle connection, then a sweep of send rates upward.
+// Prints a table per contender, saves the results under loadtest/results/, and (full runs)
+// regenerates the generated part of docs/benchmarks.md with its plots. Traffic goes to
+// 127.0.0.0/8 only; every loop is bounded by the settings below.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../services/common/dist/testing/index.js';
+import { CONTENDERS } from './contenders.mjs';
+import { openRooms, step } from './fanout.mjs';
+import { idleMemory } from './idle.mjs';
+import { printTable, writeReport } from './report.mjs';
+
+const env = process.env;
+const smoke = env.BENCH_SMOKE === '1';
+const list = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+const settings = {
+  contenders: list(
+    env.BENCH_CONTENDERS ?? 'chatfleet,floor,socketio,centrifugo,chatfleet-tcp,net-lines',
+  ),
+  clients: Number(env.BENCH_CLIENTS ?? (smoke ? 200 : 2000)),
+  rooms: Number(env.BENCH_ROOMS ?? (smoke ? 10 : 50)),
+  rates: list(
+    env.BENCH_RATES ?? (smoke ? '4000' : '10000,20000,30000,40000,50000,60000,80000'),
+  ).map(Number),
+  stepSeconds: Number(env.BENCH_STEP_SECONDS ?? (smoke ? 2 : 10)),
+  drainMs: smoke ? 1000 : 3000,
+  idle: Number(env.BENCH_IDLE ?? (smoke ? 500 : 10_000)),
+  // A contender's sweep stops one step after it no longer keeps up.
+  stopP99Ms: 500,
+};
+
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  date: new Date().toISOString(),
+};
+const results = { machine, settings, contenders: {} };
+
+for (const name of settings.contenders) {
+  const start = CONTENDERS[name];
+  if (!start) throw new Error(`unknown contender ${name}`);
+  const probe = await start();
+  if (!probe) {
+    console.log(`${name}: not found, skipped (set CENTRIFUGO_BIN, or put centrifugo on the PATH)`);
+    results.contenders[name] = { skipped: 'binary not found' };
+    continue;
+  }
+  const out = { label: probe.label, idle: undefined, steps: [] };
+  results.contenders[name] = out;
+  try {
+    out.idle = await idleMemory(probe, settings.idle, Math.max(1, Math.floor(settings.idle / 40)));
+  } finally {
+    await probe.stop();
+  }
+  if (probe.idleOnly) {
+    printTable(name, out);
+    continue;
+  }
+  const c = await start();
+  try {
+    const sink = { onDelivery: () => {} };
+    const members = await openRooms(c, settings.clients, settings.rooms, sink);
+    for (const target of settings.rates) {
+      const r = await step(c, members, settings.rooms, sink, {
+        target,
+        seconds: settings.stepSeconds,
+        drainMs: settings.drainMs,
+      });
+      out.steps.push(r);
+      console.log(
+        `${name} ${target}/s: ${r.deliveriesPerSecond}/s, p99 ${r.latencyMs.p99} ms, lost ${r.lost}`,
+      );
+      if ((r.latencyMs.p99 ?? Infinity) > settings.stopP99Ms || r.lost > r.expected * 0.01) break;
+    }
+    for (const m of members) m.close();
+  } finally {
+    await c.stop();
+  }
+  printTable(name, out);
+}
+
+const dir = join(REPO_ROOT, 'loadtest', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `bench-${smoke ? 'smoke-' : ''}${machine.date.replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify(results, null, 2));
+console.log(`results: ${file}`);
+if (!smoke) await writeReport(results);
+// The smoke run checks that the bench still works end to end: every contender delivered
+// everything it was sent. No timing is asserted.
+if (smoke) {
+  const broken = Object.entries(results.contenders).filter(
+    ([, o]) =>
+      !o.skipped &&
+      (!(o.idle?.bytesPerConnection > 0) || o.steps.some((s) => s.delivered === 0 || s.lost > 0)),
+  );
+  if (broken.length > 0) {
+    console.error(
+      `bench smoke: ${broken.map(([n]) => n).join(', ')} lost messages or measured nothing`,
+    );
+    process.exit(1);
+  }
+}

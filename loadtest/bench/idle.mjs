@@ -7,8 +7,8 @@ import { rssBytes } from './procstat.mjs';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const total = (pids) => pids.reduce((n, p) => n + rssBytes(p), 0);
 
-export async function idleMemory(c, n, rooms) {
-  await sleep(1000);
+export async function idleMemory(c, n, rooms, settleMs = 3000) {
+  await sleep(settleMs / 3);
   const before = total(c.servers);
   const connect = PROTOCOLS[c.protocol];
   const conns = await inBatches(n, 250, (i) =>
@@ -16,7 +16,7 @@ export async function idleMemory(c, n, rooms) {
   );
   await inBatches(n, 250, (i) => conns[i].join(`idle-r${i % rooms}`));
   // Let allocations settle (and a collection or two happen) before reading.
-  await sleep(3000);
+  await sleep(settleMs);
   const after = total(c.servers);
   for (const x of conns) x.close();
   return {

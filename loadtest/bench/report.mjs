@@ -127,6 +127,12 @@ export async function writeReport(results) {
         ? `| ${name} | not run: ${o.skipped} | – |`
         : `| ${o.label} | ${o.steps.length ? fmt(sustained(o.steps)) : '–'} | ${fmt(o.idle?.bytesPerConnection)} |`,
     );
+  const h = results.history;
+  if (h)
+    lines.push(
+      '',
+      `**history-writer**: one instance drained a backlog of ${fmt(h.messages)} messages (${fmt(h.conversations)} conversations) in ${h.seconds} s: ${fmt(h.messagesPerSecond)} messages/s, ${h.cpuMicrosPerMessage} µs of CPU each, peak RSS ${h.peakRssMiB} MiB.`,
+    );
   for (const [name, o] of Object.entries(results.contenders)) {
     if (o.skipped || o.steps.length === 0) continue;
     lines.push('', `### ${name}: ${o.label}`, '', ...HEAD, ...rows(o));

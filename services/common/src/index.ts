@@ -26,6 +26,7 @@ export * from './session/envelopes.js';
 export * from './session/hub.js';
 export * from './session/session.js';
 export * from './session/rate-limiter.js';
+export * from './session/wire.js';
 export * from './gateway/gateway-core.js';
 export * from './gateway/gateway-config.js';
 export * from './service/lifecycle.js';

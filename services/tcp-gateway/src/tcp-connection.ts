@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import {
   HELP,
@@ -10,6 +11,7 @@ import {
   type Session,
   type TextView,
   type Transport,
+  type Wire,
 } from '@chatfleet/common';
 import type { TcpGatewayConfig } from './config.js';
 
@@ -105,9 +107,9 @@ export class TcpConnection implements Transport {
     }
   }
 
-  send(frame: ServerFrame, json?: string): void {
+  send(frame: ServerFrame, wire?: Wire): void {
     if (this.mode === 'json') {
-      this.write(`${json ?? JSON.stringify(frame)}\n`);
+      this.write(wire ? wire.line : `${JSON.stringify(frame)}\n`);
       return;
     }
     const lines = renderText(frame, this.view);
@@ -122,7 +124,7 @@ export class TcpConnection implements Transport {
     return this.socket.remoteAddress ?? '';
   }
 
-  private write(data: string): void {
+  private write(data: string | Buffer): void {
     if (this.ending || this.socket.destroyed) return;
     this.socket.write(data);
     if (this.socket.writableLength > this.config.maxBacklogBytes) {

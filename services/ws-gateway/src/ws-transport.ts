@@ -1,5 +1,5 @@
 import type { WebSocket } from 'uWebSockets.js';
-import type { GatewayCore, ServerFrame, Session, Transport } from '@chatfleet/common';
+import type { GatewayCore, ServerFrame, Session, Transport, Wire } from '@chatfleet/common';
 import type { Gauge } from 'prom-client';
 
 export interface SocketData {
@@ -33,9 +33,9 @@ export class WsTransport implements Transport {
     private readonly backpressured: Gauge,
   ) {}
 
-  send(frame: ServerFrame, json?: string): void {
+  send(frame: ServerFrame, wire?: Wire): void {
     if (this.closed) return;
-    const data = json ?? JSON.stringify(frame);
+    const data = wire ? wire.bytes : JSON.stringify(frame);
     // cork: sends from Redis callbacks are batched into one syscall.
     this.ws.cork(() => this.ws.send(data, false));
     const buffered = this.ws.getBufferedAmount();

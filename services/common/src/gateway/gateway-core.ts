@@ -15,6 +15,7 @@ import { appendInbox } from '../store/inbox.js';
 import { listRooms, type RoomListing } from '../store/rooms.js';
 import type { ControlEnvelope, LiveEnvelope } from '../session/envelopes.js';
 import { dmShown } from '../session/session-identity.js';
+import { Wire } from '../session/wire.js';
 import type { StoredMessage } from '../protocol/frames.js';
 import type { Hub, SessionLimits, Transport } from '../session/hub.js';
 import { Session } from '../session/session.js';
@@ -210,7 +211,7 @@ export class GatewayCore implements Hub {
     if (env.k === 'm' && !env.frame) {
       // Built once per gateway, not once per member.
       env.frame = toMessageFrame(env.m);
-      env.json = JSON.stringify(env.frame);
+      env.wire = new Wire(JSON.stringify(env.frame));
     }
     const t0 = performance.now();
     for (const sid of sids) this.sessions.get(sid)?.live(env);

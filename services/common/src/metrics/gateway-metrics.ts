@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ERROR_CODES } from '../protocol/errors.js';
-import { SERVER_TYPES } from '../protocol/frames.js';
+import { SERVER_TYPES, type ServerType } from '../protocol/frames.js';
 import { FANOUT_BUCKETS, LATENCY_BUCKETS } from './registry.js';
 
 export const CLIENT_TYPES = [
@@ -71,11 +71,14 @@ export interface GatewayMetrics {
   restores: Counter<'outcome'>;
   leaseRenewals: Counter<'outcome'>;
   reports: Counter;
+  /** Children bound once: a label lookup per delivered frame was a visible share of fan-out. */
+  framesOutOf: Record<ServerType, Counter.Internal>;
+  roomDelivery: Histogram.Internal<'kind'>;
 }
 
 export function createGatewayMetrics(registry: Registry, transport: string): GatewayMetrics {
   const r = { registers: [registry] };
-  const m: GatewayMetrics = {
+  const m: Omit<GatewayMetrics, 'framesOutOf' | 'roomDelivery'> = {
     connections: new Gauge({
       name: 'chat_connections',
       help: 'Open client connections',
@@ -209,5 +212,8 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
   for (const c of ERROR_CODES) m.errors.inc({ code: c }, 0);
   for (const k of ['room', 'dm']) m.delivery.zero({ kind: k });
   for (const v of ['true', 'false']) m.recoveries.inc({ recovered: v }, 0);
-  return m;
+  const framesOutOf = Object.fromEntries(
+    SERVER_TYPES.map((t) => [t, m.framesOut.labels({ type: t })]),
+  ) as GatewayMetrics['framesOutOf'];
+  return { ...m, framesOutOf, roomDelivery: m.delivery.labels({ kind: 'room' }) };
 }

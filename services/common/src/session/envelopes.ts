@@ -1,4 +1,5 @@
 import type { MessageFrame, StoredMessage } from '../protocol/frames.js';
+import type { Wire } from './wire.js';
 
 /** What travels on a conversation's live channel. */
 export type LiveEnvelope =
@@ -9,9 +10,9 @@ export type LiveEnvelope =
       /** The conversation's epoch when the message was stamped. */
       e?: string;
       m: StoredMessage;
-      /** Built once per gateway, not once per member: the frame and its JSON. */
+      /** Built once per gateway, not once per member: the frame and its encodings. */
       frame?: MessageFrame;
-      json?: string;
+      wire?: Wire;
     }
   | { k: 'p'; sid: string; room: string; nick: string; event: 'join' | 'leave'; count: number }
   | { k: 'end'; sid: string; room: string; why?: 'gone' }

@@ -4,6 +4,7 @@ import type { ServerFrame } from '../protocol/frames.js';
 import type { StoreContext } from '../store/context.js';
 import type { Slots } from '../service/slots.js';
 import type { RoomListing } from '../store/rooms.js';
+import type { Wire } from './wire.js';
 
 export interface SessionLimits {
   maxTextChars: number;
@@ -32,8 +33,8 @@ export interface SessionLimits {
 
 /** What a transport gives a session: a way to send frames and to close. */
 export interface Transport {
-  /** `json`, when given, is the frame already serialized (shared by every receiver). */
-  send(frame: ServerFrame, json?: string): void;
+  /** `wire`, when given, is the frame already serialized (shared by every receiver). */
+  send(frame: ServerFrame, wire?: Wire): void;
   /** Closes the connection after what was sent so far is flushed. */
   close(reason: string): void;
   /** Bytes sent but not yet taken by the client. */

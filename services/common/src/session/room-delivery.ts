@@ -87,14 +87,11 @@ function deliverNow(s: Session, st: RoomState, env: LiveEnvelope): void {
   if (env.k === 'm') {
     if (env.m.id <= st.lastId) return;
     st.lastId = env.m.id;
-    s.hub.metrics.delivery.observe(
-      { kind: 'room' },
-      Math.max(0, s.hub.store.clock.now() - env.m.ts) / 1000,
-    );
+    s.hub.metrics.roomDelivery.observe(Math.max(0, s.hub.store.clock.now() - env.m.ts) / 1000);
     const frame = env.frame ?? toMessageFrame(env.m);
     const ref = takeAck(s, st, env);
     if (ref !== undefined) s.emit({ ...frame, ref });
-    else s.emit(frame, env.json);
+    else s.emit(frame, env.wire);
   } else if (env.k === 'gap') {
     s.hub.metrics.recoveryNotices.inc();
     s.emit({

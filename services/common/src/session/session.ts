@@ -15,6 +15,7 @@ import { onHistory, onJoin, onLeave, onRooms, onSay, onWho } from './session-roo
 import { onLive, type RoomState } from './room-delivery.js';
 import { onBlock, onReport, onUnblock } from './session-safety.js';
 import type { LiveEnvelope } from './envelopes.js';
+import type { Wire } from './wire.js';
 
 export type { RoomState };
 
@@ -143,11 +144,11 @@ export class Session {
     this.emit({ type: 'error', code, message, ...(ref !== undefined ? { ref } : {}) });
   }
 
-  emit(frame: ServerFrame, json?: string): void {
+  emit(frame: ServerFrame, wire?: Wire): void {
     if (this.closed) return;
-    this.hub.metrics.framesOut.inc({ type: frame.type });
+    this.hub.metrics.framesOutOf[frame.type].inc();
     if (frame.type === 'error') this.hub.metrics.errors.inc({ code: frame.code });
-    this.transport.send(frame, json);
+    this.transport.send(frame, wire);
   }
 
   /** Runs work after everything queued before it, in order. */

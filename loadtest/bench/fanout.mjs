@@ -78,7 +78,13 @@ export async function step(c, members, rooms, sink, o) {
   }
   const cpu1 = pids.map(cpuSeconds);
   const redis1 = await redisCpu(c.redisUrl);
+  // Late is not lost: an overloaded contender still delivers its backlog. Wait until
+  // deliveries stop coming (up to 30 s), so `lost` counts only what never arrived.
   await sleep(o.drainMs);
+  for (let seen = -1, waited = 0; seen !== lat.length && waited < 30_000; waited += 1000) {
+    seen = lat.length;
+    await sleep(1000);
+  }
   sink.onDelivery = () => {};
   const peak = rss.stop();
   const seconds = (to - from) / 1000;

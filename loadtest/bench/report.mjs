@@ -9,13 +9,21 @@ import { REPO_ROOT } from '../../services/common/dist/testing/index.js';
 
 const BEGIN = '<!-- bench:begin (written by make bench) -->';
 const END = '<!-- bench:end -->';
+const TCP = new Set(['chatfleet-tcp', 'net-lines']);
 const fmt = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US'));
 
-/** The highest rate held with p99 ≤ 100 ms and nothing lost. */
-export const sustained = (steps) =>
-  steps
-    .filter((s) => (s.latencyMs.p99 ?? Infinity) <= 100 && s.lost === 0)
-    .reduce((best, s) => Math.max(best, s.deliveriesPerSecond), 0);
+/**
+ * The highest rate held with p99 ≤ 100 ms and nothing lost, counting up from the lowest rate
+ * until the first that fails: a lucky step past a failed one does not count.
+ */
+export function sustained(steps) {
+  let best = 0;
+  for (const s of steps) {
+    if ((s.latencyMs.p99 ?? Infinity) > 100 || s.lost !== 0) break;
+    best = Math.max(best, s.deliveriesPerSecond);
+  }
+  return best;
+}
 
 function rows(out) {
   return out.steps.map((s) => {
@@ -85,16 +93,21 @@ async function plots(results, dir) {
     {
       width: 480,
       height: 240,
-      title: 'memory per idle WebSocket connection (hello + one room)',
+      title: 'memory per idle connection (hello + one room)',
       data: {
         values: entries
           .filter(([, o]) => o.idle)
-          .map(([name, o]) => ({ contender: name, kb: o.idle.bytesPerConnection / 1024 })),
+          .map(([name, o]) => ({
+            contender: name,
+            transport: TCP.has(name) ? 'TCP' : 'WebSocket',
+            kb: o.idle.bytesPerConnection / 1024,
+          })),
       },
       mark: 'bar',
       encoding: {
         x: { field: 'contender', type: 'nominal', sort: '-y', title: null },
         y: { field: 'kb', type: 'quantitative', title: 'KiB per connection' },
+        color: { field: 'transport', type: 'nominal' },
       },
     },
     join(dir, 'memory.png'),
@@ -111,7 +124,7 @@ export async function writeReport(results) {
     BEGIN,
     '',
     `Run of ${m.date.slice(0, 10)} on ${m.cpus} × ${m.cpu}, ${m.memoryGiB} GiB, Node.js ${m.node}:`,
-    `${fmt(s.clients)} WebSocket clients in ${s.rooms} rooms over two server processes per contender,`,
+    `${fmt(s.clients)} clients (WebSocket; NDJSON over TCP for chatfleet-tcp) in ${s.rooms} rooms over two server processes per contender,`,
     `one redis-server each, every member receiving every message; ${s.stepSeconds} s per rate.`,
     '',
     '![p99 latency against deliveries per second](bench/latency.png)',

@@ -27,7 +27,7 @@ const settings = {
   clients: Number(env.BENCH_CLIENTS ?? (smoke ? 200 : 2000)),
   rooms: Number(env.BENCH_ROOMS ?? (smoke ? 10 : 50)),
   rates: list(
-    env.BENCH_RATES ?? (smoke ? '4000' : '10000,20000,30000,40000,50000,60000,80000'),
+    env.BENCH_RATES ?? (smoke ? '4000' : '10000,20000,30000,40000,50000,60000,80000,100000,120000'),
   ).map(Number),
   stepSeconds: Number(env.BENCH_STEP_SECONDS ?? (smoke ? 2 : 10)),
   drainMs: smoke ? 1000 : 3000,

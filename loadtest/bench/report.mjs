@@ -146,6 +146,12 @@ export async function writeReport(results) {
       '',
       `**history-writer**: one instance drained a backlog of ${fmt(h.messages)} messages (${fmt(h.conversations)} conversations) in ${h.seconds} s: ${fmt(h.messagesPerSecond)} messages/s, ${h.cpuMicrosPerMessage} µs of CPU each, peak RSS ${h.peakRssMiB} MiB.`,
     );
+  const t = results.matchmaker;
+  if (t)
+    lines.push(
+      '',
+      `**matchmaker**: ${fmt(t.requestsPerSecond)} match requests/s for ${t.seconds} s through a tcp-gateway, ${fmt(t.matched)} of ${fmt(t.of)} matched; time to match (the client's \`match\` to its \`matched\`) p50 ${t.timeToMatchMs.p50} / p95 ${t.timeToMatchMs.p95} / p99 ${t.timeToMatchMs.p99} / max ${t.timeToMatchMs.max} ms.`,
+    );
   for (const [name, o] of Object.entries(results.contenders)) {
     if (o.skipped || o.steps.length === 0) continue;
     lines.push('', `### ${name}: ${o.label}`, '', ...HEAD, ...rows(o));

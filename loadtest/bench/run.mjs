@@ -11,6 +11,7 @@ import { CONTENDERS } from './contenders.mjs';
 import { openRooms, step } from './fanout.mjs';
 import { historyDrain } from './history.mjs';
 import { idleMemory } from './idle.mjs';
+import { timeToMatch } from './matchmaker.mjs';
 import { printTable, writeReport } from './report.mjs';
 
 const env = process.env;
@@ -33,6 +34,8 @@ const settings = {
   drainMs: smoke ? 1000 : 3000,
   idle: Number(env.BENCH_IDLE ?? (smoke ? 500 : 10_000)),
   settleMs: smoke ? 300 : 3000,
+  matchPerSecond: Number(env.BENCH_MATCH_RATE ?? (smoke ? 50 : 200)),
+  matchSeconds: smoke ? 2 : 10,
   historyBacklog: Number(env.BENCH_HISTORY ?? (smoke ? 20_000 : 1_000_000)),
   // A contender's sweep stops one step after it no longer keeps up.
   stopP99Ms: 500,
@@ -98,6 +101,16 @@ if (settings.historyBacklog > 0) {
   );
 }
 
+// The matchmaker through a gateway: match requests at an even pace, timed by the clients.
+if (settings.matchPerSecond > 0) {
+  results.matchmaker = await timeToMatch(settings.matchPerSecond, settings.matchSeconds);
+  const t = results.matchmaker;
+  console.log(
+    `matchmaker: ${t.requestsPerSecond} requests/s, ${t.matched} of ${t.of} matched, ` +
+      `time to match p50 ${t.timeToMatchMs.p50} / p99 ${t.timeToMatchMs.p99} / max ${t.timeToMatchMs.max} ms`,
+  );
+}
+
 const dir = join(REPO_ROOT, 'loadtest', 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `bench-${smoke ? 'smoke-' : ''}${machine.date.replace(/[:.]/g, '-')}.json`);
@@ -116,6 +129,8 @@ if (smoke) {
       !o.skipped &&
       (!(o.idle?.bytesPerConnection > 0) || o.steps.some((s) => s.delivered === 0 || s.lost > 0)),
   );
+  const mm = results.matchmaker;
+  if (mm && mm.matched < mm.of - (mm.of % 2)) broken.push(['matchmaker']);
   if (broken.length > 0) {
     console.error(
       `bench smoke: ${broken.map(([n]) => n).join(', ')} lost messages or measured nothing`,

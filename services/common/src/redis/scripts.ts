@@ -145,7 +145,7 @@ return count
  * left in its mailbox survives; 'keep': a restore puts back its own record; 'no': reclaim only).
  * The record {nick, gw, sid, token, ident} is a lease the holder's gateway renews. Released, it
  * stays as a hold {nick, token, ident}: only the token takes it back until the hold expires.
- * Returns {'ok', token, ident} | {'replaced', token, ident, oldGw, oldSid} | {'taken', ownerGw}
+ * Returns {'ok', token, ident, fresh?} | {'replaced', token, ident, oldGw, oldSid} | {'taken', ownerGw}
  * | {'held'} | {'gone'} (reclaim only, and nothing to reclaim).
  */
 export const claimNickScript = new LuaScript(
@@ -159,7 +159,7 @@ if not cur[3] then
   redis.call('HSET', KEYS[1], 'nick', ARGV[1], 'gw', ARGV[2], 'sid', ARGV[3], 'token', ARGV[4],
     'ident', ARGV[8])
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
-  return {'ok', ARGV[4], ARGV[8]}
+  return {'ok', ARGV[4], ARGV[8], ARGV[9]}
 end
 local ident = cur[4] or ''
 if cur[2] == ARGV[3] then

@@ -76,6 +76,7 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   }
   if (res.status === 'replaced') await s.hub.kick(res.oldGw, res.oldSid, 'replaced');
   const old = s.nick;
+  const newcomer = s.ident === '' && res.status === 'ok' && res.empty === true;
   // The session's nick is freed with the session; only another one needs `claimed`.
   s.nick = nick;
   s.settleClaim(nick);
@@ -94,6 +95,12 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   }
   await s.saveState();
   s.emit({ type: 'welcome', nick, token: res.token, ...ref });
+  // A new identity on a nick the claim just cleared has no mailbox and no blocks: two round
+  // trips (and their garbage) saved on most hellos.
+  if (res.status === 'ok' && res.empty) {
+    if (!newcomer) await renewBlocks(s.hub.store, s.ident);
+    return;
+  }
   for (const m of await takeMailbox(s.hub.store, nick)) deliver(s, m, 'mailbox');
   await renewBlocks(s.hub.store, s.ident);
 }

@@ -14,7 +14,8 @@ import { appendInbox } from './inbox.js';
 import { parseStored } from './messages.js';
 
 export type ClaimResult =
-  | { status: 'ok'; token: string; ident: string }
+  /** `empty`: the claim made the record and cleared the nick's mailbox: nothing to hand out. */
+  | { status: 'ok'; token: string; ident: string; empty?: boolean }
   | { status: 'replaced'; token: string; ident: string; oldGw: string; oldSid: string }
   | { status: 'taken' | 'held' | 'gone' };
 
@@ -63,7 +64,7 @@ export async function claimNick(
     res = await run(res[1]);
   }
   const [status, tok = token, id = ident, oldGw = '', oldSid = ''] = res;
-  if (status === 'ok') return { status, token: tok, ident: id };
+  if (status === 'ok') return { status, token: tok, ident: id, empty: res[3] === 'new' };
   if (status === 'replaced') return { status, token: tok, ident: id, oldGw, oldSid };
   return { status: status === 'held' || status === 'gone' ? status : 'taken' };
 }

@@ -34,6 +34,28 @@ function waiter() {
   };
 }
 
+/** Calls `fn` with each newline-terminated line a socket delivers. */
+export function onLines(socket, fn) {
+  let buf = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (d) => {
+    buf += d;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      fn(line);
+    }
+  });
+}
+
+/** Sends a request frame and waits for the reply `want` picks; an error frame rejects. */
+const asker = (write, replies) => async (frame, want) => {
+  write(JSON.stringify(frame));
+  const reply = await replies.wait((s) => s.startsWith('{"type":"error"') || want(s));
+  if (reply.startsWith('{"type":"error"')) throw new Error(`${frame.type}: ${reply}`);
+};
+
 /** chatfleet and the floor speak the same JSON frames (the floor only the few a room needs). */
 async function jsonWs(url, nick, localAddress, onDelivery) {
   const w = new WebSocket(url, { localAddress, perMessageDeflate: false });
@@ -44,11 +66,7 @@ async function jsonWs(url, nick, localAddress, onDelivery) {
     else replies.offer(s);
   });
   await new Promise((resolve, reject) => w.once('open', resolve).once('error', reject));
-  const ask = async (frame, want) => {
-    w.send(JSON.stringify(frame));
-    const reply = await replies.wait((s) => s.startsWith('{"type":"error"') || want(s));
-    if (reply.startsWith('{"type":"error"')) throw new Error(`${frame.type}: ${reply}`);
-  };
+  const ask = asker((data) => w.send(data), replies);
   await ask({ type: 'hello', nick }, (s) => s.includes('"welcome"'));
   return {
     join: (room) =>
@@ -63,24 +81,12 @@ async function ndjson(url, nick, localAddress, onDelivery) {
   const { hostname, port } = new URL(url);
   const s = createConnection({ host: hostname, port: Number(port), localAddress });
   const replies = waiter();
-  let buf = '';
-  s.setEncoding('utf8');
-  s.on('data', (d) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line.startsWith('{"type":"message"')) stamps(line, onDelivery);
-      else replies.offer(line);
-    }
+  onLines(s, (line) => {
+    if (line.startsWith('{"type":"message"')) stamps(line, onDelivery);
+    else replies.offer(line);
   });
   await new Promise((resolve, reject) => s.once('connect', resolve).once('error', reject));
-  const ask = async (frame, want) => {
-    s.write(`${JSON.stringify(frame)}\n`);
-    const reply = await replies.wait((l) => l.startsWith('{"type":"error"') || want(l));
-    if (reply.startsWith('{"type":"error"')) throw new Error(`${frame.type}: ${reply}`);
-  };
+  const ask = asker((data) => s.write(`${data}\n`), replies);
   await ask({ type: 'hello', nick }, (l) => l.includes('"welcome"'));
   return {
     join: (room) =>

@@ -41,25 +41,52 @@ const listening = (port) =>
     `a server on ${port}`,
   );
 
-/** Two processes of one command, each on its own port, on one redis-server. */
-async function pair(cmd, args, env) {
+/**
+ * Two processes of one command, each on its own port, on one redis-server: what a contender
+ * reports about them. `args(port, redisUrl)` gives each its command line; `url(port)` is where
+ * clients go.
+ */
+async function pair(cmd, args, url) {
   const redis = await startRedis();
   const ports = [await freePort(), await freePort()];
   const procs = ports.map((port) =>
-    spawn(cmd, typeof args === 'function' ? args(port) : args, {
-      env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, ...env },
+    spawn(cmd, args(port, redis.url), {
+      env: { ...process.env, PORT: String(port), REDIS_URL: redis.url },
       stdio: 'ignore',
     }),
   );
   await Promise.all(ports.map(listening));
   return {
-    ports,
-    pids: procs.map((p) => p.pid),
-    redis,
+    urls: ports.map(url),
+    servers: procs.map((p) => p.pid),
+    helpers: [],
+    redisUrl: redis.url,
     async stop() {
       for (const p of procs) p.kill('SIGKILL');
       await redis.destroy();
     },
+  };
+}
+
+/** A baseline script under loadtest/baselines/, run by Node. */
+const node = (script) => () => [join(REPO_ROOT, 'loadtest/baselines', script)];
+
+/** chatfleet with two gateways of one kind, the matchmaker and the history-writer. */
+async function chatfleet(kind) {
+  const ws = kind === 'ws';
+  const fleet = await startFleet({ gateways: ws ? 0 : 2, wsGateways: ws ? 2 : 0, env: LOOSE });
+  const gateways = ws ? fleet.wsGateways : fleet.gateways;
+  const helpers = fleet.services.filter(
+    (s) => s.name === 'matchmaker' || s.name === 'history-writer',
+  );
+  return {
+    urls: gateways.map((g) =>
+      ws ? `ws://127.0.0.1:${g.wsPort}/ws` : `tcp://127.0.0.1:${g.tcpPort}`,
+    ),
+    servers: gateways.map((g) => g.proc.pid),
+    helpers: helpers.map((s) => s.proc.pid),
+    redisUrl: fleet.redis.url,
+    stop: () => fleet.stop(),
   };
 }
 
@@ -80,77 +107,39 @@ export function findCentrifugo() {
 }
 
 export const CONTENDERS = {
-  async chatfleet() {
-    const fleet = await startFleet({ gateways: 0, wsGateways: 2, env: LOOSE });
-    const byName = (n) => fleet.services.filter((s) => s.name === n);
-    return {
-      label: 'chatfleet (2 ws-gateways + matchmaker + history-writer)',
-      protocol: 'json',
-      urls: fleet.wsGateways.map((g) => `ws://127.0.0.1:${g.wsPort}/ws`),
-      servers: fleet.wsGateways.map((g) => g.proc.pid),
-      helpers: [...byName('matchmaker'), ...byName('history-writer')].map((s) => s.proc.pid),
-      redisUrl: fleet.redis.url,
-      stop: () => fleet.stop(),
-    };
-  },
-  async 'chatfleet-tcp'() {
-    const fleet = await startFleet({ gateways: 2, wsGateways: 0, env: LOOSE });
-    const byName = (n) => fleet.services.filter((s) => s.name === n);
-    return {
-      label: 'chatfleet over TCP (2 tcp-gateways + matchmaker + history-writer)',
-      protocol: 'ndjson',
-      urls: fleet.gateways.map((g) => `tcp://127.0.0.1:${g.tcpPort}`),
-      servers: fleet.gateways.map((g) => g.proc.pid),
-      helpers: [...byName('matchmaker'), ...byName('history-writer')].map((s) => s.proc.pid),
-      redisUrl: fleet.redis.url,
-      stop: () => fleet.stop(),
-    };
-  },
+  chatfleet: async () => ({
+    label: 'chatfleet (2 ws-gateways + matchmaker + history-writer)',
+    protocol: 'json',
+    ...(await chatfleet('ws')),
+  }),
+  'chatfleet-tcp': async () => ({
+    label: 'chatfleet over TCP (2 tcp-gateways + matchmaker + history-writer)',
+    protocol: 'ndjson',
+    ...(await chatfleet('tcp')),
+  }),
   /** Memory per TCP connection only: a bare `net` server with a line splitter. */
-  async 'net-lines'() {
-    const p = await pair(process.execPath, [join(REPO_ROOT, 'loadtest/baselines/net-lines.mjs')]);
-    return {
-      label: 'bare Node.js net server with a line splitter (memory only)',
-      protocol: 'ndjson',
-      idleOnly: true,
-      urls: p.ports.map((port) => `tcp://127.0.0.1:${port}`),
-      servers: p.pids,
-      helpers: [],
-      redisUrl: p.redis.url,
-      stop: p.stop,
-    };
-  },
-  async floor() {
-    const p = await pair(process.execPath, [join(REPO_ROOT, 'loadtest/baselines/floor.mjs')]);
-    return {
-      label: 'floor: bare uWebSockets.js + Redis Pub/Sub',
-      protocol: 'json',
-      urls: p.ports.map((port) => `ws://127.0.0.1:${port}/`),
-      servers: p.pids,
-      helpers: [],
-      redisUrl: p.redis.url,
-      stop: p.stop,
-    };
-  },
-  async socketio() {
-    const script = join(REPO_ROOT, 'loadtest/baselines/socketio-server.mjs');
-    const p = await pair(process.execPath, [script]);
-    return {
-      label: 'Socket.IO 4.8 + @socket.io/redis-adapter',
-      protocol: 'socketio',
-      urls: p.ports.map((port) => `http://127.0.0.1:${port}`),
-      servers: p.pids,
-      helpers: [],
-      redisUrl: p.redis.url,
-      stop: p.stop,
-    };
-  },
+  'net-lines': async () => ({
+    label: 'bare Node.js net server with a line splitter (memory only)',
+    protocol: 'ndjson',
+    idleOnly: true,
+    ...(await pair(process.execPath, node('net-lines.mjs'), (p) => `tcp://127.0.0.1:${p}`)),
+  }),
+  floor: async () => ({
+    label: 'floor: bare uWebSockets.js + Redis Pub/Sub',
+    protocol: 'json',
+    ...(await pair(process.execPath, node('floor.mjs'), (p) => `ws://127.0.0.1:${p}/`)),
+  }),
+  socketio: async () => ({
+    label: 'Socket.IO 4.8 + @socket.io/redis-adapter',
+    protocol: 'socketio',
+    ...(await pair(process.execPath, node('socketio-server.mjs'), (p) => `http://127.0.0.1:${p}`)),
+  }),
   async centrifugo() {
     const bin = findCentrifugo();
     if (!bin) return undefined;
     const dir = join(REPO_ROOT, '.tmp', 'bench-centrifugo');
     mkdirSync(dir, { recursive: true });
-    const config = (redisUrl, port) => {
+    const config = (port, redisUrl) => {
       const file = join(dir, `config-${port}.json`);
       writeFileSync(
         file,
@@ -164,25 +153,12 @@ export const CONTENDERS = {
           },
         }),
       );
-      return file;
+      return ['--config', file];
     };
-    const redis = await startRedis();
-    const ports = [await freePort(), await freePort()];
-    const procs = ports.map((port) =>
-      spawn(bin, ['--config', config(redis.url, port)], { stdio: 'ignore' }),
-    );
-    await Promise.all(ports.map(listening));
     return {
       label: 'Centrifugo v6, Redis engine, 500-message history with recovery',
       protocol: 'centrifugo',
-      urls: ports.map((port) => `ws://127.0.0.1:${port}/connection/websocket`),
-      servers: procs.map((p) => p.pid),
-      helpers: [],
-      redisUrl: redis.url,
-      async stop() {
-        for (const p of procs) p.kill('SIGKILL');
-        await redis.destroy();
-      },
+      ...(await pair(bin, config, (p) => `ws://127.0.0.1:${p}/connection/websocket`)),
     };
   },
 };

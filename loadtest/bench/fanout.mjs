@@ -2,11 +2,11 @@
 // server processes and `rooms` rooms, every member receiving every message (its sender's too);
 // one sender per room, paced evenly. A step holds one send rate and measures end-to-end latency
 // (sender's clock to receiver's clock, one machine), loss, and CPU and memory per process.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { PROTOCOLS } from './clients.mjs';
 import { cpuSeconds, watchRss } from './procstat.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Source addresses 127.1.x.y: no more than 250 connections from one, far from port exhaustion.
 export const addr = (i) => `127.1.${Math.floor(i / 250) % 250}.${1 + (i % 250)}`;
 

@@ -2,7 +2,7 @@
 // (as gateways would have appended them, over `convs` conversations), then one history-writer
 // started on it; measured until its consumer group has nothing left behind or pending.
 import { Redis } from 'ioredis';
-import { conv as convId, createKeys } from '../../services/common/dist/index.js';
+import { conv as convId, createKeys, fieldsOf } from '../../services/common/dist/index.js';
 import { startFleet, waitUntil } from '../../services/common/dist/testing/index.js';
 import { cpuSeconds, watchRss } from './procstat.mjs';
 
@@ -34,9 +34,8 @@ async function behind(redis, keys) {
     const groups = await redis.xinfo('GROUPS', stream).catch(() => []);
     if (groups.length === 0) return Infinity; // the writer has not made its group yet
     for (const g of groups) {
-      const info = new Map();
-      for (let i = 0; i + 1 < g.length; i += 2) info.set(g[i], g[i + 1]);
-      left += Number(info.get('lag') ?? 0) + Number(info.get('pending') ?? 0);
+      const info = fieldsOf(g);
+      left += Number(info['lag'] ?? 0) + Number(info['pending'] ?? 0);
     }
   }
   return left;

@@ -1,10 +1,10 @@
 // Memory per idle connection: resident memory of the server processes before and after `n`
 // connections have each said hello and joined one room, divided by `n`.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PROTOCOLS } from './clients.mjs';
 import { addr, inBatches } from './fanout.mjs';
 import { rssBytes } from './procstat.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const total = (pids) => pids.reduce((n, p) => n + rssBytes(p), 0);
 
 export async function idleMemory(c, n, rooms, settleMs = 3000) {

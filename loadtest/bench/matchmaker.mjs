@@ -1,28 +1,20 @@
 // Time to match, from outside: `clients` NDJSON connections to one tcp-gateway, each asking for
 // a stranger at an even `perSecond` pace; measured from the client's `match` to its `matched`.
 import { createConnection } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startFleet } from '../../services/common/dist/testing/index.js';
+import { onLines } from './clients.mjs';
 import { addr, inBatches } from './fanout.mjs';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function client(port, i) {
   return new Promise((resolve, reject) => {
     const s = createConnection({ port, host: '127.0.0.1', localAddress: addr(i) });
-    let buf = '';
     const c = { s, askedAt: 0, matchedAt: 0, welcomed: false };
-    s.setEncoding('utf8');
-    s.on('data', (d) => {
-      buf += d;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!c.welcomed && line.includes('"welcome"')) {
-          c.welcomed = true;
-          resolve(c);
-        } else if (line.startsWith('{"type":"matched"') && !c.matchedAt) c.matchedAt = Date.now();
-      }
+    onLines(s, (line) => {
+      if (!c.welcomed && line.includes('"welcome"')) {
+        c.welcomed = true;
+        resolve(c);
+      } else if (line.startsWith('{"type":"matched"') && !c.matchedAt) c.matchedAt = Date.now();
     });
     s.on('error', reject);
     s.on('connect', () => s.write(`${JSON.stringify({ type: 'hello', nick: `mm${i}` })}\n`));

@@ -76,7 +76,10 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   }
   if (res.status === 'replaced') await s.hub.kick(res.oldGw, res.oldSid, 'replaced');
   const old = s.nick;
-  const newcomer = s.ident === '' && res.status === 'ok' && res.empty === true;
+  // A claim that just made the record (and cleared the nick's mailbox) left nothing to hand out;
+  // on a first hello it is a new identity, with no blocks to keep either.
+  const cleared = res.status === 'ok' && res.empty === true;
+  const newcomer = cleared && s.ident === '';
   // The session's nick is freed with the session; only another one needs `claimed`.
   s.nick = nick;
   s.settleClaim(nick);
@@ -95,28 +98,15 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   }
   await s.saveState();
   s.emit({ type: 'welcome', nick, token: res.token, ...ref });
-  // A new identity on a nick the claim just cleared has no mailbox and no blocks: two round
-  // trips (and their garbage) saved on most hellos.
-  if (res.status === 'ok' && res.empty) {
-    if (!newcomer) await renewBlocks(s.hub.store, s.ident);
-    return;
-  }
-  for (const m of await takeMailbox(s.hub.store, nick)) deliver(s, m, 'mailbox');
-  await renewBlocks(s.hub.store, s.ident);
-}
-
-/** The identity holding a nick now, or a clear refusal. */
-async function peer(s: Session, nick: string): Promise<string> {
-  const ident = await nickIdent(s.hub.store, nick);
-  if (ident === undefined) throw new ProtocolError('no_such_nick', `nobody is called ${nick}`);
-  return ident;
+  if (!cleared) for (const m of await takeMailbox(s.hub.store, nick)) deliver(s, m, 'mailbox');
+  if (!newcomer) await renewBlocks(s.hub.store, s.ident);
 }
 
 export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
   const me = s.nick ?? '';
   if (f.to.toLowerCase() === me.toLowerCase())
     throw new ProtocolError('forbidden', 'you cannot DM yourself');
-  const toIdent = await peer(s, f.to);
+  const toIdent = await nickIdent(s.hub.store, f.to);
   if (await blockedBetween(s.hub.store, s.ident, toIdent))
     throw new ProtocolError('forbidden', `you and ${f.to} do not take messages from each other`);
   const m = await sendMessage(s.hub.store, {

@@ -27,7 +27,7 @@ import type { Session } from './session.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
-const withRef = (ref: string | undefined) => (ref !== undefined ? { ref } : {});
+export const withRef = (ref: string | undefined) => (ref !== undefined ? { ref } : {});
 
 // A reply with history stays under this size; the rest follows as paced `message` frames.
 const HISTORY_CHUNK_BYTES = 64 * 1024;
@@ -250,7 +250,6 @@ export async function onHistory(s: Session, f: F<'history'>): Promise<void> {
   const peer = f.with ?? '';
   // A DM conversation is between two identities: whoever holds the nick now, and you.
   const ident = await nickIdent(s.hub.store, peer);
-  if (ident === undefined) throw new ProtocolError('no_such_nick', `nobody is called ${peer}`);
   const msgs = await readHistory(s.hub.store, conv.dm(s.ident, ident), range, f.limit);
   s.emit({ type: 'history', with: peer, messages: msgs.map(toFrame), ...withRef(f.ref) });
 }

@@ -6,6 +6,7 @@ import { nickIdent } from '../store/nicks.js';
 import { MAX_BLOCKS, addBlock, blockCount, fileReport, removeBlock } from '../store/safety.js';
 import type { Session } from './session.js';
 import { endOwnMatch } from './session-match.js';
+import { withRef } from './session-rooms.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
@@ -34,7 +35,6 @@ async function target(s: Session, nick: string | undefined, verb: string): Promi
   if (name.toLowerCase() === s.nick?.toLowerCase())
     throw new ProtocolError('forbidden', `you cannot ${verb} yourself`);
   const ident = await nickIdent(s.hub.store, name);
-  if (ident === undefined) throw new ProtocolError('no_such_nick', `nobody is called ${name}`);
   if (stranger && stranger.partner.toLowerCase() === name.toLowerCase())
     return { nick: name, ident, convId: conv.room(stranger.room), where: stranger.room };
   return { nick: name, ident, convId: conv.dm(s.ident, ident), where: 'dm' };
@@ -48,14 +48,13 @@ export async function onBlock(s: Session, f: F<'block'>): Promise<void> {
   await addBlock(s.hub.store, s.ident, t.ident);
   // Only the stranger you are with now: they get partner_left, you stay out of the queue.
   if (s.match && s.match.partner.toLowerCase() === t.nick.toLowerCase()) await endOwnMatch(s);
-  s.emit({ type: 'blocked', nick: t.nick, ...(f.ref !== undefined ? { ref: f.ref } : {}) });
+  s.emit({ type: 'blocked', nick: t.nick, ...withRef(f.ref) });
 }
 
 export async function onUnblock(s: Session, f: F<'unblock'>): Promise<void> {
   const ident = await nickIdent(s.hub.store, f.nick);
-  if (ident === undefined) throw new ProtocolError('no_such_nick', `nobody is called ${f.nick}`);
   await removeBlock(s.hub.store, s.ident, ident);
-  s.emit({ type: 'unblocked', nick: f.nick, ...(f.ref !== undefined ? { ref: f.ref } : {}) });
+  s.emit({ type: 'unblocked', nick: f.nick, ...withRef(f.ref) });
 }
 
 /** Files a report with the conversation's last messages, for moderators to read. */
@@ -75,5 +74,5 @@ export async function onReport(s: Session, f: F<'report'>): Promise<void> {
   });
   s.reportsFiled++;
   s.hub.metrics.reports.inc();
-  s.emit({ type: 'reported', nick: t.nick, ...(f.ref !== undefined ? { ref: f.ref } : {}) });
+  s.emit({ type: 'reported', nick: t.nick, ...withRef(f.ref) });
 }

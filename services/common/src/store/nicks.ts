@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
+import { ProtocolError } from '../protocol/errors.js';
 import type { StoredMessage } from '../protocol/frames.js';
 import {
   claimNickScript,
@@ -69,10 +70,11 @@ export async function claimNick(
   return { status: status === 'held' || status === 'gone' ? status : 'taken' };
 }
 
-/** The identity holding a nick now (online or held), if any. */
-export async function nickIdent(ctx: StoreContext, nick: string): Promise<string | undefined> {
+/** The identity holding a nick now (online or held); `no_such_nick` if nobody does. */
+export async function nickIdent(ctx: StoreContext, nick: string): Promise<string> {
   const id = await guarded(() => ctx.redis.hget(ctx.keys.nick(nick.toLowerCase()), 'ident'));
-  return id ?? undefined;
+  if (!id) throw new ProtocolError('no_such_nick', `nobody is called ${nick}`);
+  return id;
 }
 
 /**

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { createKeys, type Keys } from '@chatfleet/common';
+import { createKeys, fieldsOf, type Keys } from '@chatfleet/common';
 import {
   JsonClient,
   LineClient,
@@ -26,11 +26,7 @@ async function pair(port: number, a: string, b: string) {
 /** The reports moderators would read, newest last. */
 async function reports(admin: Redis, keys: Keys) {
   const entries = await admin.xrange(keys.reports(), '-', '+');
-  return entries.map(([, fields]) => {
-    const o: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) o[fields[i]!] = fields[i + 1]!;
-    return o;
-  });
+  return entries.map(([, fields]) => fieldsOf(fields));
 }
 
 describe('safety: block and report', () => {

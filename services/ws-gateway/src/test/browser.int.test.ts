@@ -12,7 +12,7 @@ import {
   waitUntil,
   type Fleet,
 } from '@chatfleet/common/testing';
-import { createKeys } from '@chatfleet/common';
+import { createKeys, fieldsOf } from '@chatfleet/common';
 
 describe('the browser client, in Chromium', () => {
   let fleet: Fleet;
@@ -136,8 +136,8 @@ describe('the browser client, in Chromium', () => {
     await a.waitForSelector('text=Reported heckler.');
     const admin = await fleet.admin();
     const [entry] = await admin.xrange(createKeys(fleet.prefix, 16).reports(), '-', '+');
-    const fields = entry?.[1] ?? [];
-    const get = (k: string) => fields[fields.indexOf(k) + 1];
+    const report = fieldsOf(entry?.[1] ?? []);
+    const get = (k: string) => report[k];
     assert.equal(get('nick'), 'heckler');
     assert.equal(get('by'), 'guardian');
     assert.equal(get('reason'), 'insults');

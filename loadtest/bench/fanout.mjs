@@ -60,10 +60,12 @@ export async function step(c, members, rooms, sink, o) {
   let measured = 0;
   let cpu0;
   let redis0 = 0;
+  let gen0;
   while (Date.now() < end) {
     const now = Date.now();
     if (cpu0 === undefined && now >= warmEnd) {
       cpu0 = pids.map(cpuSeconds);
+      gen0 = process.cpuUsage();
       redis0 = await redisCpu(c.redisUrl);
       from = Date.now();
       to = end;
@@ -77,6 +79,8 @@ export async function step(c, members, rooms, sink, o) {
     await sleep(5);
   }
   const cpu1 = pids.map(cpuSeconds);
+  // The clients live in this process: when it runs out of CPU, every contender's latency grows.
+  const gen = process.cpuUsage(gen0);
   const redis1 = await redisCpu(c.redisUrl);
   // Late is not lost: an overloaded contender still delivers its backlog. Wait until
   // deliveries stop coming (up to 30 s), so `lost` counts only what never arrived.
@@ -105,6 +109,7 @@ export async function step(c, members, rooms, sink, o) {
       servers: cpu.slice(0, c.servers.length),
       helpers: cpu.slice(c.servers.length),
       redis: +(redis1 - redis0).toFixed(2),
+      generator: +((gen.user + gen.system) / 1e6).toFixed(2),
     },
     cpuMicrosPerDelivery: lat.length ? +((serverCpu * 1e6) / lat.length).toFixed(2) : null,
     peakRssMiB: pids.map((p) => +((peak.get(p) ?? 0) / 2 ** 20).toFixed(1)),

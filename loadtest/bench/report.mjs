@@ -28,12 +28,12 @@ export function sustained(steps) {
 function rows(out) {
   return out.steps.map((s) => {
     const l = s.latencyMs;
-    return `| ${fmt(s.target)} | ${fmt(s.deliveriesPerSecond)} | ${l.p50} / ${l.p95} / ${l.p99} / ${l.max} | ${fmt(s.lost)} of ${fmt(s.expected)} | ${s.cpuSeconds.servers.join(' + ')} (${s.cpuSeconds.helpers.join(' + ') || '–'}; redis ${s.cpuSeconds.redis}) | ${s.cpuMicrosPerDelivery ?? '–'} | ${s.peakRssMiB.join(' / ')} |`;
+    return `| ${fmt(s.target)} | ${fmt(s.deliveriesPerSecond)} | ${l.p50} / ${l.p95} / ${l.p99} / ${l.max} | ${fmt(s.lost)} of ${fmt(s.expected)} | ${s.cpuSeconds.servers.join(' + ')} (${s.cpuSeconds.helpers.join(' + ') || '–'}; redis ${s.cpuSeconds.redis}; generator ${s.cpuSeconds.generator ?? '–'}) | ${s.cpuMicrosPerDelivery ?? '–'} | ${s.peakRssMiB.join(' / ')} |`;
   });
 }
 
 const HEAD = [
-  '| asked/s | deliveries/s | latency p50 / p95 / p99 / max (ms) | lost | CPU s: servers (helpers; redis) | server CPU µs per delivery | peak RSS MiB per process |',
+  '| asked/s | deliveries/s | latency p50 / p95 / p99 / max (ms) | lost | CPU s: servers (helpers; redis; generator) | server CPU µs per delivery | peak RSS MiB per process |',
   '| ---: | ---: | --- | --- | --- | ---: | --- |',
 ];
 

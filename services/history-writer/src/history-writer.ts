@@ -40,8 +40,9 @@ export function createHistoryWriter(config: HistoryWriterConfig, log: Logger): H
         consumer: config.consumer,
         claimIdleMs: config.claimIdleMs,
         count: config.batchSize,
+        lingerMs: config.batchLingerMs,
         log,
-        handle: async (_stream, entries) => {
+        handle: async (entries) => {
           ctx.metrics.batchSize.observe(entries.length);
           await materialize(ctx, entries).catch((err: unknown) => {
             ctx.metrics.writeErrors.inc();

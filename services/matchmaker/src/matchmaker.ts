@@ -72,7 +72,7 @@ export function createMatchmaker(config: MatchmakerConfig, log: Logger): Matchma
         claimIdleMs: config.claimIdleMs,
         count: 200,
         log,
-        handle: async (_stream, entries) => {
+        handle: async (entries) => {
           for (const [id, flat] of entries) {
             const fields = fieldsOf(flat);
             if (await applyRequest(redis, ctx.keys, id, fields))

@@ -26,7 +26,13 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
       { node: process.version, abi: process.versions.modules },
       'uWebSockets.js native build not loaded: running on its JavaScript fallback',
     );
-  const rt = createGatewayRuntime(config, log, 'ws-gateway', 'ws');
+  const app = uWS.App();
+  const publishes = { count: 0 };
+  // Steady room members share one publish per message, sent to their sockets by uWS in C++.
+  const rt = createGatewayRuntime(config, log, 'ws-gateway', 'ws', (topic, bytes) => {
+    publishes.count++;
+    app.publish(topic, bytes, false);
+  });
   const { core, metrics } = rt;
   const backpressured = new Gauge({
     name: 'chat_ws_backpressured_sockets',
@@ -36,7 +42,6 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
   const perIp = new Map<string, number>();
   // A dead gateway's clients all reconnect at once: take them in at a bounded rate, 503 the rest.
   const connects = new TokenBucket(config.maxConnectsPerSec, config.maxConnectsPerSec);
-  const app = uWS.App();
   let listenSocket: uWS.us_listen_socket | undefined;
   let wsPort = config.wsPort;
   let stopping: Promise<void> | undefined;
@@ -45,8 +50,9 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
     // uWS drops a connection whose message passes maxPayloadLength without a close frame (1006),
     // so its cap sits above ours: frames between the two get a too_large error, as over TCP.
     maxPayloadLength: config.maxPayloadBytes,
-    // We enforce the backlog limit ourselves, so uWS must never drop a frame before we see it.
-    maxBackpressure: config.maxBacklogBytes * 2,
+    // We enforce the backlog limit ourselves, so uWS must never drop a frame before we see it:
+    // a topic publish can add a tick's worth of messages before a socket leaves the topic.
+    maxBackpressure: config.maxBacklogBytes * 2 + 64 * 1024 * 1024,
     closeOnBackpressureLimit: 0,
     idleTimeout: config.idleTimeoutSec,
     sendPingsAutomatically: true,
@@ -80,7 +86,7 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
       perIp.set(data.ip, (perIp.get(data.ip) ?? 0) + 1);
       metrics.connections.inc({ transport: 'ws' });
       metrics.connectionsTotal.inc({ transport: 'ws' });
-      const transport = new WsTransport(ws, core, config.maxBacklogBytes, backpressured);
+      const transport = new WsTransport(ws, core, config.maxBacklogBytes, backpressured, publishes);
       transport.session = core.createSession(transport);
       data.transport = transport;
     },

@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import type { WebSocket } from 'uWebSockets.js';
 import type { GatewayCore, ServerFrame, Session, Transport, Wire } from '@chatfleet/common';
 import type { Gauge } from 'prom-client';
@@ -25,12 +26,16 @@ export class WsTransport implements Transport {
   private pressed = false;
   /** Made on first wait: most sockets never wait for a drain. */
   private drainWaiters: (() => void)[] | undefined;
+  /** `publishes.count` at this socket's last send: what was published before it is written. */
+  private sentAt = -1;
 
   constructor(
     private readonly ws: WebSocket<SocketData>,
     private readonly core: GatewayCore,
     private readonly maxBacklogBytes: number,
     private readonly backpressured: Gauge,
+    /** Publishes so far on this gateway's app. */
+    private readonly publishes: { count: number },
   ) {}
 
   send(frame: ServerFrame, wire?: Wire): void {
@@ -38,12 +43,8 @@ export class WsTransport implements Transport {
     const data = wire ? wire.bytes : JSON.stringify(frame);
     // cork: sends from Redis callbacks are batched into one syscall.
     this.ws.cork(() => this.ws.send(data, false));
-    const buffered = this.ws.getBufferedAmount();
-    if (buffered > 0 && !this.pressed) {
-      this.pressed = true;
-      this.backpressured.inc();
-    }
-    if (buffered > this.maxBacklogBytes) {
+    this.sentAt = this.publishes.count;
+    if (this.backlog() > this.maxBacklogBytes) {
       this.session.noteClose('slow');
       this.core.log.info(
         { sid: this.session.sid, backlog: this.ws.getBufferedAmount() },
@@ -65,7 +66,33 @@ export class WsTransport implements Transport {
   }
 
   backlog(): number {
-    return this.closed ? 0 : this.ws.getBufferedAmount();
+    if (this.closed) return 0;
+    const buffered = this.ws.getBufferedAmount();
+    if (buffered > 0 && !this.pressed) {
+      this.pressed = true;
+      this.backpressured.inc();
+    }
+    return buffered;
+  }
+
+  subscribe(topic: string): void {
+    if (!this.closed) this.ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string, unsent: boolean): void {
+    if (this.closed) return;
+    // uWS drops a subscriber's messages published this tick but not yet written when it
+    // unsubscribes; any frame written first flushes them (a send since the last publish did),
+    // and a ping is the smallest. Not one per leave: a client closing right after `left`
+    // would get a ping it can no longer answer.
+    if (unsent && this.sentAt !== this.publishes.count) this.ws.ping();
+    this.ws.unsubscribe(topic);
+  }
+
+  publishOthers(topic: string, bytes: Buffer): void {
+    if (this.closed) return;
+    this.publishes.count++;
+    this.ws.publish(topic, bytes, false);
   }
 
   drained(): Promise<void> {

@@ -25,6 +25,8 @@ import { runInbox } from './inbox-reader.js';
 import { renewLeases } from './leases.js';
 import { restoreAll } from './restore-all.js';
 import { Subscriptions } from './subscriptions.js';
+import type { ConvSub } from './conv-sub.js';
+import { TopicFanout, type Broadcast } from './topic-fanout.js';
 
 export interface GatewayCoreOptions {
   store: StoreContext;
@@ -39,6 +41,8 @@ export interface GatewayCoreOptions {
   healthGraceMs: number;
   /** Random by default; set it only in tests. */
   gatewayId?: string;
+  /** The transport's native fan-out, if it has one: steady room members then share a publish. */
+  broadcast?: Broadcast;
 }
 
 export interface CoreHealth {
@@ -62,6 +66,7 @@ export class GatewayCore implements Hub {
   draining = false;
   readonly sessions = new Map<string, Session>();
   readonly subs: Subscriptions;
+  readonly topics: TopicFanout | undefined;
   private readonly abort = new AbortController();
   private sidCounter = 0;
   private lastVersion = 0;
@@ -98,8 +103,18 @@ export class GatewayCore implements Hub {
       log: this.log,
       metrics: o.metrics,
       joinWaitMs: o.limits.joinWaitMs,
-      dispatch: (sids, env) => this.dispatch(sids, env),
+      dispatch: (c, env) => this.dispatch(c, env),
     });
+    const { broadcast } = o;
+    this.topics = broadcast
+      ? new TopicFanout({
+          broadcast,
+          metrics: o.metrics,
+          paceBytes: o.limits.paceBytes,
+          dispatchedId: (c) => this.subs.dispatchedId(c),
+          now: () => this.store.clock.now(),
+        })
+      : undefined;
   }
 
   async start(): Promise<void> {
@@ -198,6 +213,7 @@ export class GatewayCore implements Hub {
   }
 
   unsubscribe(conv: string, sid: string): void {
+    this.topics?.leave(conv, sid);
     this.subs.remove(conv, sid);
   }
 
@@ -207,14 +223,16 @@ export class GatewayCore implements Hub {
     await appendInbox(this.store, gw, env).catch(() => undefined);
   }
 
-  private dispatch(sids: ReadonlySet<string>, env: LiveEnvelope): void {
+  private dispatch(c: ConvSub, env: LiveEnvelope): void {
     if (env.k === 'm' && !env.frame) {
       // Built once per gateway, not once per member.
       env.frame = toMessageFrame(env.m);
       env.wire = new Wire(JSON.stringify(env.frame));
     }
     const t0 = performance.now();
-    for (const sid of sids) this.sessions.get(sid)?.live(env);
+    const each = (sid: string) => this.sessions.get(sid)?.live(env);
+    if (env.k !== 'm' || !this.topics?.deliver(c.conv, c.sids, env, each))
+      for (const sid of c.sids) each(sid);
     // Fan-out is timed per message; presence and the like are not messages.
     if (env.k === 'm') this.metrics.fanout.observe((performance.now() - t0) / 1000);
   }

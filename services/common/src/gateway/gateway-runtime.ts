@@ -12,6 +12,7 @@ import { createKeys } from '../redis/keys.js';
 import { FleetClock } from '../service/fleet-clock.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { GatewayCore } from './gateway-core.js';
+import type { Broadcast } from './topic-fanout.js';
 
 export interface GatewayRuntime {
   redis: Redis;
@@ -34,6 +35,7 @@ export function createGatewayRuntime(
   log: Logger,
   service: string,
   transport: string,
+  broadcast?: Broadcast,
 ): GatewayRuntime {
   const registry = createRegistry(service, config.gitSha);
   const redisMetrics = createRedisMetrics(registry, ['commands', 'subscriber', 'blocking']);
@@ -56,6 +58,7 @@ export function createGatewayRuntime(
     limits: config.session,
     heartbeatMs: config.heartbeatMs,
     healthGraceMs: config.healthGraceMs,
+    ...(broadcast ? { broadcast } : {}),
   });
   let http: Server | undefined;
   let port = config.metricsPort;

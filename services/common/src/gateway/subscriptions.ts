@@ -20,8 +20,8 @@ export interface SubscriptionsOptions {
   metrics: GatewayMetrics;
   /** How long a join waits for its conversation's subscription before `unavailable`. */
   joinWaitMs: number;
-  /** Hands one event, in conversation order, to the sessions listening to it. */
-  dispatch(sids: ReadonlySet<string>, env: LiveEnvelope): void;
+  /** Hands one event, in conversation order, to the sessions listening to it (`c.sids`). */
+  dispatch(c: ConvSub, env: LiveEnvelope): void;
 }
 
 /**
@@ -53,6 +53,11 @@ export class Subscriptions {
   /** How long the subscriber has been unusable (0 while it is subscribed). */
   downForMs(): number {
     return this.downSince === undefined ? 0 : Date.now() - this.downSince;
+  }
+
+  /** The last message id dispatched in a conversation this gateway listens to. */
+  dispatchedId(conv: string): number | undefined {
+    return this.convs.get(conv)?.id;
   }
 
   /** Adds a listener; resolves when the conversation is live, or throws `unavailable`. */
@@ -184,7 +189,7 @@ export class Subscriptions {
     const env = parseEnvelope<LiveEnvelope>(payload);
     if (!env) return this.o.log.warn({ channel }, 'bad live envelope');
     if (c.state !== 'live') return this.hold(c, env);
-    if (env.k !== 'm') return this.o.dispatch(c.sids, env);
+    if (env.k !== 'm') return this.o.dispatch(c, env);
     const seq = env.m.seq;
     if (seq === undefined) return this.deliver(c, env); // stamped before seq existed
     const epoch = env.e ?? '';
@@ -213,7 +218,7 @@ export class Subscriptions {
     if (env.m.id <= c.id) return;
     c.id = env.m.id;
     if (env.m.seq !== undefined) c.seq = env.m.seq;
-    this.o.dispatch(c.sids, env);
+    this.o.dispatch(c, env);
   }
 
   /**
@@ -244,7 +249,7 @@ export class Subscriptions {
         this.o.metrics.recoveries.inc({ recovered: String(recovered) });
         if (!recovered) {
           this.o.log.warn({ conv: c.conv, have: c.seq, epoch: pos.epoch }, 'messages lost');
-          this.o.dispatch(c.sids, { k: 'gap', sid: '', room: c.room, epoch: pos.epoch });
+          this.o.dispatch(c, { k: 'gap', sid: '', room: c.room, epoch: pos.epoch });
         }
         c.epoch = pos.epoch;
         c.seq = 0;
@@ -257,7 +262,7 @@ export class Subscriptions {
       c.state = 'live';
       for (const env of held) {
         if (env.k === 'm') this.deliver(c, env);
-        else this.o.dispatch(c.sids, env);
+        else this.o.dispatch(c, env);
       }
       for (const w of c.waiters.splice(0)) w(true);
     } finally {

@@ -58,6 +58,7 @@ export interface GatewayMetrics {
   delivery: Histogram<'kind'>;
   fanout: Histogram;
   subscriptions: Gauge;
+  topicMembers: Gauge;
   redisUp: Gauge;
   subscriberUp: Gauge;
   resubscribes: Counter;
@@ -131,6 +132,11 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
     subscriptions: new Gauge({
       name: 'chat_gateway_subscriptions',
       help: 'Conversation channels this gateway listens to',
+      ...r,
+    }),
+    topicMembers: new Gauge({
+      name: 'chat_topic_members',
+      help: 'Room memberships served by native fan-out (one publish per message); the rest are per session',
       ...r,
     }),
     redisUp: new Gauge({

@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { ServerFrame } from '../protocol/frames.js';
@@ -5,6 +6,8 @@ import type { StoreContext } from '../store/context.js';
 import type { Slots } from '../service/slots.js';
 import type { RoomListing } from '../store/rooms.js';
 import type { Wire } from './wire.js';
+import type { RoomState } from './room-delivery.js';
+import type { Session } from './session.js';
 
 export interface SessionLimits {
   maxTextChars: number;
@@ -43,6 +46,23 @@ export interface Transport {
   drained(): Promise<void>;
   /** The client's address, for limits kept per address. */
   address(): string;
+  /**
+   * Native fan-out, where the transport has it (uWS topics): one publish reaches every
+   * connection subscribed to a topic. Transports without it deliver per session only.
+   */
+  subscribe?(topic: string): void;
+  /** Leaves a topic; `unsent`: messages published to it may not be written to this one yet. */
+  unsubscribe?(topic: string, unsent: boolean): void;
+  /** Publishes to every other connection subscribed to the topic, not this one. */
+  publishOthers?(topic: string, bytes: Buffer): void;
+}
+
+/** Moves steady room members onto the transport's native fan-out, and back off it. */
+export interface TopicMembership {
+  /** The room is steady for this session (joined, nothing held back): try the topic path. */
+  enter(s: Session, room: string, st: RoomState): void;
+  /** Back to per-session delivery, to pace a client that fell behind. */
+  exit(s: Session, room: string): void;
 }
 
 /** What a session needs from the gateway process it lives in. */
@@ -53,6 +73,8 @@ export interface Hub {
   readonly metrics: GatewayMetrics;
   readonly limits: SessionLimits;
   readonly draining: boolean;
+  /** Set where the transport fans out natively. */
+  readonly topics?: TopicMembership;
   /** Where password hashing runs, a few at a time. */
   readonly hashing: Slots;
   /** The public room list, read from Redis at most once per ROOM_LIST_CACHE_MS per gateway. */

@@ -15,11 +15,24 @@ export interface RoomState {
   draining: boolean;
   /** Refs of this session's own messages, by id, for copies that arrive without them. */
   acks: Map<number, string>;
+  /** Set while the room's messages reach this session through a topic, up to its lastId. */
+  topic: { readonly lastId: number } | undefined;
 }
 
 export function newRoomState(): RoomState {
-  return { lastId: 0, buffer: [], joining: true, draining: false, acks: new Map() };
+  return {
+    lastId: 0,
+    buffer: [],
+    joining: true,
+    draining: false,
+    acks: new Map(),
+    topic: undefined,
+  };
 }
+
+/** The highest message id this session was sent in the room, by either path. */
+export const delivered = (st: RoomState): number =>
+  st.topic ? Math.max(st.lastId, st.topic.lastId) : st.lastId;
 
 export const asEnvelope = (m: StoredMessage): LiveEnvelope => ({ k: 'm', sid: '', m });
 
@@ -36,11 +49,13 @@ export function onLive(s: Session, env: LiveEnvelope): void {
     return;
   }
   if (s.backlog() > s.hub.limits.paceBytes) {
+    if (st.topic) s.hub.topics?.exit(s, room);
     st.buffer = [env];
     drainRoom(s, room, st);
     return;
   }
   deliverNow(s, st, env);
+  if (!st.topic) s.hub.topics?.enter(s, room, st);
 }
 
 /** Ends the join's hold: what waited goes out, paced. */
@@ -77,6 +92,8 @@ export function drainRoom(s: Session, room: string, st: RoomState): void {
         }
       }
       st.buffer = undefined;
+      st.draining = false;
+      s.hub.topics?.enter(s, room, st);
     } finally {
       st.draining = false;
     }
@@ -99,7 +116,7 @@ function deliverNow(s: Session, st: RoomState, env: LiveEnvelope): void {
       room: env.room,
       recovered: false,
       epoch: env.epoch,
-      since: st.lastId,
+      since: delivered(st),
     });
   } else if (env.k === 'p' && env.sid !== s.sid && !isMatchRoom(env.room)) {
     s.emit({

@@ -22,7 +22,7 @@ import {
   type JoinResult,
 } from '../store/rooms.js';
 import { endOwnMatch } from './session-match.js';
-import { newRoomState, queueFirst, releaseRoom } from './room-delivery.js';
+import { delivered, newRoomState, queueFirst, releaseRoom } from './room-delivery.js';
 import type { Session } from './session.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
@@ -214,7 +214,7 @@ export async function onSay(s: Session, f: F<'say'>): Promise<void> {
     throw err;
   }
   if (f.ref === undefined || !s.hasOpenRef(f.ref)) return;
-  if (m.id > st.lastId) st.acks.set(m.id, f.ref);
+  if (m.id > delivered(st)) st.acks.set(m.id, f.ref);
   else if (s.closeRef(f.ref)) s.emit({ ...toMessageFrame(m), ref: f.ref });
 }
 

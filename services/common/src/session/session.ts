@@ -90,7 +90,8 @@ export class Session {
 
   constructor(
     readonly hub: Hub,
-    private readonly transport: Transport,
+    /** Public for the gateway's native fan-out; the session alone sends frames on it. */
+    readonly transport: Transport,
   ) {
     this.sid = hub.nextSid();
     this.bucket = new TokenBucket(hub.limits.ratePerSec, hub.limits.rateBurst);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { untilAborted } from '../service/abortable.js';
+import { execAll } from '../store/context.js';
 
 export type StreamEntry = [id: string, fields: string[]];
 
@@ -16,9 +17,17 @@ export interface ConsumerGroupOptions {
   /** Entries another consumer left pending this long are taken over. */
   claimIdleMs: number;
   count: number;
+  /**
+   * After a batch smaller than `count`, wait this long before reading again, so a trickle is
+   * read in batches rather than one entry per round trip (0: read again at once).
+   */
+  lingerMs?: number;
   log: Logger;
-  /** Handles one batch of one stream; the batch is acknowledged only after it resolves. */
-  handle(stream: string, entries: StreamEntry[]): Promise<void>;
+  /**
+   * Handles what one read returned, from every stream in it (in the order of `streams`); it is
+   * acknowledged only after this resolves.
+   */
+  handle(entries: StreamEntry[]): Promise<void>;
   onReclaimed?(count: number): void;
   afterBatch?(): Promise<void>;
 }
@@ -39,15 +48,17 @@ async function ensureGroups(o: ConsumerGroupOptions): Promise<void> {
   }
 }
 
-async function handleAndAck(
-  o: ConsumerGroupOptions,
-  stream: string,
-  entries: StreamEntry[],
-): Promise<void> {
+type StreamBatch = [stream: string, entries: StreamEntry[]];
+
+/** One handle and one round trip of acknowledgements per read, however many streams it spans. */
+async function handleAndAck(o: ConsumerGroupOptions, batches: StreamBatch[]): Promise<void> {
   // Entries whose data was trimmed away come back with no fields: acknowledge, nothing to do.
-  const valid = entries.filter((e) => Array.isArray(e[1]));
-  if (valid.length > 0) await o.handle(stream, valid);
-  if (entries.length > 0) await o.redis.xack(stream, o.group, ...entries.map((e) => e[0]));
+  const valid = batches.flatMap(([, entries]) => entries.filter((e) => Array.isArray(e[1])));
+  if (valid.length > 0) await o.handle(valid);
+  const acks = o.redis.pipeline();
+  for (const [stream, entries] of batches)
+    if (entries.length > 0) acks.xack(stream, o.group, ...entries.map((e) => e[0]));
+  if (acks.length > 0) await execAll(acks);
 }
 
 async function reclaim(o: ConsumerGroupOptions): Promise<void> {
@@ -66,7 +77,7 @@ async function reclaim(o: ConsumerGroupOptions): Promise<void> {
       if (claimed.length > 0) {
         o.onReclaimed?.(claimed.length);
         o.log.info({ stream, count: claimed.length }, 'reclaimed pending entries');
-        await handleAndAck(o, stream, claimed);
+        await handleAndAck(o, [[stream, claimed]]);
       }
       cursor = next;
     } while (cursor !== '0-0');
@@ -109,10 +120,13 @@ export async function runConsumerGroup(
           ...o.streams.map(() => '>'),
         ),
         signal,
-      )) as [string, StreamEntry[]][] | null | undefined;
+      )) as StreamBatch[] | null | undefined;
       if (res === undefined) break; // aborted before Redis answered; a reply that came is handled
-      for (const [stream, entries] of res ?? []) await handleAndAck(o, stream, entries);
+      const read = (res ?? []).reduce((n, [, entries]) => n + entries.length, 0);
+      if (res) await handleAndAck(o, res);
       if (res && o.afterBatch) await o.afterBatch();
+      if (o.lingerMs && read > 0 && read < o.count)
+        await sleep(o.lingerMs, undefined, { signal }).catch(() => undefined);
     } catch (err) {
       if (signal.aborted) break;
       // A Redis that restarted without its data has lost the groups too.

@@ -1,7 +1,8 @@
 // One lean client per protocol, all with the same shape, so the generator is the same for every
 // contender: connect and say hello, join a room, say something, count what arrives.
-// `onDelivery(sentAtMs)` is called for every room message received; the text of each message
-// is `t<send time in ms>`.
+// `sink.onDelivery(sentAtMs)` is called for every room message received (the text of each
+// message is `t<send time in ms>`); `sink.onNotice(what)` when the server says something went
+// wrong (`error`, `resync`, `bye`) or closes the connection (`closed`).
 import { createConnection } from 'node:net';
 import WebSocket from 'ws';
 import { io as sioConnect } from 'socket.io-client';
@@ -10,6 +11,13 @@ const STAMP = /"text":"t(\d+)"/g;
 const stamps = (s, onDelivery) => {
   for (const m of s.matchAll(STAMP)) onDelivery(Number(m[1]));
 };
+const NOTICE = /^\{"type":"(error|resync|bye)"/;
+
+/** Counts the server closing on us, not our own close at the end. */
+function closeWatch(sink) {
+  let ours = false;
+  return { ours: () => (ours = true), closed: () => ours || sink.onNotice('closed') };
+}
 
 /** Resolves with the first frame that `pick` accepts (a reply we wait for). */
 function waiter() {
@@ -57,13 +65,17 @@ const asker = (write, replies) => async (frame, want) => {
 };
 
 /** chatfleet and the floor speak the same JSON frames (the floor only the few a room needs). */
-async function jsonWs(url, nick, localAddress, onDelivery) {
+async function jsonWs(url, nick, localAddress, sink) {
   const w = new WebSocket(url, { localAddress, perMessageDeflate: false });
   const replies = waiter();
+  const cw = closeWatch(sink);
+  w.on('close', cw.closed);
   w.on('message', (d) => {
     const s = d.toString();
-    if (s.startsWith('{"type":"message"')) stamps(s, onDelivery);
-    else replies.offer(s);
+    if (s.startsWith('{"type":"message"')) return stamps(s, sink.onDelivery);
+    const notice = NOTICE.exec(s);
+    if (notice) sink.onNotice(notice[1]);
+    replies.offer(s);
   });
   await new Promise((resolve, reject) => w.once('open', resolve).once('error', reject));
   const ask = asker((data) => w.send(data), replies);
@@ -72,18 +84,25 @@ async function jsonWs(url, nick, localAddress, onDelivery) {
     join: (room) =>
       ask({ type: 'join', room }, (s) => s.includes('"joined"') && s.includes(`"${room}"`)),
     say: (room, text) => w.send(JSON.stringify({ type: 'say', room, text })),
-    close: () => w.terminate(),
+    close: () => {
+      cw.ours();
+      w.terminate();
+    },
   };
 }
 
 /** chatfleet's NDJSON over TCP (and the bare `net` server's few lines). */
-async function ndjson(url, nick, localAddress, onDelivery) {
+async function ndjson(url, nick, localAddress, sink) {
   const { hostname, port } = new URL(url);
   const s = createConnection({ host: hostname, port: Number(port), localAddress });
   const replies = waiter();
+  const cw = closeWatch(sink);
+  s.on('close', cw.closed);
   onLines(s, (line) => {
-    if (line.startsWith('{"type":"message"')) stamps(line, onDelivery);
-    else replies.offer(line);
+    if (line.startsWith('{"type":"message"')) return stamps(line, sink.onDelivery);
+    const notice = NOTICE.exec(line);
+    if (notice) sink.onNotice(notice[1]);
+    replies.offer(line);
   });
   await new Promise((resolve, reject) => s.once('connect', resolve).once('error', reject));
   const ask = asker((data) => s.write(`${data}\n`), replies);
@@ -92,30 +111,40 @@ async function ndjson(url, nick, localAddress, onDelivery) {
     join: (room) =>
       ask({ type: 'join', room }, (l) => l.includes('"joined"') && l.includes(`"${room}"`)),
     say: (room, text) => s.write(`${JSON.stringify({ type: 'say', room, text })}\n`),
-    close: () => s.destroy(),
+    close: () => {
+      cw.ours();
+      s.destroy();
+    },
   };
 }
 
-async function socketIo(url, nick, localAddress, onDelivery) {
+async function socketIo(url, nick, localAddress, sink) {
   const s = sioConnect(url, { transports: ['websocket'], localAddress, reconnection: false });
-  s.on('message', (m) => onDelivery(Number(String(m.text).slice(1))));
+  const cw = closeWatch(sink);
+  s.on('disconnect', cw.closed);
+  s.on('message', (m) => sink.onDelivery(Number(String(m.text).slice(1))));
   await new Promise((resolve, reject) => s.once('connect', resolve).once('connect_error', reject));
   await new Promise((resolve) => s.emit('hello', nick, resolve));
   return {
     join: (room) => new Promise((resolve) => s.emit('join', room, resolve)),
     say: (room, text) => s.emit('say', { room, text }),
-    close: () => s.disconnect(),
+    close: () => {
+      cw.ours();
+      s.disconnect();
+    },
   };
 }
 
 /** Centrifugo's JSON protocol: commands with ids, replies and pushes, newline-separated. */
-async function centrifugo(url, _nick, localAddress, onDelivery) {
+async function centrifugo(url, _nick, localAddress, sink) {
   const w = new WebSocket(url, { localAddress, perMessageDeflate: false });
   const replies = waiter();
+  const cw = closeWatch(sink);
+  w.on('close', cw.closed);
   let id = 0;
   w.on('message', (d) => {
     const s = d.toString();
-    if (s.includes('"push"')) stamps(s, onDelivery);
+    if (s.includes('"push"')) stamps(s, sink.onDelivery);
     for (const line of s.split('\n')) {
       if (line === '{}') w.send('{}');
       else if (line.startsWith('{"id"')) replies.offer(line);
@@ -134,7 +163,10 @@ async function centrifugo(url, _nick, localAddress, onDelivery) {
     // Publications are acknowledged; the bench does not wait for that, like the others.
     say: (room, text) =>
       w.send(JSON.stringify({ id: ++id, publish: { channel: room, data: { text } } })),
-    close: () => w.terminate(),
+    close: () => {
+      cw.ours();
+      w.terminate();
+    },
   };
 }
 

@@ -23,7 +23,10 @@ export async function inBatches(n, size, make) {
 export async function openRooms(c, clients, rooms, sink) {
   const connect = PROTOCOLS[c.protocol];
   const members = await inBatches(clients, 200, (i) =>
-    connect(c.urls[i % c.urls.length], `m${i}`, addr(i), (sentAt) => sink.onDelivery(sentAt)),
+    connect(c.urls[i % c.urls.length], `m${i}`, addr(i), {
+      onDelivery: (sentAt) => sink.onDelivery(sentAt),
+      onNotice: (what) => sink.onNotice(what),
+    }),
   );
   await inBatches(clients, 200, (i) => members[i].join(`r${i % rooms}`));
   return members;
@@ -51,6 +54,9 @@ export async function step(c, members, rooms, sink, o) {
   sink.onDelivery = (sentAt) => {
     if (sentAt >= from && sentAt <= to) lat.push(Date.now() - sentAt);
   };
+  // What the server told the clients during the step: a loss it owned up to, or a disconnect.
+  const notices = {};
+  sink.onNotice = (what) => (notices[what] = (notices[what] ?? 0) + 1);
   const pids = [...c.servers, ...c.helpers];
   const rss = watchRss(pids);
   const begin = Date.now();
@@ -83,13 +89,15 @@ export async function step(c, members, rooms, sink, o) {
   const gen = process.cpuUsage(gen0);
   const redis1 = await redisCpu(c.redisUrl);
   // Late is not lost: an overloaded contender still delivers its backlog. Wait until
-  // deliveries stop coming (up to 30 s), so `lost` counts only what never arrived.
+  // deliveries stop coming for 3 s (up to 30 s), so `lost` counts only what never arrived.
   await sleep(o.drainMs);
-  for (let seen = -1, waited = 0; seen !== lat.length && waited < 30_000; waited += 1000) {
-    seen = lat.length;
+  for (let seen = lat.length, quiet = 0, waited = 0; quiet < 3 && waited < 30; waited++) {
     await sleep(1000);
+    quiet = lat.length === seen ? quiet + 1 : 0;
+    seen = lat.length;
   }
   sink.onDelivery = () => {};
+  sink.onNotice = () => {};
   const peak = rss.stop();
   const seconds = (to - from) / 1000;
   lat.sort((a, b) => a - b);
@@ -103,6 +111,7 @@ export async function step(c, members, rooms, sink, o) {
     expected: measured * perRoom,
     delivered: lat.length,
     lost: measured * perRoom - lat.length,
+    notices,
     deliveriesPerSecond: Math.round(lat.length / seconds),
     latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: lat.at(-1) ?? null },
     cpuSeconds: {

@@ -12,6 +12,12 @@ const END = '<!-- bench:end -->';
 const TCP = new Set(['chatfleet-tcp', 'net-lines']);
 const fmt = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US'));
 
+/** What the server told clients during a step (e.g. `; closed 3`), if anything. */
+const told = (n = {}) =>
+  Object.entries(n)
+    .map(([k, v]) => `; ${k} ${fmt(v)}`)
+    .join('');
+
 /**
  * The highest rate held with p99 ≤ 100 ms and nothing lost, counting up from the lowest rate
  * until the first that fails: a lucky step past a failed one does not count.
@@ -28,7 +34,7 @@ export function sustained(steps) {
 function rows(out) {
   return out.steps.map((s) => {
     const l = s.latencyMs;
-    return `| ${fmt(s.target)} | ${fmt(s.deliveriesPerSecond)} | ${l.p50} / ${l.p95} / ${l.p99} / ${l.max} | ${fmt(s.lost)} of ${fmt(s.expected)} | ${s.cpuSeconds.servers.join(' + ')} (${s.cpuSeconds.helpers.join(' + ') || '–'}; redis ${s.cpuSeconds.redis}; generator ${s.cpuSeconds.generator ?? '–'}) | ${s.cpuMicrosPerDelivery ?? '–'} | ${s.peakRssMiB.join(' / ')} |`;
+    return `| ${fmt(s.target)} | ${fmt(s.deliveriesPerSecond)} | ${l.p50} / ${l.p95} / ${l.p99} / ${l.max} | ${fmt(s.lost)} of ${fmt(s.expected)}${told(s.notices)} | ${s.cpuSeconds.servers.join(' + ')} (${s.cpuSeconds.helpers.join(' + ') || '–'}; redis ${s.cpuSeconds.redis}; generator ${s.cpuSeconds.generator ?? '–'}) | ${s.cpuMicrosPerDelivery ?? '–'} | ${s.peakRssMiB.join(' / ')} |`;
   });
 }
 

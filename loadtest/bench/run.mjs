@@ -70,7 +70,7 @@ for (const name of settings.contenders) {
       settings.settleMs,
     );
     if (c.idleOnly) continue;
-    const sink = { onDelivery: () => {} };
+    const sink = { onDelivery: () => {}, onNotice: () => {} };
     const members = await openRooms(c, settings.clients, settings.rooms, sink);
     for (const target of settings.rates) {
       const r = await step(c, members, settings.rooms, sink, {
@@ -81,6 +81,7 @@ for (const name of settings.contenders) {
       out.steps.push(r);
       console.log(
         `${name} ${target}/s: ${r.deliveriesPerSecond}/s, p99 ${r.latencyMs.p99} ms, lost ${r.lost}`,
+        Object.keys(r.notices).length > 0 ? `(server said: ${JSON.stringify(r.notices)})` : '',
       );
       if ((r.latencyMs.p99 ?? Infinity) > settings.stopP99Ms || r.lost > r.expected * 0.01) break;
     }

@@ -10,7 +10,7 @@ import type { Session } from '../session/session.js';
 export type Broadcast = (topic: string, bytes: Buffer) => void;
 
 // How often members whose room had messages are checked for a client falling behind.
-const CHECK_MS = 10;
+const CHECK_MS = 50;
 
 type MessageEnvelope = Extract<LiveEnvelope, { k: 'm' }>;
 

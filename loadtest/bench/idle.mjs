@@ -5,6 +5,7 @@ import { PROTOCOLS } from './clients.mjs';
 import { addr, inBatches } from './fanout.mjs';
 import { rssBytes } from './procstat.mjs';
 
+const IGNORE = { onDelivery: () => {}, onNotice: () => {} };
 const total = (pids) => pids.reduce((n, p) => n + rssBytes(p), 0);
 
 export async function idleMemory(c, n, rooms, settleMs = 3000) {
@@ -12,7 +13,7 @@ export async function idleMemory(c, n, rooms, settleMs = 3000) {
   const before = total(c.servers);
   const connect = PROTOCOLS[c.protocol];
   const conns = await inBatches(n, 250, (i) =>
-    connect(c.urls[i % c.urls.length], `idle${i}`, addr(i), () => {}),
+    connect(c.urls[i % c.urls.length], `idle${i}`, addr(i), IGNORE),
   );
   await inBatches(n, 250, (i) => conns[i].join(`idle-r${i % rooms}`));
   // Let allocations settle (and a collection or two happen) before reading.

@@ -72,9 +72,13 @@ async function pair(cmd, args, url) {
 const node = (script) => () => [join(REPO_ROOT, 'loadtest/baselines', script)];
 
 /** chatfleet with two gateways of one kind, the matchmaker and the history-writer. */
-async function chatfleet(kind) {
+async function chatfleet(kind, env = {}) {
   const ws = kind === 'ws';
-  const fleet = await startFleet({ gateways: ws ? 0 : 2, wsGateways: ws ? 2 : 0, env: LOOSE });
+  const fleet = await startFleet({
+    gateways: ws ? 0 : 2,
+    wsGateways: ws ? 2 : 0,
+    env: { ...LOOSE, ...env },
+  });
   const gateways = ws ? fleet.wsGateways : fleet.gateways;
   const helpers = fleet.services.filter(
     (s) => s.name === 'matchmaker' || s.name === 'history-writer',
@@ -116,6 +120,19 @@ export const CONTENDERS = {
     label: 'chatfleet over TCP (2 tcp-gateways + matchmaker + history-writer)',
     protocol: 'ndjson',
     ...(await chatfleet('tcp')),
+  }),
+  /** Memory only: the same gateways with OPTIMIZE_FOR_SIZE (V8's --optimize-for-size). */
+  'chatfleet-small': async () => ({
+    label: 'chatfleet, OPTIMIZE_FOR_SIZE (memory only)',
+    protocol: 'json',
+    idleOnly: true,
+    ...(await chatfleet('ws', { OPTIMIZE_FOR_SIZE: 'true' })),
+  }),
+  'chatfleet-tcp-small': async () => ({
+    label: 'chatfleet over TCP, OPTIMIZE_FOR_SIZE (memory only)',
+    protocol: 'ndjson',
+    idleOnly: true,
+    ...(await chatfleet('tcp', { OPTIMIZE_FOR_SIZE: 'true' })),
   }),
   /** Memory per TCP connection only: a bare `net` server with a line splitter. */
   'net-lines': async () => ({

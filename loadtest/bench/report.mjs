@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../../services/common/dist/testing/index.js';
 
 const BEGIN = '<!-- bench:begin (written by make bench) -->';
 const END = '<!-- bench:end -->';
-const TCP = new Set(['chatfleet-tcp', 'net-lines']);
+const TCP = new Set(['chatfleet-tcp', 'net-lines', 'chatfleet-tcp-small']);
 const fmt = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US'));
 
 /** What the server told clients during a step (e.g. `; closed 3`), if anything. */

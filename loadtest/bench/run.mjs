@@ -23,7 +23,8 @@ const list = (s) =>
     .filter(Boolean);
 const settings = {
   contenders: list(
-    env.BENCH_CONTENDERS ?? 'chatfleet,floor,socketio,centrifugo,chatfleet-tcp,net-lines',
+    env.BENCH_CONTENDERS ??
+      'chatfleet,floor,socketio,centrifugo,chatfleet-tcp,net-lines,chatfleet-small,chatfleet-tcp-small',
   ),
   clients: Number(env.BENCH_CLIENTS ?? (smoke ? 200 : 2000)),
   rooms: Number(env.BENCH_ROOMS ?? (smoke ? 10 : 50)),

@@ -31,6 +31,7 @@ export * from './gateway/gateway-core.js';
 export * from './gateway/gateway-config.js';
 export * from './service/lifecycle.js';
 export * from './service/fleet-clock.js';
+export * from './service/heap.js';
 export * from './text/line-splitter.js';
 export * from './text/text-commands.js';
 export * from './text/text-render.js';

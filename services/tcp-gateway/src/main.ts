@@ -1,8 +1,9 @@
-import { createLogger, runService } from '@chatfleet/common';
+import { createLogger, runService, tuneHeap } from '@chatfleet/common';
 import { readConfig } from './config.js';
 import { createTcpGateway } from './tcp-gateway.js';
 
 const config = readConfig();
+tuneHeap(config);
 const log = createLogger('tcp-gateway', config.logLevel);
 const gateway = createTcpGateway(config, log);
 await runService(gateway, log, config.shutdownGraceMs);

@@ -1,8 +1,9 @@
-import { createLogger, runService } from '@chatfleet/common';
+import { createLogger, runService, tuneHeap } from '@chatfleet/common';
 import { readConfig } from './config.js';
 import { createWsGateway } from './ws-gateway.js';
 
 const config = readConfig();
+tuneHeap(config);
 const log = createLogger('ws-gateway', config.logLevel);
 const gateway = createWsGateway(config, log);
 await runService(gateway, log, config.shutdownGraceMs);

@@ -1,4 +1,11 @@
-import { ConfigError, envInt, readBaseConfig, type BaseConfig, type Env } from '../config/env.js';
+import {
+  ConfigError,
+  envBool,
+  envInt,
+  readBaseConfig,
+  type BaseConfig,
+  type Env,
+} from '../config/env.js';
 import type { SessionLimits } from '../session/hub.js';
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from '../store/context.js';
 
@@ -13,6 +20,8 @@ export interface GatewayConfig extends BaseConfig {
   maxBacklogBytes: number;
   heartbeatMs: number;
   healthGraceMs: number;
+  /** V8's --optimize-for-size: a third of the memory per idle connection, for some CPU. */
+  optimizeForSize: boolean;
 }
 
 export function readGatewayConfig(env: Env, defaultMetricsPort: number): GatewayConfig {
@@ -53,6 +62,7 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
     maxBacklogBytes: envInt(env, 'MAX_BACKLOG_BYTES', 1_048_576, 1024, 1_073_741_824),
     heartbeatMs: envInt(env, 'HEARTBEAT_MS', 2000, 100, 60_000),
     healthGraceMs: envInt(env, 'HEALTH_GRACE_MS', 3000, 0, 600_000),
+    optimizeForSize: envBool(env, 'OPTIMIZE_FOR_SIZE', false),
   };
   // A lease renewed every GATEWAY_TIMEOUT_MS must survive a few missed renewals, or a slow
   // moment would drop nicks and places the reaper would never have touched.

@@ -24,8 +24,8 @@ export interface ConsumerGroupOptions {
   lingerMs?: number;
   log: Logger;
   /**
-   * Handles what one read returned, from every stream in it (in the order of `streams`); it is
-   * acknowledged only after this resolves.
+   * Handles what one read returned, from every stream in it (in the order of `streams`), at
+   * most `count` entries a call; they are acknowledged only after every call resolved.
    */
   handle(entries: StreamEntry[]): Promise<void>;
   onReclaimed?(count: number): void;
@@ -54,7 +54,9 @@ type StreamBatch = [stream: string, entries: StreamEntry[]];
 async function handleAndAck(o: ConsumerGroupOptions, batches: StreamBatch[]): Promise<void> {
   // Entries whose data was trimmed away come back with no fields: acknowledge, nothing to do.
   const valid = batches.flatMap(([, entries]) => entries.filter((e) => Array.isArray(e[1])));
-  if (valid.length > 0) await o.handle(valid);
+  // A read returns up to `count` per stream: handled `count` at a time, as big pipelines of
+  // thousands of commands were slower per entry (history-writer drain: 66k/s against 47k/s).
+  for (let i = 0; i < valid.length; i += o.count) await o.handle(valid.slice(i, i + o.count));
   const acks = o.redis.pipeline();
   for (const [stream, entries] of batches)
     if (entries.length > 0) acks.xack(stream, o.group, ...entries.map((e) => e[0]));

@@ -34,10 +34,16 @@ describe('chaos: Pub/Sub connections dropped mid-stream', () => {
     const { c: sender } = await JsonClient.hello(g1!.tcpPort, `${name}-s`);
     const { c: near } = await JsonClient.hello(g1!.tcpPort, `${name}-l1`);
     const { c: far } = await JsonClient.hello(g2!.tcpPort, `${name}-l2`);
+    // Two WebSocket listeners on one gateway share its native fan-out (a uWS topic).
     const { c: web } = await WsClient.hello(fleet.wsGateways[0]!.wsPort, `${name}-l3`);
-    for (const c of [sender, near, far, web] as ChaosClient[])
+    const { c: web2 } = await WsClient.hello(fleet.wsGateways[0]!.wsPort, `${name}-l4`);
+    for (const c of [sender, near, far, web, web2] as ChaosClient[])
       await c.frames.request((f) => c.send(f), { type: 'join', room: name });
-    return { sender, listeners: [near, far, web], all: [sender, near, far, web] };
+    return {
+      sender,
+      listeners: [near, far, web, web2],
+      all: [sender, near, far, web, web2],
+    };
   }
 
   async function expectExact(

@@ -8,6 +8,8 @@ import {
   startFleet,
   startRedis,
   waitForAll,
+  WsClient,
+  type ChaosClient,
   type Fleet,
   type TestRedis,
 } from '@chatfleet/common/testing';
@@ -22,6 +24,8 @@ for (const appendonly of [true, false]) {
       redis = await startRedis({ appendonly });
       fleet = await startFleet({
         gateways: 2,
+        // Two WebSocket listeners share its native fan-out (a uWS topic) for the room.
+        wsGateways: 1,
         redis,
         matchmaker: false,
         env: { RATE_PER_SEC: '1000', RATE_BURST: '1000' },
@@ -41,7 +45,11 @@ for (const appendonly of [true, false]) {
         const { c: sender } = await JsonClient.hello(g1!.tcpPort, 'rs-sender');
         const { c: near } = await JsonClient.hello(g1!.tcpPort, 'rs-near');
         const { c: far } = await JsonClient.hello(g2!.tcpPort, 'rs-far');
+        const wsPort = fleet.wsGateways[0]!.wsPort;
+        const { c: web1 } = await WsClient.hello(wsPort, 'rs-web1');
+        const { c: web2 } = await WsClient.hello(wsPort, 'rs-web2');
         for (const c of [sender, near, far]) await c.request({ type: 'join', room: 'restart' });
+        for (const c of [web1, web2]) await c.request({ type: 'join', room: 'restart' });
         const restart = setTimeout(() => {
           void (async () => {
             await redis.stop();
@@ -57,7 +65,8 @@ for (const appendonly of [true, false]) {
         });
         clearTimeout(restart);
         assert.equal(acked.length, 150);
-        for (const [i, l] of [near, far].entries()) {
+        const listeners: ChaosClient[] = [near, far, web1, web2];
+        for (const [i, l] of listeners.entries()) {
           const r = await waitForAll(l.frames, 'restart', acked, 15_000);
           assert.deepEqual(r.duplicates, [], `listener ${i} got duplicates`);
           assert.ok(r.inOrder, `listener ${i} got them out of order`);
@@ -97,7 +106,7 @@ for (const appendonly of [true, false]) {
             if (!r.missing.some((m) => m.id === a.id))
               assert.ok(fill.shown.has(a.id), `listener ${i}'s client would not show ${a.text}`);
         }
-        for (const c of [sender, near, far]) c.close();
+        for (const c of [sender, near, far, web1, web2]) c.close();
       },
     );
   });

@@ -29,6 +29,13 @@ function member(sid: string, log: string[]) {
   return { s: s as unknown as Session, st, t };
 }
 
+/** Members `sids`, each entered onto the topic. */
+function onTopic(fan: TopicFanout, log: string[], ...sids: string[]) {
+  const ms = sids.map((sid) => member(sid, log));
+  for (const m of ms) fan.enter(m.s, 'lobby', m.st);
+  return ms;
+}
+
 function setup(dispatched = 10) {
   const log: string[] = [];
   const metrics = createGatewayMetrics(new Registry(), 'ws');
@@ -53,10 +60,8 @@ const message = (id: number, sid = 'x', ref?: string): Extract<LiveEnvelope, { k
 describe('TopicFanout', () => {
   it('publishes a message once for its members and hands it to everyone else', () => {
     const { log, fan } = setup();
-    const a = member('a', log);
-    const b = member('b', log);
-    fan.enter(a.s, 'lobby', a.st);
-    fan.enter(b.s, 'lobby', b.st);
+    const [a, b] = onTopic(fan, log, 'a', 'b');
+    assert.ok(a && b);
     const each: string[] = [];
     assert.ok(fan.deliver(CONV, new Set(['a', 'b', 'c']), message(11), (sid) => each.push(sid)));
     assert.deepEqual(log, ['a sub r:lobby', 'b sub r:lobby', 'broadcast r:lobby']);
@@ -74,10 +79,8 @@ describe('TopicFanout', () => {
 
   it('sends the sender its own copy first, the per-session way, and the rest to the others', () => {
     const { log, fan } = setup();
-    const a = member('a', log);
-    const b = member('b', log);
-    fan.enter(a.s, 'lobby', a.st);
-    fan.enter(b.s, 'lobby', b.st);
+    const [a, b] = onTopic(fan, log, 'a', 'b');
+    assert.ok(a && b);
     const each: string[] = [];
     fan.deliver(CONV, new Set(['a', 'b']), message(11, 'a', 'r1'), (sid) => {
       each.push(sid);
@@ -89,10 +92,8 @@ describe('TopicFanout', () => {
 
   it('a sender that leaves the topic on its own copy was sent up to the message before it', () => {
     const { log, fan } = setup();
-    const a = member('a', log);
-    const b = member('b', log);
-    fan.enter(a.s, 'lobby', a.st);
-    fan.enter(b.s, 'lobby', b.st);
+    const [a, b] = onTopic(fan, log, 'a', 'b');
+    assert.ok(a && b);
     fan.deliver(CONV, new Set(['a', 'b']), message(11), () => undefined);
     // Its copy of 12 finds its client behind: it goes off the topic to be paced.
     fan.deliver(CONV, new Set(['a', 'b']), message(12, 'a', 'r1'), () => fan.exit(a.s, 'lobby'));
@@ -125,10 +126,8 @@ describe('TopicFanout', () => {
 
   it('moves a member whose client fell behind back to per-session delivery', async () => {
     const { log, fan } = setup();
-    const a = member('a', log);
-    const b = member('b', log);
-    fan.enter(a.s, 'lobby', a.st);
-    fan.enter(b.s, 'lobby', b.st);
+    const [a, b] = onTopic(fan, log, 'a', 'b');
+    assert.ok(a && b);
     fan.deliver(CONV, new Set(['a', 'b']), message(11), () => undefined);
     a.t.backlog = 5000;
     await new Promise((r) => setTimeout(r, 150));
@@ -140,8 +139,8 @@ describe('TopicFanout', () => {
 
   it('flushes what this tick published to a member that leaves the topic in it', () => {
     const { log, fan } = setup();
-    const a = member('a', log);
-    fan.enter(a.s, 'lobby', a.st);
+    const [a] = onTopic(fan, log, 'a');
+    assert.ok(a);
     fan.deliver(CONV, new Set(['a']), message(11), () => undefined);
     fan.leave(CONV, 'a');
     assert.equal(log.at(-1), 'a unsub r:lobby after a flush');
@@ -149,8 +148,8 @@ describe('TopicFanout', () => {
 
   it('counts memberships in chat_topic_members', async () => {
     const { log, fan, metrics } = setup();
-    const a = member('a', log);
-    fan.enter(a.s, 'lobby', a.st);
+    const [a] = onTopic(fan, log, 'a');
+    assert.ok(a);
     assert.equal((await metrics.topicMembers.get()).values[0]?.value, 1);
     fan.leave(CONV, 'a');
     assert.equal((await metrics.topicMembers.get()).values[0]?.value, 0);

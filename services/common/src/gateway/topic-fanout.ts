@@ -41,9 +41,9 @@ export interface TopicFanoutOptions {
  * The native fan-out path. A session whose room is steady (joined, nothing held back, its
  * client keeping up) is subscribed to the conversation's topic, and one publish reaches every
  * such session on this gateway. Everyone else takes the per-session path: joining or paced
- * sessions, and a sender owed the ref on its own copy. Members whose client
- * fell behind go back to the per-session path, which paces them and drops them as slow (checked
- * every CHECK_MS in rooms that had messages).
+ * sessions, and a sender owed the ref on its own copy. Members whose client fell behind go
+ * back to the per-session path, which paces them and drops them as slow (checked every
+ * CHECK_MS in rooms that had messages).
  */
 export class TopicFanout implements TopicMembership {
   private readonly groups = new Map<string, Group>();
@@ -56,7 +56,9 @@ export class TopicFanout implements TopicMembership {
 
   enter(s: Session, room: string, st: RoomState): void {
     const t = s.transport;
-    if (!t.subscribe || st.topic || st.buffer || st.joining || st.draining || s.closed) return;
+    // A topic member that sends must be able to publish past itself (its copy goes apart).
+    if (!t.subscribe || !t.publishOthers) return;
+    if (st.topic || st.buffer || st.joining || st.draining || s.closed) return;
     if (s.rooms.get(room) !== st) return;
     const c = conv.room(room);
     const at = this.o.dispatchedId(c);
@@ -107,7 +109,7 @@ export class TopicFanout implements TopicMembership {
     const n = g.members.size - (senderStays ? 1 : 0);
     if (n > 0) {
       const sm = senderStays ? g.members.get(sender) : undefined;
-      if (sm?.s.transport.publishOthers) sm.s.transport.publishOthers(g.topic, env.wire.bytes);
+      if (sm) sm.s.transport.publishOthers?.(g.topic, env.wire.bytes);
       else this.o.broadcast(g.topic, env.wire.bytes);
       this.published(g);
       this.o.metrics.framesOutOf.message.inc(n);

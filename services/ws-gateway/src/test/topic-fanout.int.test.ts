@@ -40,6 +40,23 @@ async function members(gw: ServiceProcess, room: string, nicks: string[]) {
 
 const onTopic = (gw: ServiceProcess) => readMetric(gw.metricsPort, 'chat_topic_members');
 
+/** Says `count` messages with refs `${tag}${from}`… and waits for the last one's ack. */
+async function burst(
+  w: WsClient,
+  room: string,
+  text: string,
+  tag: string,
+  from: number,
+  count: number,
+) {
+  for (let i = from; i < from + count; i++) w.send({ type: 'say', room, text, ref: `${tag}${i}` });
+  await w.next('message', (f) => f['ref'] === `${tag}${from + count - 1}`, 10_000);
+  return from + count;
+}
+
+const readsAll = (c: WsClient, room: string, n: number, timeoutMs: number, what: string) =>
+  waitUntil(() => ids(c.frames.items, room).length >= n, timeoutMs, what);
+
 // Steady members of a room share one uWS publish per message; these tests hold that path to
 // the delivery guarantees of the per-session one.
 describe('ws-gateway native fan-out', () => {
@@ -65,7 +82,7 @@ describe('ws-gateway native fan-out', () => {
     const { c: j } = await WsClient.hello(gw.wsPort, 'tfj');
     await j.request({ type: 'join', room: 'busy' });
     await writing;
-    await waitUntil(() => ids(r.frames.items, 'busy').length >= 600, 15_000, 'all 600 read');
+    await readsAll(r, 'busy', 600, 15_000, 'all 600 read');
     await a.request({ type: 'ping' });
     const all = ids(r.frames.items, 'busy');
     assert.equal(all.length, 600);
@@ -98,25 +115,14 @@ describe('ws-gateway native fan-out', () => {
     let sent = 0;
     const text = 'y'.repeat(2000);
     // Until the kernel's buffers are full and uWS holds more than PACE_BYTES for the reader.
-    while ((await onTopic(gw)) === 2 && sent < 20_000) {
-      for (let i = 0; i < 200; i++)
-        w.send({ type: 'say', room: 'behind', text, ref: `w${sent++}` });
-      await w.next('message', (f) => f['ref'] === `w${sent - 1}`, 10_000);
-    }
+    while ((await onTopic(gw)) === 2 && sent < 20_000)
+      sent = await burst(w, 'behind', text, 'w', sent, 200);
     const left = await onTopic(gw);
     assert.equal(left, 1, `${left} on the topic after ${sent} messages`);
     for (let i = 0; i < 100; i++) w.send({ type: 'say', room: 'behind', text, ref: `w${sent++}` });
     resume(r);
-    await waitUntil(
-      () => ids(r.frames.items, 'behind').length >= sent,
-      30_000,
-      'the paced reader caught up',
-    );
-    await waitUntil(
-      () => ids(w.frames.items, 'behind').length >= sent,
-      10_000,
-      'the writer has all',
-    );
+    await readsAll(r, 'behind', sent, 30_000, 'the paced reader caught up');
+    await readsAll(w, 'behind', sent, 10_000, 'the writer has all');
     const got = ids(r.frames.items, 'behind');
     assert.equal(got.length, sent);
     assert.ok(increasing(got), 'out of order after pacing');
@@ -141,16 +147,11 @@ describe('ws-gateway native fan-out', () => {
     const deadline = Date.now() + 30_000;
     while ((await readMetric(gw.metricsPort, 'chat_disconnects_total', { reason: 'slow' })) < 1) {
       assert.ok(Date.now() < deadline, `the stuck reader was not dropped after ${sent} messages`);
-      for (let i = 0; i < 100; i++) w.send({ type: 'say', room: 'stuck', text, ref: `x${sent++}` });
-      await w.next('message', (f) => f['ref'] === `x${sent - 1}`, 10_000);
+      sent = await burst(w, 'stuck', text, 'x', sent, 100);
     }
     resume(r);
     assert.equal((await r.closed).code, 1008);
-    await waitUntil(
-      () => ids(other.frames.items, 'stuck').length >= sent,
-      15_000,
-      'the others got all',
-    );
+    await readsAll(other, 'stuck', sent, 15_000, 'the others got all');
     const got = ids(other.frames.items, 'stuck');
     assert.equal(got.length, sent);
     assert.ok(increasing(got));

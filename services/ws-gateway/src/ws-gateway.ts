@@ -10,6 +10,7 @@ import {
 import type { WsGatewayConfig } from './config.js';
 import { addHttpRoutes } from './http-routes.js';
 import { originAllowed } from './origin.js';
+import { PublishClock } from './publish-clock.js';
 import { loadStatic } from './static-files.js';
 import { WsTransport, type SocketData } from './ws-transport.js';
 
@@ -27,10 +28,10 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
       'uWebSockets.js native build not loaded: running on its JavaScript fallback',
     );
   const app = uWS.App();
-  const publishes = { count: 0 };
+  const clock = new PublishClock();
   // Steady room members share one publish per message, sent to their sockets by uWS in C++.
   const rt = createGatewayRuntime(config, log, 'ws-gateway', 'ws', (topic, bytes) => {
-    publishes.count++;
+    clock.published();
     app.publish(topic, bytes, false);
   });
   const { core, metrics } = rt;
@@ -86,7 +87,7 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
       perIp.set(data.ip, (perIp.get(data.ip) ?? 0) + 1);
       metrics.connections.inc({ transport: 'ws' });
       metrics.connectionsTotal.inc({ transport: 'ws' });
-      const transport = new WsTransport(ws, core, config.maxBacklogBytes, backpressured, publishes);
+      const transport = new WsTransport(ws, core, config.maxBacklogBytes, backpressured, clock);
       transport.session = core.createSession(transport);
       data.transport = transport;
     },

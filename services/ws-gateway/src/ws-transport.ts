@@ -2,6 +2,7 @@ import type { Buffer } from 'node:buffer';
 import type { WebSocket } from 'uWebSockets.js';
 import type { GatewayCore, ServerFrame, Session, Transport, Wire } from '@chatfleet/common';
 import type { Gauge } from 'prom-client';
+import type { PublishClock } from './publish-clock.js';
 
 export interface SocketData {
   ip: string;
@@ -26,7 +27,7 @@ export class WsTransport implements Transport {
   private pressed = false;
   /** Made on first wait: most sockets never wait for a drain. */
   private drainWaiters: (() => void)[] | undefined;
-  /** `publishes.count` at this socket's last send: what was published before it is written. */
+  /** The clock at this socket's last send: what was published before it is written. */
   private sentAt = -1;
 
   constructor(
@@ -34,8 +35,8 @@ export class WsTransport implements Transport {
     private readonly core: GatewayCore,
     private readonly maxBacklogBytes: number,
     private readonly backpressured: Gauge,
-    /** Publishes so far on this gateway's app. */
-    private readonly publishes: { count: number },
+    /** This gateway's publishes, and which of them uWS may not have written yet. */
+    private readonly clock: PublishClock,
   ) {}
 
   send(frame: ServerFrame, wire?: Wire): void {
@@ -43,7 +44,7 @@ export class WsTransport implements Transport {
     const data = wire ? wire.bytes : JSON.stringify(frame);
     // cork: sends from Redis callbacks are batched into one syscall.
     this.ws.cork(() => this.ws.send(data, false));
-    this.sentAt = this.publishes.count;
+    this.sentAt = this.clock.now();
     if (this.backlog() > this.maxBacklogBytes) {
       this.session.noteClose('slow');
       this.core.log.info(
@@ -79,19 +80,18 @@ export class WsTransport implements Transport {
     if (!this.closed) this.ws.subscribe(topic);
   }
 
-  unsubscribe(topic: string, unsent: boolean): void {
+  unsubscribe(topic: string): void {
     if (this.closed) return;
-    // uWS drops a subscriber's messages published this tick but not yet written when it
-    // unsubscribes; any frame written first flushes them (a send since the last publish did),
+    // uWS forgets what it has not written to a socket that leaves; any frame flushes it first,
     // and a ping is the smallest. Not one per leave: a client closing right after `left`
     // would get a ping it can no longer answer.
-    if (unsent && this.sentAt !== this.publishes.count) this.ws.ping();
+    if (this.clock.unwrittenSince(this.sentAt)) this.ws.ping();
     this.ws.unsubscribe(topic);
   }
 
   publishOthers(topic: string, bytes: Buffer): void {
     if (this.closed) return;
-    this.publishes.count++;
+    this.clock.published();
     this.ws.publish(topic, bytes, false);
   }
 

@@ -23,8 +23,6 @@ interface Group {
   readonly topic: string;
   /** The last message published to the topic: every member was sent everything up to it. */
   lastId: number;
-  /** The tick of its last publish: uWS writes a tick's publishes to the sockets only after it. */
-  publishedTick: number;
   readonly members: Map<string, Member>;
 }
 
@@ -49,8 +47,6 @@ export class TopicFanout implements TopicMembership {
   private readonly groups = new Map<string, Group>();
   private readonly touched = new Set<Group>();
   private checkQueued = false;
-  private tick = 0;
-  private tickQueued = false;
 
   constructor(private readonly o: TopicFanoutOptions) {}
 
@@ -67,7 +63,7 @@ export class TopicFanout implements TopicMembership {
     if (at === undefined || st.lastId > at || t.backlog() > this.o.paceBytes) return;
     let g = this.groups.get(c);
     if (!g) {
-      g = { topic: c, lastId: at, publishedTick: -1, members: new Map() };
+      g = { topic: c, lastId: at, members: new Map() };
       this.groups.set(c, g);
     }
     g.members.set(s.sid, { s, st });
@@ -90,8 +86,7 @@ export class TopicFanout implements TopicMembership {
     if (g.members.size === 0) this.groups.delete(c);
     m.st.lastId = Math.max(m.st.lastId, g.lastId);
     m.st.topic = undefined;
-    // What this tick published is not written yet, and uWS forgets it for a socket that leaves.
-    m.s.transport.unsubscribe?.(g.topic, g.publishedTick === this.tick);
+    m.s.transport.unsubscribe?.(g.topic);
   }
 
   /**
@@ -111,7 +106,6 @@ export class TopicFanout implements TopicMembership {
       const sm = senderStays ? g.members.get(sender) : undefined;
       if (sm) sm.s.transport.publishOthers?.(g.topic, env.wire.bytes);
       else this.o.broadcast(g.topic, env.wire.bytes);
-      this.published(g);
       this.o.metrics.framesOutOf.message.inc(n);
       // One sample per message per gateway for the topic path (docs/metrics.md).
       this.o.metrics.roomDelivery.observe(Math.max(0, this.o.now() - env.m.ts) / 1000);
@@ -127,17 +121,6 @@ export class TopicFanout implements TopicMembership {
       setTimeout(() => this.checkBacklogs(), CHECK_MS);
     }
     return true;
-  }
-
-  private published(g: Group): void {
-    g.publishedTick = this.tick;
-    if (this.tickQueued) return;
-    this.tickQueued = true;
-    // uWS writes the tick's publishes in its check handler, which runs before setImmediate's.
-    setImmediate(() => {
-      this.tick++;
-      this.tickQueued = false;
-    });
   }
 
   /** Members whose client holds more than PACE_BYTES unread go back to paced delivery. */

@@ -51,8 +51,8 @@ export interface Transport {
    * connection subscribed to a topic. Transports without it deliver per session only.
    */
   subscribe?(topic: string): void;
-  /** Leaves a topic; `unsent`: messages published to it may not be written to this one yet. */
-  unsubscribe?(topic: string, unsent: boolean): void;
+  /** Leaves a topic, losing nothing published to it before. */
+  unsubscribe?(topic: string): void;
   /** Publishes to every other connection subscribed to the topic, not this one. */
   publishOthers?(topic: string, bytes: Buffer): void;
 }

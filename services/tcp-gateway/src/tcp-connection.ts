@@ -17,13 +17,15 @@ import type { TcpGatewayConfig } from './config.js';
 
 type Mode = 'detect' | 'text' | 'json';
 
-/** One TCP client: framing, mode, backpressure; the protocol is the session's business. */
+/**
+ * One TCP client: framing, mode, backpressure; the protocol is the session's business. What an
+ * idle connection does not need is made on first use (text view) or let go (mode timer).
+ */
 export class TcpConnection implements Transport {
-  readonly closed: Promise<void>;
   private mode: Mode = 'detect';
   private readonly splitter: LineSplitter;
   private readonly session: Session;
-  private readonly view: TextView = {};
+  private view: TextView | undefined;
   private detectTimer: NodeJS.Timeout | undefined;
   private ending = false;
 
@@ -31,15 +33,18 @@ export class TcpConnection implements Transport {
     private readonly socket: Socket,
     private readonly core: GatewayCore,
     private readonly config: TcpGatewayConfig,
+    /** The gateway's own bookkeeping, after the session's end is under way. */
+    onClose: () => void,
   ) {
     this.splitter = new LineSplitter(config.maxFrameBytes);
     this.session = core.createSession(this);
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => undefined);
     socket.once('close', () => {
       clearTimeout(this.detectTimer);
+      this.detectTimer = undefined;
       void core.endSession(this.session);
+      onClose();
     });
     if (config.keepAliveMs > 0) socket.setKeepAlive(true, config.keepAliveMs);
     if (config.idleTimeoutMs > 0) {
@@ -55,6 +60,7 @@ export class TcpConnection implements Transport {
   private setMode(mode: 'text' | 'json'): void {
     if (this.mode !== 'detect') return;
     clearTimeout(this.detectTimer);
+    this.detectTimer = undefined;
     this.mode = mode;
     if (mode === 'text') {
       this.session.receiveFrame({ type: 'hello' });
@@ -112,7 +118,7 @@ export class TcpConnection implements Transport {
       this.write(wire ? wire.line : `${JSON.stringify(frame)}\n`);
       return;
     }
-    const lines = renderText(frame, this.view);
+    const lines = renderText(frame, (this.view ??= {}));
     if (lines.length > 0) this.write(`${lines.join('\n')}\n`);
     // A text-mode user whose stranger left is queued again at once, as with a fresh connection.
     if (frame.type === 'partner_left' && this.config.automatch && !this.session.waiting) {
@@ -122,6 +128,13 @@ export class TcpConnection implements Transport {
 
   address(): string {
     return this.socket.remoteAddress ?? '';
+  }
+
+  /** Resolves once the socket has closed (made when asked: only a stopping gateway asks). */
+  whenClosed(): Promise<void> {
+    const socket = this.socket;
+    if (socket.closed) return Promise.resolve();
+    return new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
   private write(data: string | Buffer): void {

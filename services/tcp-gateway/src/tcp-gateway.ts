@@ -43,15 +43,14 @@ export function createTcpGateway(config: TcpGatewayConfig, log: Logger): TcpGate
     perIp.set(ip, n);
     metrics.connections.inc({ transport: 'tcp' });
     metrics.connectionsTotal.inc({ transport: 'tcp' });
-    const conn = new TcpConnection(socket, core, config);
-    connections.add(conn);
-    socket.once('close', () => {
+    const conn = new TcpConnection(socket, core, config, () => {
       connections.delete(conn);
       metrics.connections.dec({ transport: 'tcp' });
       const left = (perIp.get(ip) ?? 1) - 1;
       if (left <= 0) perIp.delete(ip);
       else perIp.set(ip, left);
     });
+    connections.add(conn);
   };
 
   return {
@@ -72,7 +71,7 @@ export function createTcpGateway(config: TcpGatewayConfig, log: Logger): TcpGate
         server?.close();
         await rt.drain();
         await Promise.race([
-          Promise.all([...connections].map((c) => c.closed)),
+          Promise.all([...connections].map((c) => c.whenClosed())),
           new Promise((r) => setTimeout(r, 2000).unref()),
         ]);
         for (const c of connections) c.destroy();

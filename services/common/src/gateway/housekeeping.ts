@@ -3,6 +3,7 @@ import { cleanupSession, dropSession, type SessionRecord } from '../store/gatewa
 import { deadGateways } from '../store/liveness.js';
 import { reapGateway } from '../store/reap.js';
 import { liveMatches, readAssignments } from '../store/matches.js';
+import type { Session } from '../session/session.js';
 import type { GatewayCore } from './gateway-core.js';
 
 /** Runs `fn` every `ms` until aborted; a failed round is logged and the next one tries again. */
@@ -61,9 +62,13 @@ export function startHousekeeping(
 
 async function reconcile(core: GatewayCore): Promise<void> {
   const { store } = core;
-  const state = await store.redis.hgetall(store.keys.gatewayState(core.gw));
-  for (const [sid, raw] of Object.entries(state)) {
+  const key = store.keys.gatewayState(core.gw);
+  // The sids alone: every record, read each round, was garbage an idle gateway made for nothing
+  // (a record is read only for a session this gateway no longer has).
+  for (const sid of await store.redis.hkeys(key)) {
     if (core.sessions.has(sid)) continue;
+    const raw = await store.redis.hget(key, sid);
+    if (raw === null) continue;
     await cleanupSession(store, sid, JSON.parse(raw) as SessionRecord);
     await dropSession(store, core.gw, sid);
   }
@@ -75,8 +80,13 @@ async function reconcile(core: GatewayCore): Promise<void> {
  * for them; matched sessions whose match record is gone hear that their partner left.
  */
 async function reconcileMatches(core: GatewayCore): Promise<void> {
-  const all = [...core.sessions.values()].filter((s) => !s.closed);
-  const waiting = all.filter((s) => s.waiting && !s.match);
+  const waiting: Session[] = [];
+  const matched: Session[] = [];
+  for (const s of core.sessions.values()) {
+    if (s.closed) continue;
+    if (s.match) matched.push(s);
+    else if (s.waiting) waiting.push(s);
+  }
   if (waiting.length > 0) {
     const found = await readAssignments(
       core.store,
@@ -84,7 +94,6 @@ async function reconcileMatches(core: GatewayCore): Promise<void> {
     );
     for (const [sid, a] of found) void core.sessions.get(sid)?.matched(a.room, a.partner, a.tags);
   }
-  const matched = all.filter((s) => s.match);
   if (matched.length === 0) return;
   const live = await liveMatches(
     core.store,

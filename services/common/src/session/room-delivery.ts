@@ -13,8 +13,9 @@ export interface RoomState {
   joining: boolean;
   /** A paced drain of the buffer is running. */
   draining: boolean;
-  /** Refs of this session's own messages, by id, for copies that arrive without them. */
-  acks: Map<number, string>;
+  /** Refs of this session's own messages, by id, for copies that arrive without them; made
+   * on the first `say` that waits for its copy, as most members never speak. */
+  acks: Map<number, string> | undefined;
   /** Set while the room's messages reach this session through a topic, up to its lastId. */
   topic: { readonly lastId: number } | undefined;
 }
@@ -25,7 +26,7 @@ export function newRoomState(): RoomState {
     buffer: [],
     joining: true,
     draining: false,
-    acks: new Map(),
+    acks: undefined,
     topic: undefined,
   };
 }
@@ -133,8 +134,8 @@ function deliverNow(s: Session, st: RoomState, env: LiveEnvelope): void {
 
 /** The ref to put on this copy: the sender's own, if its `say` is still waiting for it. */
 function takeAck(s: Session, st: RoomState, env: Extract<LiveEnvelope, { k: 'm' }>) {
-  let ref = st.acks.get(env.m.id);
-  if (ref !== undefined) st.acks.delete(env.m.id);
+  let ref = st.acks?.get(env.m.id);
+  if (ref !== undefined) st.acks?.delete(env.m.id);
   else if (env.sid === s.sid) ref = env.ref;
   return ref !== undefined && s.closeRef(ref) ? ref : undefined;
 }

@@ -50,16 +50,16 @@ export async function enterRoom(
     // From here Redis may hold the membership even if the reply is lost: clean it up on close.
     s.strayRooms.add(room);
     const res = await joinRoom(s.hub.store, room, s.nick ?? '', s.sid, since, epoch, plan);
-    s.strayRooms.delete(room);
+    s.settleStray(room);
     if (!isMatchRoom(room)) s.joinOrder.push(room);
     await s.saveState();
     return res;
   } catch (err) {
     s.rooms.delete(room);
     s.hub.unsubscribe(conv.room(room), s.sid);
-    if (s.strayRooms.has(room))
+    if (s.isStray(room))
       await leaveRoom(s.hub.store, room, s.nick ?? '', s.sid).then(
-        () => s.strayRooms.delete(room),
+        () => s.settleStray(room),
         () => undefined,
       );
     throw err;
@@ -214,7 +214,7 @@ export async function onSay(s: Session, f: F<'say'>): Promise<void> {
     throw err;
   }
   if (f.ref === undefined || !s.hasOpenRef(f.ref)) return;
-  if (m.id > delivered(st)) st.acks.set(m.id, f.ref);
+  if (m.id > delivered(st)) (st.acks ??= new Map()).set(m.id, f.ref);
   else if (s.closeRef(f.ref)) s.emit({ ...toMessageFrame(m), ref: f.ref });
 }
 

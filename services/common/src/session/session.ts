@@ -78,6 +78,14 @@ export class Session {
   get strayRooms(): Set<string> {
     return (this.stray ??= new Set());
   }
+  isStray(room: string): boolean {
+    return this.stray?.has(room) ?? false;
+  }
+  /** The room's join settled one way or the other: it is no longer stray. */
+  settleStray(room: string): void {
+    this.stray?.delete(room);
+    if (this.stray?.size === 0) this.stray = undefined;
+  }
   closed = false;
   private closeReason: string | undefined;
   /** Refs of `say` frames still owed their one reply (a ref may be reused, hence counts). */
@@ -86,7 +94,8 @@ export class Session {
   }
   private chain: Promise<void> = Promise.resolve();
   private readonly bucket: TokenBucket;
-  private readonly flood: FloodGuard;
+  /** Made on the first refused frame: most clients never hit the rate limit. */
+  private flood: FloodGuard | undefined;
 
   constructor(
     readonly hub: Hub,
@@ -95,7 +104,6 @@ export class Session {
   ) {
     this.sid = hub.nextSid();
     this.bucket = new TokenBucket(hub.limits.ratePerSec, hub.limits.rateBurst);
-    this.flood = new FloodGuard(hub.limits.floodLimit);
   }
 
   /** Input from a JSON transport: one frame of text. */
@@ -125,7 +133,9 @@ export class Session {
   private admit(text?: string): boolean {
     if (this.closed) return false;
     if (this.bucket.take()) return true;
-    const { report, flooding } = this.flood.refuse();
+    const { report, flooding } = (this.flood ??= new FloodGuard(
+      this.hub.limits.floodLimit,
+    )).refuse();
     this.hub.metrics.framesIn.inc({ type: 'rate_limited' });
     // A refused frame with a ref still gets its one reply; others are reported once a second.
     const ref = text !== undefined ? peekRef(text) : undefined;

@@ -299,3 +299,36 @@ describe('what a finished match leaves behind', () => {
     }
   });
 });
+
+describe('a gateway reconciling its session records', () => {
+  it('cleans up a record whose session it no longer holds (a cleanup lost while Redis was away)', async () => {
+    const env = { HEARTBEAT_MS: '200' };
+    const fleet = await startFleet({ gateways: 1, env, matchmaker: false });
+    const keys = createKeys(fleet.prefix, 16);
+    try {
+      const admin = await fleet.admin();
+      const { c, gw } = await gatewayIdOf(fleet, keys, fleet.gateways[0]!.tcpPort, 'living');
+      await c.request({ type: 'join', room: 'haunt' });
+      const members = keys.members(conv.room('haunt'));
+      // What a session that closed while Redis was away leaves behind: its record and membership.
+      await admin.hset(members, 'ghost', JSON.stringify({ nick: 'ghost', sid: 'ghost-sid' }));
+      await admin.hset(
+        keys.gatewayState(gw),
+        'ghost-sid',
+        JSON.stringify({ nick: 'ghost', rooms: ['haunt'] }),
+      );
+      await waitUntil(
+        async () => (await admin.hexists(keys.gatewayState(gw), 'ghost-sid')) === 0,
+        5000,
+        'the stray record to go',
+      );
+      assert.equal(await admin.hexists(members, 'ghost'), 0);
+      // The living session's own record and membership stay.
+      assert.equal(await admin.hexists(members, 'living'), 1);
+      assert.equal(await admin.hlen(keys.gatewayState(gw)), 1);
+      c.close();
+    } finally {
+      await fleet.stop();
+    }
+  });
+});

@@ -26,6 +26,11 @@ const LOOSE = {
   IDLE_TIMEOUT_MS: '0',
 };
 
+// Node.js servers run a full collection on SIGUSR2, for the idle-memory reading (idle.mjs).
+const COLLECTABLE = {
+  NODE_OPTIONS: `--expose-gc --require ${join(REPO_ROOT, 'loadtest/bench/gc-on-signal.cjs')}`,
+};
+
 const listening = (port) =>
   waitUntil(
     () =>
@@ -51,7 +56,12 @@ async function pair(cmd, args, url) {
   const ports = [await freePort(), await freePort()];
   const procs = ports.map((port) =>
     spawn(cmd, args(port, redis.url), {
-      env: { ...process.env, PORT: String(port), REDIS_URL: redis.url },
+      env: {
+        ...process.env,
+        ...(cmd === process.execPath ? COLLECTABLE : {}),
+        PORT: String(port),
+        REDIS_URL: redis.url,
+      },
       stdio: 'ignore',
     }),
   );
@@ -60,6 +70,7 @@ async function pair(cmd, args, url) {
     urls: ports.map(url),
     servers: procs.map((p) => p.pid),
     helpers: [],
+    collectsOnSignal: cmd === process.execPath,
     redisUrl: redis.url,
     async stop() {
       for (const p of procs) p.kill('SIGKILL');
@@ -77,7 +88,7 @@ async function chatfleet(kind, env = {}) {
   const fleet = await startFleet({
     gateways: ws ? 0 : 2,
     wsGateways: ws ? 2 : 0,
-    env: { ...LOOSE, ...env },
+    env: { ...LOOSE, ...COLLECTABLE, ...env },
   });
   const gateways = ws ? fleet.wsGateways : fleet.gateways;
   const helpers = fleet.services.filter(
@@ -89,6 +100,7 @@ async function chatfleet(kind, env = {}) {
     ),
     servers: gateways.map((g) => g.proc.pid),
     helpers: helpers.map((s) => s.proc.pid),
+    collectsOnSignal: true,
     redisUrl: fleet.redis.url,
     stop: () => fleet.stop(),
   };

@@ -32,12 +32,19 @@ export async function openRooms(c, clients, rooms, sink) {
   return members;
 }
 
-async function redisCpu(url) {
+// Redis's CPU, and (reset at the start of a step) the time it spent in each command: where a
+// contender's Redis work goes, per message.
+async function redisCpu(url, reset) {
   const r = new Redis(url);
   const info = await r.info('cpu');
+  const stats = reset ? await r.config('RESETSTAT') : await r.info('commandstats');
   await r.quit();
   const v = (k) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-  return v('used_cpu_user') + v('used_cpu_sys');
+  const commands = {};
+  if (!reset)
+    for (const m of String(stats).matchAll(/cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/g))
+      commands[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
+  return { cpu: v('used_cpu_user') + v('used_cpu_sys'), commands };
 }
 
 /**
@@ -72,7 +79,7 @@ export async function step(c, members, rooms, sink, o) {
     if (cpu0 === undefined && now >= warmEnd) {
       cpu0 = pids.map(cpuSeconds);
       gen0 = process.cpuUsage();
-      redis0 = await redisCpu(c.redisUrl);
+      redis0 = (await redisCpu(c.redisUrl, true)).cpu;
       from = Date.now();
       to = end;
     }
@@ -87,11 +94,13 @@ export async function step(c, members, rooms, sink, o) {
   const cpu1 = pids.map(cpuSeconds);
   // The clients live in this process: when it runs out of CPU, every contender's latency grows.
   const gen = process.cpuUsage(gen0);
-  const redis1 = await redisCpu(c.redisUrl);
+  const redis1 = await redisCpu(c.redisUrl, false);
   // Late is not lost: an overloaded contender still delivers its backlog. Wait until
-  // deliveries stop coming for 3 s (up to 30 s), so `lost` counts only what never arrived.
+  // deliveries stop coming for `quietSeconds` (up to 30 s), so `lost` counts only what never
+  // arrived.
   await sleep(o.drainMs);
-  for (let seen = lat.length, quiet = 0, waited = 0; quiet < 3 && waited < 30; waited++) {
+  const quietFor = o.quietSeconds ?? 3;
+  for (let seen = lat.length, quiet = 0, waited = 0; quiet < quietFor && waited < 30; waited++) {
     await sleep(1000);
     quiet = lat.length === seen ? quiet + 1 : 0;
     seen = lat.length;
@@ -117,10 +126,19 @@ export async function step(c, members, rooms, sink, o) {
     cpuSeconds: {
       servers: cpu.slice(0, c.servers.length),
       helpers: cpu.slice(c.servers.length),
-      redis: +(redis1 - redis0).toFixed(2),
+      redis: +(redis1.cpu - redis0).toFixed(2),
       generator: +((gen.user + gen.system) / 1e6).toFixed(2),
     },
     cpuMicrosPerDelivery: lat.length ? +((serverCpu * 1e6) / lat.length).toFixed(2) : null,
+    // Per message sent: how many calls of each command Redis ran, and its µs in them.
+    redisPerMessage: Object.fromEntries(
+      Object.entries(redis1.commands)
+        .sort(([, a], [, b]) => b.usec - a.usec)
+        .map(([k, v]) => [
+          k,
+          { calls: +(v.calls / measured).toFixed(2), us: +(v.usec / measured).toFixed(1) },
+        ]),
+    ),
     peakRssMiB: pids.map((p) => +((peak.get(p) ?? 0) / 2 ** 20).toFixed(1)),
   };
 }

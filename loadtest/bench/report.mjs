@@ -18,15 +18,22 @@ const told = (n = {}) =>
     .map(([k, v]) => `; ${k} ${fmt(v)}`)
     .join('');
 
+/** A step held its rate: p99 ≤ 100 ms and nothing lost. */
+export const holds = (s) => (s.latencyMs.p99 ?? Infinity) <= 100 && s.lost === 0;
+
 /**
- * The highest rate held with p99 ≤ 100 ms and nothing lost, counting up from the lowest rate
- * until the first that fails: a lucky step past a failed one does not count.
+ * The highest rate held, counting up from the lowest rate until the first that fails: a lucky
+ * step past a failed one does not count. A rate that failed was run once more (`repeat`), and
+ * holds if either run did: one noisy step on a shared machine does not end a sweep.
  */
 export function sustained(steps) {
   let best = 0;
-  for (const s of steps) {
-    if ((s.latencyMs.p99 ?? Infinity) > 100 || s.lost !== 0) break;
-    best = Math.max(best, s.deliveriesPerSecond);
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    if (s.repeat) continue;
+    const held = [s, steps[i + 1]].filter((t) => t && (t === s || t.repeat) && holds(t));
+    if (held.length === 0) break;
+    best = Math.max(best, ...held.map((t) => t.deliveriesPerSecond));
   }
   return best;
 }
@@ -34,7 +41,7 @@ export function sustained(steps) {
 function rows(out) {
   return out.steps.map((s) => {
     const l = s.latencyMs;
-    return `| ${fmt(s.target)} | ${fmt(s.deliveriesPerSecond)} | ${l.p50} / ${l.p95} / ${l.p99} / ${l.max} | ${fmt(s.lost)} of ${fmt(s.expected)}${told(s.notices)} | ${s.cpuSeconds.servers.join(' + ')} (${s.cpuSeconds.helpers.join(' + ') || '–'}; redis ${s.cpuSeconds.redis}; generator ${s.cpuSeconds.generator ?? '–'}) | ${s.cpuMicrosPerDelivery ?? '–'} | ${s.peakRssMiB.join(' / ')} |`;
+    return `| ${fmt(s.target)}${s.repeat ? ' (again)' : ''} | ${fmt(s.deliveriesPerSecond)} | ${l.p50} / ${l.p95} / ${l.p99} / ${l.max} | ${fmt(s.lost)} of ${fmt(s.expected)}${told(s.notices)} | ${s.cpuSeconds.servers.join(' + ')} (${s.cpuSeconds.helpers.join(' + ') || '–'}; redis ${s.cpuSeconds.redis}; generator ${s.cpuSeconds.generator ?? '–'}) | ${s.cpuMicrosPerDelivery ?? '–'} | ${s.peakRssMiB.join(' / ')} |`;
   });
 }
 
@@ -47,7 +54,7 @@ export function printTable(name, out) {
   console.log(`\n${name}: ${out.label}`);
   if (out.idle)
     console.log(
-      `idle: ${fmt(out.idle.connections)} connections, ${fmt(out.idle.bytesPerConnection)} bytes each`,
+      `idle: ${fmt(out.idle.connections)} connections, ${fmt(out.idle.bytesPerConnection)} bytes each after a collection (${fmt(out.idle.burstBytesPerConnection)} right after connecting)`,
     );
   console.log([...HEAD, ...rows(out)].join('\n'));
   if (out.steps.length > 0)
@@ -99,7 +106,7 @@ async function plots(results, dir) {
     {
       width: 480,
       height: 240,
-      title: 'memory per idle connection (hello + one room)',
+      title: 'memory per idle connection (hello + one room), after a collection',
       data: {
         values: entries
           .filter(([, o]) => o.idle)
@@ -137,14 +144,14 @@ export async function writeReport(results) {
     '',
     '![memory per idle connection](bench/memory.png)',
     '',
-    '| contender | sustained deliveries/s (p99 ≤ 100 ms, nothing lost) | idle bytes per connection |',
-    '| --- | ---: | ---: |',
+    '| contender | sustained deliveries/s (p99 ≤ 100 ms, nothing lost) | idle bytes per connection, after a collection | right after connecting |',
+    '| --- | ---: | ---: | ---: |',
   ];
   for (const [name, o] of Object.entries(results.contenders))
     lines.push(
       o.skipped
-        ? `| ${name} | not run: ${o.skipped} | – |`
-        : `| ${o.label} | ${o.steps.length ? fmt(sustained(o.steps)) : '–'} | ${fmt(o.idle?.bytesPerConnection)} |`,
+        ? `| ${name} | not run: ${o.skipped} | – | – |`
+        : `| ${o.label} | ${o.steps.length ? fmt(sustained(o.steps)) : '–'} | ${fmt(o.idle?.bytesPerConnection)} | ${fmt(o.idle?.burstBytesPerConnection)} |`,
     );
   const h = results.history;
   if (h)

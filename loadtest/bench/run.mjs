@@ -12,7 +12,7 @@ import { openRooms, step } from './fanout.mjs';
 import { historyDrain } from './history.mjs';
 import { idleMemory } from './idle.mjs';
 import { timeToMatch } from './matchmaker.mjs';
-import { printTable, writeReport } from './report.mjs';
+import { holds, printTable, writeReport } from './report.mjs';
 
 const env = process.env;
 const smoke = env.BENCH_SMOKE === '1';
@@ -33,8 +33,10 @@ const settings = {
   ).map(Number),
   stepSeconds: Number(env.BENCH_STEP_SECONDS ?? (smoke ? 2 : 10)),
   drainMs: smoke ? 1000 : 3000,
+  quietSeconds: smoke ? 1 : 3,
   idle: Number(env.BENCH_IDLE ?? (smoke ? 500 : 10_000)),
-  settleMs: smoke ? 300 : 3000,
+  // Spaces the collections and readings of idle memory (see idle.mjs).
+  idleSettleMs: Number(env.BENCH_IDLE_SETTLE_MS ?? (smoke ? 100 : 12_000)),
   matchPerSecond: Number(env.BENCH_MATCH_RATE ?? (smoke ? 50 : 200)),
   matchSeconds: smoke ? 2 : 10,
   historyBacklog: Number(env.BENCH_HISTORY ?? (smoke ? 20_000 : 1_000_000)),
@@ -68,23 +70,37 @@ for (const name of settings.contenders) {
       c,
       settings.idle,
       Math.max(1, Math.floor(settings.idle / 40)),
-      settings.settleMs,
+      settings.idleSettleMs,
     );
     if (c.idleOnly) continue;
     const sink = { onDelivery: () => {}, onNotice: () => {} };
     const members = await openRooms(c, settings.clients, settings.rooms, sink);
-    for (const target of settings.rates) {
+    const run = async (target, repeat) => {
       const r = await step(c, members, settings.rooms, sink, {
         target,
         seconds: settings.stepSeconds,
         drainMs: settings.drainMs,
+        quietSeconds: settings.quietSeconds,
       });
+      if (repeat) r.repeat = true;
       out.steps.push(r);
       console.log(
-        `${name} ${target}/s: ${r.deliveriesPerSecond}/s, p99 ${r.latencyMs.p99} ms, lost ${r.lost}`,
+        `${name} ${target}/s${repeat ? ' (again)' : ''}: ${r.deliveriesPerSecond}/s, p99 ${r.latencyMs.p99} ms, lost ${r.lost}`,
         Object.keys(r.notices).length > 0 ? `(server said: ${JSON.stringify(r.notices)})` : '',
       );
-      if ((r.latencyMs.p99 ?? Infinity) > settings.stopP99Ms || r.lost > r.expected * 0.01) break;
+      return r;
+    };
+    const gone = (r) =>
+      (r.latencyMs.p99 ?? Infinity) > settings.stopP99Ms || r.lost > r.expected * 0.01;
+    let failed = false;
+    for (const target of settings.rates) {
+      const r = await run(target, false);
+      if (gone(r)) break;
+      // The first rate that fails is run once more (see `sustained`); past it, once is enough.
+      if (!failed && !holds(r)) {
+        failed = true;
+        if (gone(await run(target, true))) break;
+      }
     }
     for (const m of members) m.close();
   } finally {

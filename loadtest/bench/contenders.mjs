@@ -27,8 +27,12 @@ const LOOSE = {
 };
 
 // Node.js servers run a full collection on SIGUSR2, for the idle-memory reading (idle.mjs).
+// BENCH_NODE_OPTIONS adds options to them all (e.g. --cpu-prof, to profile a run).
 const COLLECTABLE = {
-  NODE_OPTIONS: `--expose-gc --require ${join(REPO_ROOT, 'loadtest/bench/gc-on-signal.cjs')}`,
+  NODE_OPTIONS: [
+    process.env.BENCH_NODE_OPTIONS ?? '',
+    `--expose-gc --require ${join(REPO_ROOT, 'loadtest/bench/gc-on-signal.cjs')}`,
+  ].join(' '),
 };
 
 const listening = (port) =>
@@ -91,8 +95,9 @@ async function chatfleet(kind, env = {}) {
     env: { ...LOOSE, ...COLLECTABLE, ...env },
   });
   const gateways = ws ? fleet.wsGateways : fleet.gateways;
-  const helpers = fleet.services.filter(
-    (s) => s.name === 'matchmaker' || s.name === 'history-writer',
+  // In this order, always: the tables print their CPU as `matchmaker + history-writer`.
+  const helpers = ['matchmaker', 'history-writer'].map((n) =>
+    fleet.services.find((s) => s.name === n),
   );
   return {
     urls: gateways.map((g) =>

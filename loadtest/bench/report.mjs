@@ -46,7 +46,7 @@ function rows(out) {
 }
 
 const HEAD = [
-  '| asked/s | deliveries/s | latency p50 / p95 / p99 / max (ms) | lost | CPU s: servers (helpers; redis; generator) | server CPU µs per delivery | peak RSS MiB per process |',
+  '| asked/s | deliveries/s | latency p50 / p95 / p99 / max (ms) | lost | CPU s: servers (matchmaker + history-writer; redis; generator) | server CPU µs per delivery | peak RSS MiB per process |',
   '| ---: | ---: | --- | --- | --- | ---: | --- |',
 ];
 

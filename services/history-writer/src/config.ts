@@ -35,7 +35,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HistoryWriterC
       matchKeepMs: envInt(env, 'MATCH_KEEP_MS', 600_000, 1000, 30 * day),
     },
     batchSize: envInt(env, 'BATCH_SIZE', 500, 1, 10_000),
-    batchLingerMs: envInt(env, 'BATCH_LINGER_MS', 20, 0, 1000),
+    batchLingerMs: envInt(env, 'BATCH_LINGER_MS', 100, 0, 1000),
     claimIdleMs: envInt(env, 'CLAIM_IDLE_MS', 15_000, 100, 3_600_000),
     gatewayTimeoutMs: envInt(env, 'GATEWAY_TIMEOUT_MS', 10_000, 1000, 600_000),
     consumer: envString(env, 'CONSUMER_NAME', `${hostname()}-${randomBytes(3).toString('hex')}`),

@@ -92,6 +92,23 @@ describe('history-writer', () => {
     await writer.stop();
   });
 
+  it('writes on when Redis has forgotten its scripts, as after a restart, with no failed batch', async () => {
+    const writer = await fleet.add('history-writer');
+    const room = conv.room('forgetful');
+    const { c } = await JsonClient.hello(port, 'forgetter');
+    await c.request({ type: 'join', room: 'forgetful' });
+    const texts = async () => (await history(room)).map((m) => m.text);
+    await c.request({ type: 'say', room: 'forgetful', text: 'before' });
+    await waitUntil(async () => (await texts()).includes('before'), 10_000, 'the first write');
+    await redis.script('FLUSH');
+    await c.request({ type: 'say', room: 'forgetful', text: 'after' });
+    await waitUntil(async () => (await texts()).includes('after'), 10_000, 'the write after');
+    assert.deepEqual(await texts(), ['before', 'after']);
+    assert.equal(await readMetric(writer.metricsPort, 'chat_history_writer_write_errors_total'), 0);
+    c.close();
+    await writer.stop();
+  });
+
   it('shares the streams between two instances without losing or doubling anything', async () => {
     const writers = await Promise.all([fleet.add('history-writer'), fleet.add('history-writer')]);
     const { c } = await JsonClient.hello(port, 'twowriters');

@@ -5,6 +5,7 @@ import {
   idFromMs,
   parseStored,
   routeDm,
+  withScripts,
   type StoredMessage,
   type StreamEntry,
 } from '@chatfleet/common';
@@ -55,13 +56,8 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
       }
       return execAll(pipe);
     };
-    // A pipeline cannot fall back to EVAL: a Redis that restarted has forgotten the script, so
-    // load it and write the batch again (every write is idempotent).
-    await write().catch(async (err: unknown) => {
-      if (!String((err as { cause?: unknown }).cause ?? err).includes('NOSCRIPT')) throw err;
-      await historyAppendScript.load(redis);
-      await write();
-    });
+    // A Redis that restarted has forgotten the script: the batch is written again (idempotent).
+    await withScripts(redis, [historyAppendScript], write);
   }
   const good = entries.length - bad;
   if (bad > 0) metrics.events.inc({ kind: 'bad' }, bad);

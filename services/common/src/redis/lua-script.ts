@@ -1,6 +1,32 @@
 import { createHash } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 
+/** Redis does not know a script (it restarted, or was told SCRIPT FLUSH); also when wrapped. */
+export function isNoScript(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause)
+    if (e.message.startsWith('NOSCRIPT')) return true;
+  return false;
+}
+
+/**
+ * Runs `exec`, a pipeline that queues EVALSHAs of `scripts` (a pipeline cannot fall back to
+ * EVAL); when Redis has forgotten them, loads them and runs it once more. Only for pipelines
+ * whose writes may safely run twice.
+ */
+export async function withScripts<T>(
+  redis: Redis,
+  scripts: LuaScript[],
+  exec: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await exec();
+  } catch (err) {
+    if (!isNoScript(err)) throw err;
+    for (const s of scripts) await s.load(redis);
+    return exec();
+  }
+}
+
 /** A Lua script run by EVALSHA, loading itself once when Redis does not know it yet. */
 export class LuaScript {
   readonly sha: string;
@@ -16,7 +42,7 @@ export class LuaScript {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {
-      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
+      if (isNoScript(err)) {
         return redis.eval(this.source, keys.length, ...keys, ...args);
       }
       throw err;

@@ -13,7 +13,7 @@ import { rssBytes } from './procstat.mjs';
 const IGNORE = { onDelivery: () => {}, onNotice: () => {} };
 const total = (pids) => pids.reduce((n, p) => n + rssBytes(p), 0);
 
-/** The median of one-second samples over `ms`: RSS wobbles as the collector works. */
+/** The median of RSS samples (at most a second apart) over `ms`: it wobbles as the collector works. */
 async function rssOver(pids, ms) {
   const samples = [];
   const end = Date.now() + ms;

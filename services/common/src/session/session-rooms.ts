@@ -51,7 +51,7 @@ export async function enterRoom(
     s.strayRooms.add(room);
     const res = await joinRoom(s.hub.store, room, s.nick ?? '', s.sid, since, epoch, plan);
     s.settleStray(room);
-    if (!isMatchRoom(room)) s.joinOrder.push(room);
+    if (!isMatchRoom(room)) s.joinOrder = s.joinOrder.concat(room);
     await s.saveState();
     return res;
   } catch (err) {
@@ -68,8 +68,7 @@ export async function enterRoom(
 
 export async function exitRoom(s: Session, room: string): Promise<void> {
   s.rooms.delete(room);
-  const i = s.joinOrder.indexOf(room);
-  if (i >= 0) s.joinOrder.splice(i, 1);
+  s.joinOrder = s.joinOrder.filter((r) => r !== room);
   s.hub.unsubscribe(conv.room(room), s.sid);
   await leaveRoom(s.hub.store, room, s.nick ?? '', s.sid);
   await s.saveState();

@@ -106,6 +106,16 @@ describe('tcp text mode', () => {
     await a.waitLine('* roomy2 joined plain (2 here)');
     b.line('hello plain room');
     await a.waitLine('[plain] <roomy2> hello plain room');
+    // The newest room takes the plain lines; once left, the one joined before it does again.
+    b.line('/join other');
+    await b.waitLine('* joined other');
+    b.line('for the other room');
+    b.line('/leave other');
+    await b.waitLine('* left other');
+    b.line('back in plain');
+    await a.waitLine('[plain] <roomy2> back in plain');
+    // Lines of one session are handled in order: had it gone to plain, it would be here by now.
+    assert.ok(!a.lines.items.some((l) => l.includes('for the other room')));
     assert.ok(
       !a.lines.items.some((l) => l.includes('looking for a partner')),
       'no automatch when AUTOMATCH=false',

@@ -1,5 +1,6 @@
-// Runs every compiled test file (unit *.test.js and integration *.int.test.js) with node's
-// test runner. `--unit` or `--int` narrows the set; other arguments filter by path.
+// Runs every compiled test file (unit *.test.js and integration *.int.test.js), and the bench's
+// own *.test.mjs, with node's test runner. `--unit` or `--int` narrows the set; other arguments
+// filter by path.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ function walk(dir, out) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p, out);
-    else if (name.endsWith('.test.js')) out.push(p);
+    else if (name.endsWith('.test.js') || name.endsWith('.test.mjs')) out.push(p);
   }
   return out;
 }
@@ -33,6 +34,8 @@ for (const pkg of packages) {
   }
   walk(dist, files);
 }
+// The bench's own rules (plain JavaScript, not compiled).
+walk(join('loadtest', 'bench'), files);
 const chosen = files
   .filter((f) =>
     unitOnly ? !f.endsWith('.int.test.js') : intOnly ? f.endsWith('.int.test.js') : true,

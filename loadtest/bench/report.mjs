@@ -6,6 +6,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { REPO_ROOT } from '../../services/common/dist/testing/index.js';
+import { sustained, verdictTable } from './targets.mjs';
 
 const BEGIN = '<!-- bench:begin (written by make bench) -->';
 const END = '<!-- bench:end -->';
@@ -17,26 +18,6 @@ const told = (n = {}) =>
   Object.entries(n)
     .map(([k, v]) => `; ${k} ${fmt(v)}`)
     .join('');
-
-/** A step held its rate: p99 ≤ 100 ms and nothing lost. */
-export const holds = (s) => (s.latencyMs.p99 ?? Infinity) <= 100 && s.lost === 0;
-
-/**
- * The highest rate held, counting up from the lowest rate until the first that fails: a lucky
- * step past a failed one does not count. A rate that failed was run once more (`repeat`), and
- * holds if either run did: one noisy step on a shared machine does not end a sweep.
- */
-export function sustained(steps) {
-  let best = 0;
-  for (let i = 0; i < steps.length; i++) {
-    const s = steps[i];
-    if (s.repeat) continue;
-    const held = [s, steps[i + 1]].filter((t) => t && (t === s || t.repeat) && holds(t));
-    if (held.length === 0) break;
-    best = Math.max(best, ...held.map((t) => t.deliveriesPerSecond));
-  }
-  return best;
-}
 
 function rows(out) {
   return out.steps.map((s) => {
@@ -165,6 +146,7 @@ export async function writeReport(results) {
       '',
       `**matchmaker**: ${fmt(t.requestsPerSecond)} match requests/s for ${t.seconds} s through a tcp-gateway, ${fmt(t.matched)} of ${fmt(t.of)} matched; time to match (the client's \`match\` to its \`matched\`) p50 ${t.timeToMatchMs.p50} / p95 ${t.timeToMatchMs.p95} / p99 ${t.timeToMatchMs.p99} / max ${t.timeToMatchMs.max} ms.`,
     );
+  lines.push('', ...verdictTable(results));
   for (const [name, o] of Object.entries(results.contenders)) {
     if (o.skipped || o.steps.length === 0) continue;
     lines.push('', `### ${name}: ${o.label}`, '', ...HEAD, ...rows(o));

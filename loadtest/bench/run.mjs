@@ -12,7 +12,8 @@ import { openRooms, step } from './fanout.mjs';
 import { historyDrain } from './history.mjs';
 import { idleMemory } from './idle.mjs';
 import { timeToMatch } from './matchmaker.mjs';
-import { holds, printTable, writeReport } from './report.mjs';
+import { printTable, writeReport } from './report.mjs';
+import { holds, verdictTable } from './targets.mjs';
 
 const env = process.env;
 const smoke = env.BENCH_SMOKE === '1';
@@ -129,6 +130,7 @@ if (settings.matchPerSecond > 0) {
   );
 }
 
+console.log(`\n${verdictTable(results).join('\n')}`);
 const dir = join(REPO_ROOT, 'loadtest', 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `bench-${smoke ? 'smoke-' : ''}${machine.date.replace(/[:.]/g, '-')}.json`);

@@ -40,6 +40,7 @@ export function verdicts(results) {
   const cf = c.chatfleet;
   const rows = [];
   const row = (target, need, check) => {
+    // A contender that did not run, or a run smaller than the target's (the smoke run).
     if (!need.every(Boolean))
       rows.push({ target, measured: 'not measured in this run', met: null });
     else rows.push({ target, ...check() });
@@ -65,7 +66,8 @@ export function verdicts(results) {
     measured: `${s.cpuMicrosPerDelivery} µs against ${f.cpuMicrosPerDelivery} µs: ${ratio(s.cpuMicrosPerDelivery, f.cpuMicrosPerDelivery)}`,
     met: s.cpuMicrosPerDelivery <= 2 * f.cpuMicrosPerDelivery,
   }));
-  const idle = (name) => c[name]?.idle?.bytesPerConnection;
+  const idle = (name) =>
+    (c[name]?.idle?.connections ?? 0) >= 10_000 ? c[name].idle.bytesPerConnection : undefined;
   row('idle memory per WebSocket connection ≤ 2 KB', [idle('chatfleet') !== undefined], () => ({
     measured: `${kb(idle('chatfleet'))}${idle('floor') !== undefined ? ` (the floor: ${kb(idle('floor'))})` : ''}`,
     met: idle('chatfleet') <= 2000,
@@ -79,15 +81,19 @@ export function verdicts(results) {
     }),
   );
   const h = results.history;
-  row('history-writer drains 1,000,000 entries at ≥ 50,000/s', [h], () => ({
+  row('history-writer drains 1,000,000 entries at ≥ 50,000/s', [h?.messages >= 1_000_000], () => ({
     measured: `${fmt(h.messagesPerSecond)}/s over ${fmt(h.messages)} entries`,
-    met: h.messages >= 1_000_000 && h.messagesPerSecond >= 50_000,
+    met: h.messagesPerSecond >= 50_000,
   }));
   const m = results.matchmaker;
-  row('matchmaker p99 time-to-match ≤ 50 ms at 200 requests/s', [m], () => ({
-    measured: `${m.timeToMatchMs.p99} ms at ${fmt(m.requestsPerSecond)}/s, ${fmt(m.matched)} of ${fmt(m.of)} matched`,
-    met: m.requestsPerSecond >= 200 && m.timeToMatchMs.p99 <= 50 && m.matched >= m.of - (m.of % 2),
-  }));
+  row(
+    'matchmaker p99 time-to-match ≤ 50 ms at 200 requests/s',
+    [m?.requestsPerSecond >= 200],
+    () => ({
+      measured: `${m.timeToMatchMs.p99} ms at ${fmt(m.requestsPerSecond)}/s, ${fmt(m.matched)} of ${fmt(m.of)} matched`,
+      met: m.timeToMatchMs.p99 <= 50 && m.matched >= m.of - (m.of % 2),
+    }),
+  );
   return rows;
 }
 

@@ -29,15 +29,15 @@ describe('verdicts', () => {
     contenders: {
       chatfleet: {
         steps: [step(20_000, 10), step(40_000, 30, 0, { cpuMicrosPerDelivery: 9 })],
-        idle: { bytesPerConnection: 1900 },
+        idle: { connections: 10_000, bytesPerConnection: 1900 },
       },
       floor: {
         steps: [step(20_000, 10), step(40_000, 25, 0, { cpuMicrosPerDelivery: 6 })],
-        idle: { bytesPerConnection: 1000 },
+        idle: { connections: 10_000, bytesPerConnection: 1000 },
       },
       centrifugo: { steps: [step(20_000, 10), step(40_000, 150)] },
-      'chatfleet-tcp': { steps: [], idle: { bytesPerConnection: 8000 } },
-      'net-lines': { steps: [], idle: { bytesPerConnection: 3000 } },
+      'chatfleet-tcp': { steps: [], idle: { connections: 10_000, bytesPerConnection: 8000 } },
+      'net-lines': { steps: [], idle: { connections: 10_000, bytesPerConnection: 3000 } },
     },
     history: { messages: 1_000_000, messagesPerSecond: 60_000 },
     matchmaker: { requestsPerSecond: 200, matched: 2000, of: 2000, timeToMatchMs: { p99: 14 } },
@@ -64,5 +64,12 @@ describe('verdicts', () => {
     assert.equal(v[1].met, null);
     assert.equal(v[1].measured, 'not measured in this run');
     assert.equal(v[6].met, null);
+  });
+  it('does not judge a run smaller than the target asks (the smoke run)', () => {
+    const r = results();
+    r.contenders.chatfleet.idle.connections = 500;
+    r.history.messages = 20_000;
+    r.matchmaker.requestsPerSecond = 50;
+    assert.deepEqual(met(r), [true, true, true, true, null, false, null, null]);
   });
 });

@@ -33,7 +33,7 @@ const heldAll = (o) => o.steps.filter((s) => !s.repeat).every(holds);
 
 /**
  * One row per target: what it asks, what this run measured, and `met` (true, false, or null
- * when a contender it needs did not run).
+ * when a contender it needs did not run or the run was smaller than the target asks).
  */
 export function verdicts(results) {
   const c = results.contenders ?? {};

@@ -1,4 +1,5 @@
 export * from './config/env.js';
+export * from './limits/address.js';
 export * from './logger.js';
 export * from './metrics/registry.js';
 export * from './metrics/gateway-metrics.js';

@@ -15,6 +15,8 @@ export interface MatchmakerConfig extends BaseConfig {
   repeatRelaxMs: number;
   /** How many of the oldest waiting tickets one pairing pass considers. */
   passMax: number;
+  /** Tickets of one address that pick before every other address's later ones. */
+  perAddress: number;
   consumer: string;
 }
 
@@ -28,6 +30,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): MatchmakerConf
     repeatBlockMs: envInt(env, 'MATCH_REPEAT_BLOCK_MS', 3_600_000, 0, 86_400_000),
     repeatRelaxMs: envInt(env, 'MATCH_REPEAT_RELAX_MS', 30_000, 0, 86_400_000),
     passMax: envInt(env, 'MATCH_PASS_MAX', 20_000, 2, 1_000_000),
+    perAddress: envInt(env, 'MATCH_PER_ADDRESS', 2, 1, 1_000_000),
     consumer: envString(env, 'CONSUMER_NAME', `${hostname()}-${randomBytes(3).toString('hex')}`),
   };
 }

@@ -20,7 +20,11 @@ export interface Matchmaker extends Service {
 /** Pairs strangers: applies requests from the stream, pairs on every batch and every tick. */
 /** The bounded label of a request: a match the fleet made again on its own is a requeue. */
 const requestOp = (f: Record<string, string>): string =>
-  f['op'] === 'cancel' ? 'cancel' : f['why'] === 'requeue' ? 'requeue' : 'match';
+  f['op'] === 'cancel' || f['op'] === 'update'
+    ? f['op']
+    : f['why'] === 'requeue'
+      ? 'requeue'
+      : 'match';
 
 export function createMatchmaker(config: MatchmakerConfig, log: Logger): Matchmaker {
   const rt = createWorkerRuntime(config, log, 'matchmaker');

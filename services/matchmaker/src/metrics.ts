@@ -42,7 +42,7 @@ export function createMatchmakerMetrics(registry: Registry): MatchmakerMetrics {
       ...r,
     }),
   };
-  for (const op of ['match', 'requeue', 'cancel']) m.requests.inc({ op }, 0);
+  for (const op of ['match', 'requeue', 'update', 'cancel']) m.requests.inc({ op }, 0);
   m.dropped.inc({ reason: 'gateway_gone' }, 0);
   return m;
 }

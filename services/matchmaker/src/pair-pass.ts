@@ -6,7 +6,8 @@ import {
   type Ticket,
 } from '@chatfleet/common';
 import type { MatchmakerContext } from './context.js';
-import { pairTickets } from './pairing.js';
+import { parseMet } from './met.js';
+import { pairTickets, who, type Met } from './pairing.js';
 import { commitPair, dropTicket, loadQueue } from './queue.js';
 
 /**
@@ -33,13 +34,16 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
     }
     let made = 0;
     if (live.length >= 2) {
-      const lcs = live.map((q) => q.ticket.nick.toLowerCase());
-      const last = await redis.mget(...lcs.map((lc) => keys.lastPartner(lc)));
-      const lastPartner = new Map<string, string>();
-      lcs.forEach((lc, i) => {
-        const p = last[i];
-        if (p) lastPartner.set(lc, p);
-      });
+      const whos = [...new Set(live.map((q) => who(q.ticket)))];
+      const met = new Map<string, Met>();
+      for (let i = 0; i < whos.length; i += 1000) {
+        const chunk = whos.slice(i, i + 1000);
+        const vals = await redis.mget(...chunk.map((w) => keys.met(w)));
+        chunk.forEach((w, j) => {
+          const m = parseMet(vals[j]);
+          if (m) met.set(w, m);
+        });
+      }
       const blocks = await blocksOf(
         ctx,
         live.map((q) => q.ticket.ident ?? ''),
@@ -50,12 +54,13 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
         tickets,
         now,
         widenMs: config.widenMs,
-        lastPartner,
+        met,
         repeatRelaxMs: config.repeatRelaxMs,
         blocks,
+        perAddress: config.perAddress,
       };
       for (const pair of pairTickets(input)) {
-        const room = await commitPair(ctx, pair, raw, config.repeatBlockMs, now);
+        const room = await commitPair(ctx, pair, raw, met, config.repeatBlockMs, now);
         if (!room) {
           metrics.skipped.inc();
           continue;

@@ -9,7 +9,8 @@ import {
   type StoreContext,
   type Ticket,
 } from '@chatfleet/common';
-import type { Pair } from './pairing.js';
+import { metAfter } from './met.js';
+import { who, type Met, type Pair } from './pairing.js';
 import { applyRequestScript, commitPairScript, dropTicketScript } from './scripts.js';
 
 export interface QueuedTicket {
@@ -31,12 +32,12 @@ export async function applyRequest(
 ): Promise<boolean> {
   const { op, sid, v } = fields;
   let { t } = fields;
-  if ((op !== 'match' && op !== 'cancel') || !sid || !v) return false;
+  if ((op !== 'match' && op !== 'cancel' && op !== 'update') || !sid || !v) return false;
   let score = 0;
-  if (op === 'match') {
+  if (op === 'match' || op === 'update') {
     try {
       const ticket = JSON.parse(t ?? '') as Ticket;
-      const kept = fields['why'] === 'requeue' && ticket.ts > 0;
+      const kept = (op === 'update' || fields['why'] === 'requeue') && ticket.ts > 0;
       ticket.ts = kept ? ticket.ts : Number(id.split('-')[0]);
       score = ticket.ts;
       t = JSON.stringify(ticket);
@@ -87,30 +88,43 @@ export async function dropTicket(redis: Redis, keys: Keys, q: QueuedTicket): Pro
 /**
  * Commits a pair, then tells both gateways through their inboxes. Resolves undefined if a
  * ticket changed. If this process dies between the two steps, the gateways find the
- * assignments the commit left.
+ * assignments the commit left. `met` is what the pass read of whom each had met.
  */
 export async function commitPair(
   ctx: Pick<StoreContext, 'redis' | 'keys'>,
   pair: Pair,
   raw: Map<string, string>,
+  met: Map<string, Met>,
   repeatBlockMs: number,
   now: number,
 ): Promise<string | undefined> {
   const { redis, keys } = ctx;
   const room = `m-${randomBytes(6).toString('hex')}`;
   const { a, b, tags } = pair;
-  const lcA = a.nick.toLowerCase();
-  const lcB = b.nick.toLowerCase();
-  const rec: MatchRecord = { room, a: lcA, b: lcB, tags, ts: now };
-  const envA: ControlEnvelope = { k: 'matched', sid: a.sid, room, partner: b.nick, tags };
-  const envB: ControlEnvelope = { k: 'matched', sid: b.sid, room, partner: a.nick, tags };
+  const rec: MatchRecord = {
+    room,
+    a: a.nick.toLowerCase(),
+    b: b.nick.toLowerCase(),
+    ...(a.ident ? { ia: a.ident } : {}),
+    ...(b.ident ? { ib: b.ident } : {}),
+    tags,
+    ts: now,
+  };
+  const side = (other: typeof a) => ({
+    room,
+    partner: other.nick,
+    ...(other.ident ? { partnerIdent: other.ident } : {}),
+    tags,
+  });
+  const envA: ControlEnvelope = { k: 'matched', sid: a.sid, ...side(b) };
+  const envB: ControlEnvelope = { k: 'matched', sid: b.sid, ...side(a) };
   const ok = await commitPairScript.run(
     redis,
     [
       keys.matchQueue(),
       keys.matchTickets(),
-      keys.lastPartner(lcA),
-      keys.lastPartner(lcB),
+      keys.met(who(a)),
+      keys.met(who(b)),
       keys.match(room),
       keys.assigned(a.sid),
       keys.assigned(b.sid),
@@ -123,10 +137,10 @@ export async function commitPair(
       JSON.stringify(rec),
       DAY,
       repeatBlockMs,
-      lcA,
-      lcB,
-      assignmentJson({ room, partner: b.nick, tags }),
-      assignmentJson({ room, partner: a.nick, tags }),
+      metAfter(met.get(who(a)), a, b),
+      metAfter(met.get(who(b)), b, a),
+      assignmentJson(side(b)),
+      assignmentJson(side(a)),
     ],
   );
   if (ok !== 1) return undefined;

@@ -12,7 +12,7 @@ export async function handleControl(core: GatewayCore, env: ControlEnvelope): Pr
   switch (env.k) {
     case 'matched':
       if (s && !s.closed) {
-        void s.matched(env.room, env.partner, env.tags);
+        void s.matched(env.room, env.partner, env.tags, env.partnerIdent);
         return;
       }
       // Paired a session that is gone: end the match so the partner is queued again.

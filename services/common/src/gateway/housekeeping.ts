@@ -92,7 +92,8 @@ async function reconcileMatches(core: GatewayCore): Promise<void> {
       core.store,
       waiting.map((s) => s.sid),
     );
-    for (const [sid, a] of found) void core.sessions.get(sid)?.matched(a.room, a.partner, a.tags);
+    for (const [sid, a] of found)
+      void core.sessions.get(sid)?.matched(a.room, a.partner, a.tags, a.partnerIdent);
   }
   if (matched.length === 0) return;
   const live = await liveMatches(

@@ -41,9 +41,10 @@ export type ClientFrame =
       limit: number;
       ref?: string;
     }
-  | { type: 'block'; nick?: string; ref?: string }
+  /** Without nick: your stranger; with room: the stranger of that match room (a past one too). */
+  | { type: 'block'; nick?: string; room?: string; ref?: string }
   | { type: 'unblock'; nick: string; ref?: string }
-  | { type: 'report'; nick?: string; reason?: string; ref?: string }
+  | { type: 'report'; nick?: string; room?: string; reason?: string; ref?: string }
   | { type: 'ping'; ref?: string }
   | { type: 'quit'; ref?: string };
 
@@ -93,6 +94,8 @@ export type ServerFrame =
   | { type: 'waiting'; tags: string[]; ref?: string }
   | { type: 'matched'; room: string; partner: string; tags: string[] }
   | { type: 'partner_left'; room: string }
+  /** Your stranger now goes by another nick (they renamed in the match, or while waiting). */
+  | { type: 'renamed'; room: string; old: string; nick: string }
   | {
       type: 'rooms';
       rooms: { room: string; count: number; locked: boolean }[];
@@ -125,6 +128,7 @@ export const SERVER_TYPES: readonly ServerType[] = [
   'waiting',
   'matched',
   'partner_left',
+  'renamed',
   'resync',
   'rooms',
   'members',

@@ -141,8 +141,11 @@ function build(
         fail('bad_frame', 'reason contains control characters');
       const n = isNick(nick) ? { nick } : {};
       if (type === 'unblock') return { type, nick: nick as string, ...r };
-      if (type === 'block') return { type, ...n, ...r };
-      return { type, ...n, ...(reason ? { reason } : {}), ...r };
+      const hasRoom = o['room'] !== undefined && o['room'] !== null;
+      if (hasRoom && isNick(nick)) fail('bad_frame', `${type} takes a nick or a room, not both`);
+      const where = hasRoom ? { room: room(o) } : {};
+      if (type === 'block') return { type, ...n, ...where, ...r };
+      return { type, ...n, ...where, ...(reason ? { reason } : {}), ...r };
     }
     case 'next':
     case 'rooms':

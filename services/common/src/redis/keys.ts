@@ -57,7 +57,8 @@ export interface Keys {
   matchLock(): string;
   /** Newest request version applied for a session, so requests apply in order. */
   matchVersion(sid: string): string;
-  lastPartner(lcNick: string): string;
+  /** JSON {partner, addrs}: whom this person (identity) met lately, for the repeat block. */
+  met(who: string): string;
   match(room: string): string;
   /** The match a session was paired into, until its gateway has recorded it. */
   assigned(sid: string): string;
@@ -112,7 +113,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     matchTickets: () => `${mm}:tickets`,
     matchLock: () => `${mm}:lock`,
     matchVersion: (sid) => `${mm}:ver:${sid}`,
-    lastPartner: (lc) => `${mm}:last:${lc}`,
+    met: (who) => `${mm}:met:${who}`,
     match: (room) => `${mm}:match:${room}`,
     assigned: (sid) => `${mm}:assigned:${sid}`,
   };

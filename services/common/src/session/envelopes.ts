@@ -21,7 +21,15 @@ export type LiveEnvelope =
 
 /** What travels on a gateway's inbox stream. */
 export type ControlEnvelope =
-  | { k: 'matched'; sid: string; room: string; partner: string; tags: string[] }
+  | {
+      k: 'matched';
+      sid: string;
+      room: string;
+      partner: string;
+      /** Absent from a matchmaker older than identity-based strangers. */
+      partnerIdent?: string;
+      tags: string[];
+    }
   | { k: 'dm'; sid: string; m: StoredMessage }
   | { k: 'kick'; sid: string; reason: string };
 

@@ -119,7 +119,10 @@ function deliverNow(s: Session, st: RoomState, env: LiveEnvelope): void {
       epoch: env.epoch,
       since: delivered(st),
     });
-  } else if (env.k === 'p' && env.sid !== s.sid && !isMatchRoom(env.room)) {
+  } else if (env.k === 'p' && env.sid !== s.sid && isMatchRoom(env.room)) {
+    // Only the two matched are ever in a match room: the other one entered, perhaps renamed.
+    if (env.event === 'join') s.strangerRenamed(env.room, env.nick);
+  } else if (env.k === 'p' && env.sid !== s.sid) {
     s.emit({
       type: 'presence',
       room: env.room,

@@ -17,6 +17,7 @@ import {
 import { joinRoom, leaveRoom } from '../store/rooms.js';
 import { blockedBetween, renewBlocks } from '../store/safety.js';
 import type { Session } from './session.js';
+import { enqueue } from './session-match.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
@@ -95,6 +96,8 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
     }
     await releaseNick(s.hub.store, old, s.sid, false);
     s.settleClaim(old);
+    // The waiting ticket shows the new nick to whoever it is paired with.
+    if (s.waiting) await enqueue(s, 'update');
   }
   await s.saveState();
   s.emit({ type: 'welcome', nick, token: res.token, ...ref });

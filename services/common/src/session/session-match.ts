@@ -7,22 +7,33 @@ import {
   readMatch,
   requestMatch,
 } from '../store/matches.js';
+import { addressGroup } from '../limits/address.js';
 import { queueFirst, releaseRoom } from './room-delivery.js';
 import type { Session } from './session.js';
 import { enterRoom, exitRoom } from './session-rooms.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
-/** Queues the session for a stranger; `again` keeps its place (same request time). */
-export async function enqueue(s: Session, again = false): Promise<void> {
+/**
+ * Queues the session for a stranger. `requeue` keeps its place (same request time); `update`
+ * (a rename while waiting) replaces the waiting ticket in its place, if it is still waiting.
+ */
+export async function enqueue(
+  s: Session,
+  how: 'new' | 'requeue' | 'update' = 'new',
+): Promise<void> {
   const { hub } = s;
-  const ts = again ? (s.waitingSince ?? 0) : 0;
-  s.waitingSince = await requestMatch(
-    hub.store,
-    { sid: s.sid, nick: s.nick ?? '', ident: s.ident, gw: hub.gw, tags: s.lastTags, ts },
-    hub.nextVersion(),
-    again,
-  );
+  const ts = how === 'new' ? 0 : (s.waitingSince ?? 0);
+  const ticket = {
+    sid: s.sid,
+    nick: s.nick ?? '',
+    ident: s.ident,
+    gw: hub.gw,
+    tags: s.lastTags,
+    ts,
+    addr: addressGroup(s.address()),
+  };
+  s.waitingSince = await requestMatch(hub.store, ticket, hub.nextVersion(), how);
   s.waiting = true;
 }
 
@@ -78,6 +89,7 @@ export async function onMatched(
   room: string,
   partner: string,
   tags: string[],
+  partnerIdent?: string,
 ): Promise<void> {
   const { store } = s.hub;
   if (s.match?.room === room || s.pastMatches.has(room))
@@ -88,7 +100,8 @@ export async function onMatched(
   s.pastMatches.add(room);
   if (s.pastMatches.size > 50) s.pastMatches.delete(s.pastMatches.values().next().value ?? '');
   s.waiting = false;
-  s.match = { room, partner };
+  const stranger = { room, partner, ...(partnerIdent ? { partnerIdent } : {}) };
+  s.match = stranger;
   let joined;
   try {
     joined = await enterRoom(s, room);
@@ -103,10 +116,15 @@ export async function onMatched(
     // The partner left before we got here: stay in the queue instead of showing a dead match.
     s.match = undefined;
     await exitRoom(s, room);
-    await enqueue(s, true);
+    await enqueue(s, 'requeue');
     return clearAssigned(store, s.sid, room);
   }
-  s.emit({ type: 'matched', room, partner, tags });
+  // A partner who renamed after asking (or before we got here) is in the room by the new nick;
+  // one who enters later is announced by its presence (strangerRenamed).
+  const there = joined.entries.find((e) => e.sid !== s.sid);
+  if (there) stranger.partner = there.nick;
+  s.meet(stranger);
+  s.emit({ type: 'matched', room, partner: stranger.partner, tags });
   // Whatever the partner said before we entered comes right after `matched`.
   const st = s.rooms.get(room);
   if (st) queueFirst(st, joined.history);
@@ -128,6 +146,6 @@ export async function onPartnerEnd(
   s.emit({ type: 'partner_left', room });
   await exitRoom(s, room);
   if (why !== 'gone') return;
-  await enqueue(s, true);
+  await enqueue(s, 'requeue');
   s.emit({ type: 'waiting', tags: s.lastTags });
 }

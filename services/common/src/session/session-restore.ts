@@ -21,5 +21,5 @@ export async function restoreSession(s: Session): Promise<void> {
   if (res.status !== 'ok') return s.bye('replaced');
   for (const room of s.rooms.keys()) await restoreMember(hub.store, room, s.nick, s.sid);
   await s.saveState();
-  if (s.waiting) await enqueue(s, true);
+  if (s.waiting) await enqueue(s, 'requeue');
 }

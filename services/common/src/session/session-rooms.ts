@@ -93,7 +93,10 @@ export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
   if (isMatchRoom(f.room)) {
     const rec = await readMatch(s.hub.store, f.room);
     const lc = s.nick?.toLowerCase();
-    if (!rec || (rec.a !== lc && rec.b !== lc))
+    // The two identities, so a rename keeps the room and the freed nick never opens it; a
+    // record without them (an older matchmaker) falls back to the nicks.
+    const ours = rec?.ia !== undefined ? [rec.ia, rec.ib] : [rec?.a, rec?.b];
+    if (!rec || !ours.includes(rec.ia !== undefined ? s.ident : lc))
       throw new ProtocolError('forbidden', 'match rooms are only for the two who were matched');
   } else {
     const count = [...s.rooms.keys()].filter((r) => !isMatchRoom(r)).length;

@@ -4,7 +4,7 @@ import { conv } from '../redis/keys.js';
 import { readHistory } from '../store/messages.js';
 import { nickIdent } from '../store/nicks.js';
 import { MAX_BLOCKS, addBlock, blockCount, fileReport, removeBlock } from '../store/safety.js';
-import type { Session } from './session.js';
+import type { Session, Stranger } from './session.js';
 import { endOwnMatch } from './session-match.js';
 import { withRef } from './session-rooms.js';
 
@@ -21,33 +21,63 @@ interface Target {
   /** The conversation with them: the match room (current or last), else the DM. */
   convId: string;
   where: string;
+  /** Set when they are (or were) this session's stranger. */
+  stranger?: Stranger;
 }
 
-/** Whom a block or report is about: the named nick, or your current or last stranger. */
-async function target(s: Session, nick: string | undefined, verb: string): Promise<Target> {
-  const stranger = s.match ?? s.lastStranger;
-  const name = nick ?? stranger?.partner;
-  if (name === undefined)
-    throw new ProtocolError(
-      'not_matched',
-      `${verb} whom? You have not talked to a stranger yet: name a nick`,
-    );
-  if (name.toLowerCase() === s.nick?.toLowerCase())
+/** A stranger as a target: who they are now, whatever nick they were matched under. */
+async function asStranger(s: Session, st: Stranger, nick = st.partner): Promise<Target> {
+  const ident = st.partnerIdent ?? (await nickIdent(s.hub.store, st.partner));
+  return { nick, ident, convId: conv.room(st.room), where: st.room, stranger: st };
+}
+
+/**
+ * Whom a block or report is about: the stranger of a match room (`room`), the named nick, or
+ * your current or last stranger. A stranger is an identity: named by the nick you know them
+ * by, or by the nick they took since, it is still them, and the match room is the context.
+ */
+async function target(
+  s: Session,
+  f: { nick?: string; room?: string },
+  verb: string,
+): Promise<Target> {
+  if (f.room !== undefined) {
+    const st = s.strangerIn(f.room);
+    if (!st)
+      throw new ProtocolError('not_matched', `you had no stranger in ${f.room}: name a nick`);
+    return asStranger(s, st);
+  }
+  const strangers = [s.match, s.lastStranger].filter((x): x is Stranger => x !== undefined);
+  if (f.nick === undefined) {
+    if (strangers[0] === undefined)
+      throw new ProtocolError(
+        'not_matched',
+        `${verb} whom? You have not talked to a stranger yet: name a nick`,
+      );
+    return asStranger(s, strangers[0]);
+  }
+  const lc = f.nick.toLowerCase();
+  if (lc === s.nick?.toLowerCase())
     throw new ProtocolError('forbidden', `you cannot ${verb} yourself`);
-  const ident = await nickIdent(s.hub.store, name);
-  if (stranger && stranger.partner.toLowerCase() === name.toLowerCase())
-    return { nick: name, ident, convId: conv.room(stranger.room), where: stranger.room };
-  return { nick: name, ident, convId: conv.dm(s.ident, ident), where: 'dm' };
+  const known = strangers.find((st) => st.partner.toLowerCase() === lc);
+  if (known) return asStranger(s, known);
+  const ident = await nickIdent(s.hub.store, f.nick);
+  if (ident === s.ident) throw new ProtocolError('forbidden', `you cannot ${verb} yourself`);
+  const renamed = strangers.find((st) => st.partnerIdent === ident);
+  if (renamed) return asStranger(s, renamed, f.nick);
+  return { nick: f.nick, ident, convId: conv.dm(s.ident, ident), where: 'dm' };
 }
 
 /** Blocks someone for good (see docs/protocol.md); blocking your stranger ends the chat. */
 export async function onBlock(s: Session, f: F<'block'>): Promise<void> {
-  const t = await target(s, f.nick, 'block');
+  const t = await target(s, f, 'block');
   if ((await blockCount(s.hub.store, s.ident)) >= MAX_BLOCKS)
     throw new ProtocolError('forbidden', `you have blocked ${MAX_BLOCKS} people already`);
   await addBlock(s.hub.store, s.ident, t.ident);
   // Only the stranger you are with now: they get partner_left, you stay out of the queue.
-  if (s.match && s.match.partner.toLowerCase() === t.nick.toLowerCase()) await endOwnMatch(s);
+  const m = s.match;
+  if (m && (t.stranger === m || (m.partnerIdent !== undefined && m.partnerIdent === t.ident)))
+    await endOwnMatch(s);
   s.emit({ type: 'blocked', nick: t.nick, ...withRef(f.ref) });
 }
 
@@ -61,7 +91,7 @@ export async function onUnblock(s: Session, f: F<'unblock'>): Promise<void> {
 export async function onReport(s: Session, f: F<'report'>): Promise<void> {
   if (s.reportsFiled >= REPORTS_PER_SESSION)
     throw new ProtocolError('rate_limited', `at most ${REPORTS_PER_SESSION} reports a connection`);
-  const t = await target(s, f.nick, 'report');
+  const t = await target(s, f, 'report');
   const messages = await readHistory(s.hub.store, t.convId, {}, REPORT_CONTEXT);
   await fileReport(s.hub.store, {
     by: s.nick ?? '',

@@ -22,6 +22,18 @@ export type { RoomState };
 /** Shared by every session that has not joined a room yet. */
 const NONE: readonly string[] = Object.freeze([]);
 
+/** Strangers a session remembers for `block {room}` and `report {room}`. */
+const STRANGERS_KEPT = 20;
+
+/** A stranger this session was matched with: the identity is who they are, the nick may change. */
+export interface Stranger {
+  room: string;
+  /** Their nick as this session last heard it (a rename in the match updates it). */
+  partner: string;
+  /** Absent only for a match made by a matchmaker older than identity-based strangers. */
+  partnerIdent?: string;
+}
+
 /** Requests that speak to others: carried out even when the connection closed right after. */
 const SPOKEN: ReadonlySet<string> = new Set(['say', 'dm']);
 
@@ -43,9 +55,9 @@ export class Session {
    * pushed to: a push makes room for 17 (≈ 150 bytes an idle session does not need).
    */
   joinOrder: readonly string[] = NONE;
-  match: { room: string; partner: string } | undefined;
+  match: Stranger | undefined;
   /** The stranger this session talked to last: `/block` and `/report` without a nick mean them. */
-  lastStranger: { room: string; partner: string } | undefined;
+  lastStranger: Stranger | undefined;
   reportsFiled = 0;
   waiting = false;
   waitingSince: number | undefined;
@@ -59,6 +71,7 @@ export class Session {
   private claims: Set<string> | undefined;
   private stray: Set<string> | undefined;
   private refs: Map<string, number> | undefined;
+  private met: Map<string, Stranger> | undefined;
   /** Recently seen DMs (the newest 1,000), to drop a DM that arrives twice. */
   get dmSeen(): SeenIds<string> {
     return (this.dmIds ??= new SeenIds(1000));
@@ -66,6 +79,17 @@ export class Session {
   /** The DMs seen, without making the set for a session that never had one. */
   dmSeenIfAny(): SeenIds<string> | undefined {
     return this.dmIds;
+  }
+  /** The strangers of this session's last few matches, by room: `block {room}` finds them. */
+  strangerIn(room: string): Stranger | undefined {
+    return this.match?.room === room ? this.match : this.met?.get(room);
+  }
+  /** Remembers a stranger this session met (the newest STRANGERS_KEPT). */
+  meet(st: Stranger): void {
+    const met = (this.met ??= new Map());
+    met.delete(st.room);
+    met.set(st.room, st);
+    if (met.size > STRANGERS_KEPT) met.delete(met.keys().next().value ?? '');
   }
   /** Match rooms this session has been through, so a late or repeated `matched` is ignored. */
   get pastMatches(): Set<string> {
@@ -291,8 +315,20 @@ export class Session {
     void this.run(() => onPartnerEnd(this, room, bySid, why));
   }
 
-  matched(room: string, partner: string, tags: string[]): Promise<void> {
-    return this.run(() => onMatched(this, room, partner, tags));
+  matched(room: string, partner: string, tags: string[], partnerIdent?: string): Promise<void> {
+    return this.run(() => onMatched(this, room, partner, tags, partnerIdent));
+  }
+
+  /**
+   * The stranger entered the match room under a nick this session does not know them by: they
+   * renamed (in the match, or while waiting for it). Told in order with their messages.
+   */
+  strangerRenamed(room: string, nick: string): void {
+    const st = this.match?.room === room ? this.match : undefined;
+    if (!st || st.partner === nick) return;
+    const old = st.partner;
+    st.partner = nick;
+    this.emit({ type: 'renamed', room, old, nick });
   }
 
   /** A DM routed to this session; false if the session can no longer show it. */

@@ -12,13 +12,19 @@ export interface Ticket {
   tags: string[];
   /** When the user asked to be matched (ms, Redis's clock). */
   ts: number;
+  /** The client's address group (addressGroup): pairing is fair across addresses. */
+  addr?: string;
 }
 
 /** What the matchmaker records for a match: only these two may use its room. */
 export interface MatchRecord {
   room: string;
+  /** Lowercase nicks when matched (for display only: a rename keeps the match). */
   a: string;
   b: string;
+  /** The two identities: only they may use the room. */
+  ia?: string;
+  ib?: string;
   tags: string[];
   ts: number;
 }
@@ -36,16 +42,19 @@ async function appendRequest(ctx: StoreContext, fields: (string | number)[]): Pr
  * `requeue` marks a session the fleet queues again on its own (its match fell through): it
  * keeps its place, `t.ts`. Otherwise the matchmaker dates the ticket by the request's stream id,
  * Redis's clock, which this resolves: no host's clock decides who waited longest.
+ * `update` (a rename while waiting) replaces a ticket still waiting, in its place, and never
+ * queues one that was paired meanwhile.
  */
 export async function requestMatch(
   ctx: StoreContext,
   t: Ticket,
   v: number,
-  requeue = false,
+  how: 'new' | 'requeue' | 'update' = 'new',
 ): Promise<number> {
-  const fields = ['op', 'match', 'sid', t.sid, 'v', v, 't', JSON.stringify(t)];
-  const at = await appendRequest(ctx, requeue ? [...fields, 'why', 'requeue'] : fields);
-  return requeue && t.ts > 0 ? t.ts : at;
+  const op = how === 'update' ? 'update' : 'match';
+  const fields = ['op', op, 'sid', t.sid, 'v', v, 't', JSON.stringify(t)];
+  const at = await appendRequest(ctx, how === 'requeue' ? [...fields, 'why', 'requeue'] : fields);
+  return how !== 'new' && t.ts > 0 ? t.ts : at;
 }
 
 export async function cancelMatch(ctx: StoreContext, sid: string, v: number): Promise<void> {
@@ -110,12 +119,19 @@ export async function abandonMatch(ctx: StoreContext, room: string, sid: string)
 export interface Assignment {
   room: string;
   partner: string;
+  /** The partner's identity: blocks and reports follow it through renames. */
+  partnerIdent?: string;
   tags: string[];
 }
 
 /** The serialized assignment starts with its room, so it can be compared by prefix. */
 export const assignmentJson = (a: Assignment): string =>
-  JSON.stringify({ room: a.room, partner: a.partner, tags: a.tags });
+  JSON.stringify({
+    room: a.room,
+    partner: a.partner,
+    ...(a.partnerIdent ? { partnerIdent: a.partnerIdent } : {}),
+    tags: a.tags,
+  });
 
 /** Assignments of these sessions still waiting to be taken in. */
 export async function readAssignments(

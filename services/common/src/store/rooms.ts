@@ -25,11 +25,19 @@ const presencePrefix = (nick: string, room: string, sid: string) =>
 export interface JoinResult {
   count: number;
   members: string[];
+  /** The members with their sessions, as the join found them. */
+  entries: MemberEntry[];
   /** Oldest first. */
   history: StoredMessage[];
   epoch: string;
   /** With since: whether history holds every message after it. */
   recovered?: boolean;
+}
+
+/** One place in a member list: the nick it shows and the session holding it. */
+export interface MemberEntry {
+  nick: string;
+  sid: string;
 }
 
 /** What a join may do about the room's lock; the join script checks it again atomically. */
@@ -118,9 +126,11 @@ export async function joinRoom(
   if (res[0] === 'refused') throw new LockRefused(res[1]);
   if (!isMatchRoom(room)) await guarded(() => ctx.redis.sadd(keys.roomIndex(), room));
   const history = res[2].map(parseStored).filter((m): m is StoredMessage => m !== undefined);
+  const entries = res[1].map(memberEntry);
   return {
     count: res[0],
-    members: res[1].map(memberNick).sort((a, b) => a.localeCompare(b)),
+    members: entries.map((e) => e.nick).sort((a, b) => a.localeCompare(b)),
+    entries,
     history,
     epoch: res[4],
     ...(res[3] >= 0 ? { recovered: res[3] === 1 } : {}),
@@ -174,13 +184,16 @@ export async function dropEmptyRooms(ctx: StoreContext, rooms: string[]): Promis
   if (back.length > 0) await guarded(() => ctx.redis.sadd(ctx.keys.roomIndex(), ...back));
 }
 
-function memberNick(raw: string): string {
+function memberEntry(raw: string): MemberEntry {
   try {
-    return (JSON.parse(raw) as { nick: string }).nick;
+    const v = JSON.parse(raw) as Partial<MemberEntry>;
+    return { nick: String(v.nick ?? '?'), sid: String(v.sid ?? '') };
   } catch {
-    return '?';
+    return { nick: '?', sid: '' };
   }
 }
+
+const memberNick = (raw: string): string => memberEntry(raw).nick;
 
 export async function roomMembers(ctx: StoreContext, room: string): Promise<string[]> {
   const vals = await guarded(() => ctx.redis.hvals(ctx.keys.members(convId.room(room))));

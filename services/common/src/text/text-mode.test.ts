@@ -85,9 +85,29 @@ describe('text-mode rendering', () => {
       renderText({ type: 'dm', id: 4, from: 'bo', to: 'guest-1234', text: 'p', ts: 0 }, v),
       ['[dm] <bo> p'],
     );
-    assert.deepEqual(renderText({ type: 'partner_left', room: 'm-1' }, v), [
-      '* guest-9 left the chat',
+    assert.deepEqual(
+      renderText({ type: 'members', room: 'm-1', nicks: ['guest-1234', 'guest-9'] }, v),
+      ['* in the chat with your stranger: guest-1234, guest-9'],
+    );
+    assert.deepEqual(renderText({ type: 'history', room: 'm-1', messages: [] }, v), [
+      '* no history for the chat with your stranger',
     ]);
+    assert.deepEqual(
+      renderText({ type: 'joined', room: 'lobby', members: ['guest-1234'], history: [] }, v),
+      [
+        '* joined lobby (1 here: guest-1234)',
+        '* plain lines still go to your stranger; /next or /leave ends that chat, then they go to lobby',
+      ],
+    );
+    assert.deepEqual(renderText({ type: 'renamed', room: 'm-1', old: 'guest-9', nick: 'ada' }, v), [
+      '* guest-9 is now ada',
+    ]);
+    // The goodbye names the stranger as they are now.
+    assert.deepEqual(renderText({ type: 'partner_left', room: 'm-1' }, v), ['* ada left the chat']);
+    assert.deepEqual(
+      renderText({ type: 'joined', room: 'tea', members: ['guest-1234'], history: [] }, v),
+      ['* joined tea (1 here: guest-1234)'],
+    );
     assert.deepEqual(renderText({ type: 'error', code: 'rate_limited', message: 'slow down' }, v), [
       '! rate_limited: slow down',
     ]);

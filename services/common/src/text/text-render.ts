@@ -5,6 +5,8 @@ import { isMatchRoom } from '../protocol/names.js';
 export interface TextView {
   nick?: string;
   partner?: string;
+  /** The match room while a stranger chat is on: plain lines go there. */
+  match?: string;
   greeted?: boolean;
 }
 
@@ -14,6 +16,9 @@ const line = (m: MessageFrame | DmFrame): string =>
     : isMatchRoom(m.room)
       ? `<${m.from}> ${m.text}`
       : `[${m.room}] <${m.from}> ${m.text}`;
+
+/** A room as a person reads it: a match room's id means nothing to them. */
+const where = (room: string): string => (isMatchRoom(room) ? 'the chat with your stranger' : room);
 
 const mine = (v: TextView, from: string) =>
   v.nick !== undefined && from.toLowerCase() === v.nick.toLowerCase();
@@ -37,9 +42,14 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
     case 'joined': {
       const out = [`* joined ${f.room} (${f.members.length} here: ${f.members.join(', ')})`];
       for (const m of f.history) out.push(line(m));
+      if (v.match !== undefined && !isMatchRoom(f.room))
+        out.push(
+          `* plain lines still go to your stranger; /next or /leave ends that chat, then they go to ${f.room}`,
+        );
       return out;
     }
     case 'left':
+      if (f.room === v.match) v.match = undefined;
       return [isMatchRoom(f.room) ? '* you left the chat' : `* left ${f.room}`];
     case 'presence':
       return [`* ${f.nick} ${f.event === 'join' ? 'joined' : 'left'} ${f.room} (${f.count} here)`];
@@ -48,6 +58,7 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
     case 'dm':
       return mine(v, f.from) ? [`* sent to ${f.to}`] : [line(f)];
     case 'waiting':
+      v.match = undefined;
       return [
         f.tags.length > 0
           ? `* looking for a partner who likes ${f.tags.join(', ')}…`
@@ -55,11 +66,16 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
       ];
     case 'matched':
       v.partner = f.partner;
+      v.match = f.room;
       return [
         `* matched with ${f.partner}${f.tags.length > 0 ? ` (you both like ${f.tags.join(', ')})` : ''} — say hi (/next for someone else)`,
       ];
     case 'partner_left':
+      if (f.room === v.match) v.match = undefined;
       return [`* ${v.partner ?? 'your partner'} left the chat`];
+    case 'renamed':
+      v.partner = f.nick;
+      return [`* ${f.old} is now ${f.nick}`];
     case 'resync':
       return [
         isMatchRoom(f.room)
@@ -73,11 +89,13 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
             `* rooms: ${f.rooms.map((r) => `${r.room} (${r.count}${r.locked ? ', locked' : ''})`).join(', ')}`,
           ];
     case 'members':
-      return [`* in ${f.room}: ${f.nicks.join(', ') || 'nobody'}`];
-    case 'history':
+      return [`* in ${where(f.room)}: ${f.nicks.join(', ') || 'nobody'}`];
+    case 'history': {
+      const of = f.room !== undefined ? where(f.room) : `your DMs with ${f.with}`;
       return f.messages.length === 0
-        ? [`* no history for ${f.room ?? f.with}`]
-        : [`* history of ${f.room ?? `your DMs with ${f.with}`}:`, ...f.messages.map(line)];
+        ? [`* no history for ${of}`]
+        : [`* history of ${of}:`, ...f.messages.map(line)];
+    }
     case 'blocked':
       return [
         `* blocked ${f.nick}: you will not be matched or exchange DMs again (/unblock ${f.nick})`,

@@ -68,7 +68,7 @@ async function createMatches(store: Parameters<typeof endMatch>[0], keys: Keys) 
           raw.set(t.sid, (await store.redis.hget(keys.matchTickets(), t.sid)) ?? '');
         }
         const [a, b] = tickets as [Ticket, Ticket];
-        const room = await commitPair(store, { a, b, tags: [] }, raw, KEEP_MS, now);
+        const room = await commitPair(store, { a, b, tags: [] }, raw, new Map(), KEEP_MS, now);
         assert.ok(room, `pair ${i} committed`);
         for (const t of tickets) await clearAssigned(store, t.sid, room);
         for (const t of tickets)

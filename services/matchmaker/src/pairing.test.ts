@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Ticket } from '@chatfleet/common';
-import { metAfter } from './met.js';
+import { metAfter, parseMet } from './met.js';
 import { metAge, pairTickets, pickOrder, who, type Met } from './pairing.js';
 
 const t = (nick: string, ts: number, tags: string[] = []): Ticket => ({
@@ -334,7 +334,7 @@ describe('pairTickets', () => {
           [a, b],
           [b, a],
         ] as const) {
-          met.set(who(me), JSON.parse(metAfter(met.get(who(me)), me, other)) as Met);
+          met.set(who(me), parseMet(metAfter(met.get(who(me)), me, other))!);
           if (me.nick === 'v') victim.push({ at: now, nick: other.nick });
         }
       }

@@ -42,6 +42,8 @@ export class ChatClient {
   private stopped = false;
   private attempt = 0;
   private welcomed = false;
+  /** Set by a new connection until its welcome: a later welcome is a rename, not a reconnect. */
+  private fresh = false;
 
   constructor(
     private readonly args: ClientArgs,
@@ -56,6 +58,7 @@ export class ChatClient {
     const splitter = new LineSplitter(1024 * 1024);
     socket.on('connect', () => {
       this.attempt = 0;
+      this.fresh = true;
       this.send({
         type: 'hello',
         ...(this.nick ? { nick: this.nick } : {}),
@@ -122,7 +125,8 @@ export class ChatClient {
       case 'welcome':
         this.nick = f.nick;
         this.token = f.token;
-        this.resume();
+        if (this.fresh) this.resume();
+        this.fresh = false;
         break;
       case 'joined': {
         const st = this.room(f.room);
@@ -169,6 +173,9 @@ export class ChatClient {
       }
       case 'waiting':
         this.waiting = true;
+        // `next` (or `match` while matched) answers with waiting: that chat is over.
+        if (this.match) this.rooms.delete(this.match);
+        this.match = undefined;
         break;
       case 'matched':
         this.waiting = false;

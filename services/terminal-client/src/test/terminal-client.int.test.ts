@@ -86,6 +86,41 @@ describe('terminal client', () => {
     other.close();
   });
 
+  it('keeps its stranger through /nick, and after /next sends plain lines to its room', async () => {
+    const c = runClient([`127.0.0.1:${fixed}`, '--nick', 'renamer']);
+    await c.waitLine('* looking for a partner…');
+    const { c: peer } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'steadypeer');
+    peer.send({ type: 'match' });
+    const m = await peer.next('matched', () => true, 8000);
+    await c.waitLine('* matched with steadypeer');
+    c.type('/nick dora');
+    await c.waitLine('* you are now dora');
+    assert.deepEqual(await peer.next('renamed'), {
+      type: 'renamed',
+      room: m['room'],
+      old: 'renamer',
+      nick: 'dora',
+    });
+    c.type('still here');
+    const said = await peer.next('message', (f) => f['text'] === 'still here');
+    assert.equal(said['from'], 'dora');
+    assert.ok(!c.lines.items.some((l) => l.includes('ended when the connection dropped')));
+    assert.ok(!peer.frames.items.some((f) => f.type === 'partner_left'));
+    await peer.request({ type: 'join', room: 'tea' });
+    c.type('/join tea');
+    await c.waitLine('* plain lines still go to your stranger');
+    c.type('/next');
+    await c.waitLine('* looking for a partner…');
+    await peer.next('partner_left');
+    c.type('to the room now');
+    const inRoom = await peer.next('message', (f) => f['text'] === 'to the room now');
+    assert.equal(inRoom['room'], 'tea');
+    assert.ok(!c.lines.items.some((l) => l.startsWith('! not_matched')));
+    c.type('/quit');
+    assert.equal(await c.exited, 0);
+    peer.close();
+  });
+
   it('reconnects after the gateway dies and shows what it missed, once', async () => {
     const c = runClient([`127.0.0.1:${fixed}`, '--nick', 'resilient', '--no-match']);
     await c.waitLine('* welcome to chatfleet, you are resilient');

@@ -125,18 +125,26 @@ export class App {
     this.render();
   }
 
-  block(c: Conv): void {
+  /** Whom a block or report is about: a stranger by their match room (whatever nick they
+   * took since), anyone else by nick. */
+  private about(c: Conv): { room: string } | { nick: string } | undefined {
+    if (c.type === 'match') return { room: c.target };
     const nick = this.peerOf(c);
+    return nick ? { nick } : undefined;
+  }
+
+  block(c: Conv): void {
+    const who = this.about(c);
     this.s.asking = undefined;
-    if (nick) this.conn.send({ type: 'block', nick, ref: `block:${c.key}` });
+    if (who) this.conn.send({ type: 'block', ...who, ref: `block:${c.key}` });
     this.render();
   }
 
   report(c: Conv, reason: string): void {
-    const nick = this.peerOf(c);
+    const who = this.about(c);
     this.s.asking = undefined;
     const why = reason.trim().slice(0, 500);
-    if (nick) this.conn.send({ type: 'report', nick, ...(why ? { reason: why } : {}) });
+    if (who) this.conn.send({ type: 'report', ...who, ...(why ? { reason: why } : {}) });
     this.render();
   }
 
@@ -269,6 +277,12 @@ export class App {
       }
       case 'waiting':
         s.waiting = true;
+        // `next` answers with waiting: the chat it left is over.
+        for (const c of s.convs.values())
+          if (c.type === 'match' && !c.ended) {
+            c.ended = true;
+            notice(c, 'You left this chat.');
+          }
         return;
       case 'matched': {
         s.waiting = false;
@@ -298,6 +312,14 @@ export class App {
         return this.toast(`Unblocked ${f.nick}.`);
       case 'reported':
         return this.toast(`Reported ${f.nick}. Thank you: moderators will look at it.`);
+      case 'renamed': {
+        const c = s.convs.get(roomKey(f.room));
+        if (!c) return;
+        c.title = `Stranger: ${f.nick}`;
+        c.members = c.members.map((n) => (n === f.old ? f.nick : n));
+        notice(c, `${f.old} is now ${f.nick}.`);
+        return;
+      }
       case 'partner_left': {
         const c = s.convs.get(roomKey(f.room));
         if (c) {

@@ -10,6 +10,7 @@ import {
   sendSequence,
   startFleet,
   waitUntil,
+  WsClient,
   type Fleet,
 } from '@chatfleet/common/testing';
 import { createKeys, fieldsOf } from '@chatfleet/common';
@@ -150,6 +151,30 @@ describe('the browser client, in Chromium', () => {
     assert.equal(await a.isDisabled('#text'), true);
     await a.context().close();
     await b.context().close();
+  });
+
+  it('follows a stranger who renames: the header shows the new nick, and Block still works', async () => {
+    const port = fleet.wsGateways[0]!.wsPort;
+    const a = await open(port, 'watcher');
+    await a.click('#find');
+    await a.waitForSelector('#waiting');
+    const { c: b } = await WsClient.hello(port, 'shifty');
+    b.send({ type: 'match' });
+    const m = await b.next('matched', () => true, 8000);
+    await a.waitForSelector('#title:text-is("Stranger: shifty")');
+    await b.request({ type: 'hello', nick: 'shifty2' });
+    await a.waitForSelector('#title:text-is("Stranger: shifty2")');
+    await a.waitForSelector('text=shifty is now shifty2.');
+    b.send({ type: 'say', room: m['room'], text: 'new name, same me' });
+    await a.waitForSelector('text=new name, same me');
+    await a.click('#block');
+    await a.waitForSelector('text=Block shifty2?');
+    await a.click('#block-confirm');
+    await a.waitForSelector('text=You blocked shifty2');
+    await b.next('partner_left');
+    assert.equal(await a.isDisabled('#text'), true);
+    b.close();
+    await a.context().close();
   });
 
   it('shows errors as readable messages', async () => {

@@ -47,6 +47,12 @@ describe('parseFrame', () => {
       [{ type: 'history' }, 'bad_frame'],
       [{ type: 'history', room: 'a', limit: 0 }, 'bad_frame'],
       [{ type: 'join', room: 'a', since: -1 }, 'bad_frame'],
+      // Lone surrogates: no character anywhere, and Redis's Lua JSON decoder refuses them.
+      [{ type: 'say', room: 'a', text: 'a\ud800b' }, 'bad_frame'],
+      [{ type: 'dm', to: 'bob', text: 'x\udc00y' }, 'bad_frame'],
+      [{ type: 'report', reason: 'why\ud83d' }, 'bad_frame'],
+      [{ type: 'join', room: 'a', password: '\udfff' }, 'bad_frame'],
+      [{ type: 'block', nick: 'bob', room: 'm-1' }, 'bad_frame'],
     ];
     for (const [v, code] of cases) {
       const res = parseValue(typeof v === 'object' ? { ...v, ref: 'R' } : v, limits);
@@ -56,6 +62,18 @@ describe('parseFrame', () => {
         if (typeof v === 'object') assert.equal(res.ref, 'R');
       }
     }
+  });
+
+  it('takes text with characters outside the BMP (a well-formed surrogate pair)', () => {
+    const res = parseFrame('{"type":"say","room":"a","text":"hi \\ud83d\\ude00"}', limits);
+    assert.deepEqual(res, { ok: true, frame: { type: 'say', room: 'a', text: 'hi 😀' } });
+    const bad = parseFrame('{"type":"say","room":"a","text":"hi \\ud83d","ref":"R"}', limits);
+    assert.deepEqual(bad, {
+      ok: false,
+      code: 'bad_frame',
+      message: 'text is not well-formed Unicode: it holds a lone surrogate',
+      ref: 'R',
+    });
   });
 
   it('never throws on arbitrary JSON and always yields a frame or a known error', () => {

@@ -29,7 +29,17 @@ function optString(o: Record<string, unknown>, key: string, max: number): string
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' || v.length > max)
     fail('bad_frame', `${key} must be a string of at most ${max} characters`);
+  wellFormed(key, v as string);
   return v as string;
+}
+
+/**
+ * Refuses a lone surrogate (`"\ud800"` in JSON): it is no character in any encoding, a client
+ * cannot show it, and Redis's Lua JSON decoder refuses it wherever it is stored.
+ */
+function wellFormed(key: string, v: string): void {
+  if (!v.isWellFormed())
+    fail('bad_frame', `${key} is not well-formed Unicode: it holds a lone surrogate`);
 }
 
 function optInt(o: Record<string, unknown>, key: string): number | undefined {
@@ -52,6 +62,7 @@ function text(o: Record<string, unknown>, limits: ParseLimits): string {
   if (t.length > limits.maxTextChars)
     fail('too_large', `text is longer than ${limits.maxTextChars} characters`);
   if (t.trim().length === 0) fail('bad_frame', 'text is empty');
+  wellFormed('text', t);
   if (CONTROL_RE.test(t)) fail('bad_frame', 'text contains control characters');
   return t;
 }
@@ -173,6 +184,7 @@ export function parseValue(value: unknown, limits: ParseLimits): ParseResult {
   try {
     if (rawRef !== undefined && rawRef !== null && ref === undefined)
       fail('bad_frame', 'ref must be a string of at most 64 characters');
+    if (ref !== undefined) wellFormed('ref', ref);
     return { ok: true, frame: build(o, o['type'], limits, ref) };
   } catch (err) {
     if (err instanceof Invalid)

@@ -105,7 +105,10 @@ else
     -- since is not in the window: all is well only if the window holds the whole epoch and
     -- the client saw none of it (it names this epoch, or it saw nothing at all).
     local first = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
-    local whole = (first == nil and seq == 0) or (first ~= nil and cjson.decode(first).seq == 1)
+    -- seq is the stored message's last field (the send script writes it): read it, never
+    -- decode the message, whose text a script's JSON decoder may refuse.
+    local firstSeq = first and string.match(first, ',"seq":(%d+)}$')
+    local whole = (first == nil and seq == 0) or firstSeq == '1'
     recovered = (whole and (ARGV[8] == epoch or tonumber(since) == 0)) and 1 or 0
   end
 end
@@ -215,16 +218,23 @@ return 1
 
 /**
  * KEYS: mailbox, seen. ARGV: minId, ttlMs. Hands out every kept DM once and marks each seen,
- * so a replay by the history-writer does not keep it again.
+ * so a replay by the history-writer does not keep it again. Nothing is decoded: the id is the
+ * score and the conversation the stored message's first field, so no stored text can make the
+ * script fail (cjson refuses a lone surrogate that JSON.stringify writes).
  */
 export const takeMailboxScript = new LuaScript(
   'take-mailbox',
   `${SEEN}
-local items = redis.call('ZRANGE', KEYS[1], 0, -1)
-for _, raw in ipairs(items) do
-  local m = cjson.decode(raw)
-  local ids = string.format('%.0f', m.id)
-  seen(KEYS[2], ids, m.conv .. '/' .. ids, ARGV[1], ARGV[2])
+local flat = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local items = {}
+for i = 1, #flat, 2 do
+  local raw = flat[i]
+  items[#items + 1] = raw
+  local conv = string.match(raw, '^{"conv":"([^"]*)"')
+  if conv then
+    local ids = string.format('%.0f', tonumber(flat[i + 1]))
+    seen(KEYS[2], ids, conv .. '/' .. ids, ARGV[1], ARGV[2])
+  end
 end
 redis.call('DEL', KEYS[1])
 return items

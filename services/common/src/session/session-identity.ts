@@ -101,8 +101,17 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   }
   await s.saveState();
   s.emit({ type: 'welcome', nick, token: res.token, ...ref });
-  if (!cleared) for (const m of await takeMailbox(s.hub.store, nick)) deliver(s, m, 'mailbox');
-  if (!newcomer) await renewBlocks(s.hub.store, s.ident);
+  // The welcome was this hello's one reply: what follows must not answer it a second time. A
+  // mailbox that cannot be taken now stays in Redis for the next welcome.
+  try {
+    if (!cleared) for (const m of await takeMailbox(s.hub.store, nick)) deliver(s, m, 'mailbox');
+    if (!newcomer) await renewBlocks(s.hub.store, s.ident);
+  } catch (err) {
+    s.hub.log.warn(
+      { sid: s.sid, err: String(err) },
+      'mailbox or blocks deferred to the next hello',
+    );
+  }
 }
 
 export async function onDm(s: Session, f: F<'dm'>): Promise<void> {

@@ -61,10 +61,16 @@ export async function sendMessage(
   };
 }
 
+/**
+ * A stored message, or undefined if it is not one. Text stored before lone surrogates were
+ * refused is made well-formed (U+FFFD), so no client is handed what it cannot encode.
+ */
 export function parseStored(raw: string): StoredMessage | undefined {
   try {
     const m = JSON.parse(raw) as StoredMessage;
-    return typeof m.id === 'number' && typeof m.conv === 'string' ? m : undefined;
+    if (typeof m.id !== 'number' || typeof m.conv !== 'string') return undefined;
+    if (typeof m.text === 'string' && !m.text.isWellFormed()) m.text = m.text.toWellFormed();
+    return m;
   } catch {
     return undefined;
   }

@@ -38,6 +38,7 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
       joinWaitMs: envInt(env, 'JOIN_WAIT_MS', 5000, 100, 60_000),
       paceBytes: envInt(env, 'PACE_BYTES', 65_536, 1024, 1_073_741_824),
       slowReaderMs: envInt(env, 'SLOW_READER_MS', 30_000, 1000, 3_600_000),
+      maxPacedBytes: 0, // MAX_BACKLOG_BYTES, set below
       passwordFailsPerAddress: envInt(env, 'PASSWORD_FAILS_PER_ADDRESS', 10, 1, 1_000_000),
       passwordFailsPerRoom: envInt(env, 'PASSWORD_FAILS_PER_ROOM', 30, 1, 1_000_000),
       passwordWindowMs: envInt(env, 'PASSWORD_WINDOW_MS', 60_000, 1000, 86_400_000),
@@ -70,5 +71,6 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
     throw new ConfigError('LEASE_MS must be at least 3 × GATEWAY_TIMEOUT_MS');
   // Paced output must stay well under the point where a reader counts as slow.
   c.session.paceBytes = Math.min(c.session.paceBytes, Math.floor(c.maxBacklogBytes / 4));
+  c.session.maxPacedBytes = c.maxBacklogBytes;
   return c;
 }

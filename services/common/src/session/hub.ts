@@ -22,6 +22,11 @@ export interface SessionLimits {
   paceBytes: number;
   /** A client that reads none of a paced delivery for this long is disconnected as slow. */
   slowReaderMs: number;
+  /**
+   * Live events held for a client that is behind (its paced buffers), in bytes: past this it
+   * is disconnected as slow, however often it reads a little (MAX_BACKLOG_BYTES).
+   */
+  maxPacedBytes: number;
   /** Wrong room passwords allowed per client address, and per room, in each window. */
   passwordFailsPerAddress: number;
   passwordFailsPerRoom: number;

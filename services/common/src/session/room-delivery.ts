@@ -18,6 +18,8 @@ export interface RoomState {
   acks: Map<number, string> | undefined;
   /** Set while the room's messages reach this session through a topic, up to its lastId. */
   topic: { readonly lastId: number } | undefined;
+  /** Bytes of the live events in the buffer (what a client behind makes this gateway hold). */
+  bufferBytes: number;
 }
 
 export function newRoomState(): RoomState {
@@ -28,7 +30,31 @@ export function newRoomState(): RoomState {
     draining: false,
     acks: undefined,
     topic: undefined,
+    bufferBytes: 0,
   };
+}
+
+/**
+ * What holding a live event costs, about. History, catch-up and gap notices (made by this
+ * gateway, sid '') cost nothing here: the recovery window bounds them, and they go out paced.
+ */
+function heldBytes(env: LiveEnvelope): number {
+  if (env.sid === '') return 0;
+  if (env.k !== 'm') return 128;
+  return env.wire ? env.wire.json.length : env.m.text.length * 3 + 192;
+}
+
+/**
+ * Holds a live event for a client that is behind. Past maxPacedBytes across its rooms the
+ * client is disconnected as slow: a reader that takes a little now and then must not make
+ * the gateway hold a flooded room for it without bound.
+ */
+function hold(s: Session, st: RoomState, env: LiveEnvelope): void {
+  (st.buffer ??= []).push(env);
+  st.bufferBytes += heldBytes(env);
+  let total = 0;
+  for (const r of s.rooms.values()) total += r.bufferBytes;
+  if (total > s.hub.limits.maxPacedBytes) s.dropSlow('paced output past MAX_BACKLOG_BYTES');
 }
 
 /** The highest message id this session was sent in the room, by either path. */
@@ -46,12 +72,12 @@ export function onLive(s: Session, env: LiveEnvelope): void {
   const st = room !== undefined ? s.rooms.get(room) : undefined;
   if (!st || room === undefined) return;
   if (st.buffer) {
-    st.buffer.push(env);
+    hold(s, st, env);
     return;
   }
   if (s.backlog() > s.hub.limits.paceBytes) {
     if (st.topic) s.hub.topics?.exit(s, room);
-    st.buffer = [env];
+    hold(s, st, env);
     drainRoom(s, room, st);
     return;
   }
@@ -86,6 +112,7 @@ export function drainRoom(s: Session, room: string, st: RoomState): void {
           continue;
         }
         const env = st.buffer[i++];
+        if (env) st.bufferBytes -= heldBytes(env);
         if (env) deliverNow(s, st, env);
         if (i > 1024) {
           st.buffer = st.buffer.slice(i);
@@ -93,6 +120,7 @@ export function drainRoom(s: Session, room: string, st: RoomState): void {
         }
       }
       st.buffer = undefined;
+      st.bufferBytes = 0;
       st.draining = false;
       s.hub.topics?.enter(s, room, st);
     } finally {

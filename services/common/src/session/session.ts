@@ -263,13 +263,17 @@ export class Session {
     });
     const res = await Promise.race([this.transport.drained(), late]);
     clearTimeout(timer);
-    if (res === 'late' && !this.closed) {
-      this.noteClose('slow');
-      this.hub.log.info({ sid: this.sid }, 'slow reader disconnected (paced output not read)');
-      this.transport.close('slow');
-      void this.close();
-    }
+    if (res === 'late') this.dropSlow('paced output not read');
     return !this.closed;
+  }
+
+  /** Disconnects a client that does not keep up with what is sent to it. */
+  dropSlow(why: string): void {
+    if (this.closed) return;
+    this.noteClose('slow');
+    this.hub.log.info({ sid: this.sid, why }, 'slow reader disconnected');
+    this.transport.close('slow');
+    void this.close();
   }
 
   private async handle(f: ClientFrame): Promise<void> {

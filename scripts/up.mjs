@@ -33,8 +33,12 @@ function pretty(line) {
   }
 }
 
-function run(name, cmd, args, detached = false) {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached });
+function run(name, cmd, args, { detached = false, extra = {} } = {}) {
+  const child = spawn(cmd, args, {
+    env: { ...env, ...extra },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
+  });
   const tag = `\x1b[${colors[name] ?? 37}m${name.padEnd(width)}\x1b[0m|`;
   for (const s of [child.stdout, child.stderr]) {
     createInterface({ input: s }).on('line', (l) => console.log(`${tag} ${pretty(l)}`));
@@ -62,16 +66,22 @@ function stop(code = 0) {
   const services = children.filter((c) => c.spawnargs[0] !== 'redis-server');
   for (const c of services) c.kill('SIGTERM');
   const redis = children.find((c) => c.spawnargs[0] === 'redis-server');
-  Promise.all(
-    services.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)),
-  ).then(() => {
-    redis?.kill('SIGTERM');
-    setTimeout(() => process.exit(code), 300);
-  });
+  const exited = (c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null);
+  // Redis last: the services drain (sessions leave rooms, tickets are cancelled) against it.
+  Promise.all(services.map(exited))
+    .then(() => {
+      redis?.kill('SIGTERM');
+      return redis && exited(redis);
+    })
+    .then(() => process.exit(code));
   setTimeout(() => process.exit(code), 15_000).unref();
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+// Redis runs in its own process group: never leave it behind.
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+});
 
 if (!env.REDIS_URL) {
   const port = Number(env.REDIS_PORT ?? 6379);
@@ -82,35 +92,61 @@ if (!env.REDIS_URL) {
       console.error('redis-server not found: run `make install`, or set REDIS_URL');
       process.exit(1);
     }
-    mkdirSync('.tmp/redis', { recursive: true });
-    run('redis', 'redis-server', [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      '.tmp/redis',
-      '--appendonly',
-      'yes',
-      '--save',
-      '',
-    ]);
+    // One data folder per port: a second `make up` on another port never shares an AOF.
+    const dir = port === 6379 ? '.tmp/redis' : `.tmp/redis-${port}`;
+    mkdirSync(dir, { recursive: true });
+    // Its own process group: Ctrl-C reaches the services, which drain against a Redis that is
+    // still there; stop() ends Redis once they have exited.
+    run(
+      'redis',
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+      ],
+      { detached: true },
+    );
     for (let i = 0; i < 100 && !(await answers(port)); i++)
       await new Promise((r) => setTimeout(r, 100));
   }
   env.REDIS_URL = `redis://127.0.0.1:${port}`;
 }
 
+// Four services on one machine need four metrics ports: METRICS_PORT_BASE and the next three.
+if (env.METRICS_PORT && !env.METRICS_PORT_BASE) {
+  console.log(
+    `METRICS_PORT is one service's setting; make up takes METRICS_PORT_BASE: using ${env.METRICS_PORT} and the next three`,
+  );
+  env.METRICS_PORT_BASE = env.METRICS_PORT;
+}
+delete env.METRICS_PORT;
+const base = Number(env.METRICS_PORT_BASE ?? 9101);
+if (!Number.isInteger(base) || base < 1 || base > 65532) {
+  console.error(`METRICS_PORT_BASE must be a port from 1 to 65532, got "${env.METRICS_PORT_BASE}"`);
+  process.exit(1);
+}
+const order = ['tcp-gateway', 'ws-gateway', 'matchmaker', 'history-writer'];
+const metricsPort = (svc) => base + order.indexOf(svc);
 for (const svc of ['matchmaker', 'history-writer', 'tcp-gateway', 'ws-gateway']) {
-  run(svc, process.execPath, ['--enable-source-maps', `services/${svc}/dist/main.js`]);
+  run(svc, process.execPath, ['--enable-source-maps', `services/${svc}/dist/main.js`], {
+    extra: { METRICS_PORT: String(metricsPort(svc)) },
+  });
 }
 const tcp = env.TCP_PORT ?? '8888';
 setTimeout(() => {
   console.log(`\nchatfleet is up (Redis at ${env.REDIS_URL}).`);
   console.log(`  in a browser:         http://localhost:${env.WS_PORT ?? '8080'}`);
-  console.log(`  talk to a stranger:   nc localhost ${tcp}     (run it twice), or npm run client`);
+  console.log(`  talk to a stranger:   nc -N localhost ${tcp}  (run it twice), or npm run client`);
   console.log(
-    `  metrics:              http://localhost:9101/metrics (tcp-gateway), 9102, 9103, 9104`,
+    `  metrics:              ${order.map((svc) => `http://localhost:${metricsPort(svc)}/metrics (${svc})`).join(', ')}`,
   );
   console.log('  Ctrl-C stops everything.\n');
 }, 1500);

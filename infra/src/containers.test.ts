@@ -213,6 +213,8 @@ describe('docker-compose.yml', () => {
       for (const p of [ports.traffic, ports.metrics].filter((x) => x !== undefined))
         assert.ok(svc.ports?.includes(`${p}:${p}`), `${s}: port ${p}`);
       assert.equal(svc.environment?.['METRICS_PORT'], String(ports.metrics));
+      // Loopback (the default) would hide them from Prometheus in another container.
+      assert.equal(svc.environment?.['METRICS_HOST'], '0.0.0.0');
     }
   });
 

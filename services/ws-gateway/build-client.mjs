@@ -9,7 +9,8 @@ await build({
   entryPoints: [`${here}client/src/main.ts`],
   bundle: true,
   minify: true,
-  sourcemap: true,
+  // A map beside the bundle for debugging, not linked from it and never served (static-files.ts).
+  sourcemap: 'external',
   format: 'esm',
   target: ['es2022'],
   outfile: `${out}/app.js`,

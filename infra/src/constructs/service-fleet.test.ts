@@ -54,6 +54,8 @@ describe('ServiceFleet', () => {
     assert.match(ud, /-e REDIS_URL_FILE=\/run\/secrets\/redis-url/);
     assert.match(ud, /chmod 440 \/etc\/chatfleet\/redis-url/);
     assert.doesNotMatch(ud, /-e REDIS_URL=/);
+    // Metrics listen on loopback by default: here Prometheus and the NLB come across the VPC.
+    assert.match(ud, /-e METRICS_HOST=0\.0\.0\.0 /);
     assert.doesNotMatch(ud, /random_password/);
   });
 

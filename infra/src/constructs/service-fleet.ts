@@ -153,7 +153,8 @@ export class ServiceFleet extends Construct {
           // Leaves the watcher time to complete the action before the hook's own timeout.
           graceSeconds: Math.max(10, p.drainSeconds - 20),
           ports: [p.metricsPort, ...(p.trafficPort !== undefined ? [p.trafficPort] : [])],
-          env: { ...p.serviceEnv, METRICS_PORT: String(p.metricsPort) },
+          // Metrics listen on loopback unless told: Prometheus and the NLB reach them across the VPC.
+          env: { ...p.serviceEnv, METRICS_HOST: '0.0.0.0', METRICS_PORT: String(p.metricsPort) },
         }),
       ),
       tagSpecifications: [{ resourceType: 'instance', tags: { Name: name } }],

@@ -1,8 +1,8 @@
-import { createLogger, runService } from '@chatfleet/common';
+import { configOrExit, createLogger, runService } from '@chatfleet/common';
 import { readConfig } from './config.js';
 import { createHistoryWriter } from './history-writer.js';
 
-const config = readConfig();
+const config = configOrExit('history-writer', () => readConfig());
 const log = createLogger('history-writer', config.logLevel);
 const service = createHistoryWriter(config, log);
 await runService(service, log, config.shutdownGraceMs);

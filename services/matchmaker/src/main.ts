@@ -1,8 +1,8 @@
-import { createLogger, runService } from '@chatfleet/common';
+import { configOrExit, createLogger, runService } from '@chatfleet/common';
 import { readConfig } from './config.js';
 import { createMatchmaker } from './matchmaker.js';
 
-const config = readConfig();
+const config = configOrExit('matchmaker', () => readConfig());
 const log = createLogger('matchmaker', config.logLevel);
 const service = createMatchmaker(config, log);
 await runService(service, log, config.shutdownGraceMs);

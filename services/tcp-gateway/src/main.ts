@@ -1,8 +1,8 @@
-import { createLogger, runService, tuneHeap } from '@chatfleet/common';
+import { configOrExit, createLogger, runService, tuneHeap } from '@chatfleet/common';
 import { readConfig } from './config.js';
 import { createTcpGateway } from './tcp-gateway.js';
 
-const config = readConfig();
+const config = configOrExit('tcp-gateway', () => readConfig());
 tuneHeap(config);
 const log = createLogger('tcp-gateway', config.logLevel);
 const gateway = createTcpGateway(config, log);

@@ -1,8 +1,8 @@
-import { createLogger, runService, tuneHeap } from '@chatfleet/common';
+import { configOrExit, createLogger, runService, tuneHeap } from '@chatfleet/common';
 import { readConfig } from './config.js';
 import { createWsGateway } from './ws-gateway.js';
 
-const config = readConfig();
+const config = configOrExit('ws-gateway', () => readConfig());
 tuneHeap(config);
 const log = createLogger('ws-gateway', config.logLevel);
 const gateway = createWsGateway(config, log);

@@ -8,7 +8,6 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
-  '.map': 'application/json',
 };
 
 export interface StaticFile {
@@ -23,6 +22,8 @@ export function loadStatic(dir: string): Map<string, StaticFile> {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
+      // Source maps stay on disk for whoever debugs the build; served, they hand out the source.
+      else if (extname(p) === '.map') continue;
       else
         files.set(`/${relative(dir, p).split('\\').join('/')}`, {
           body: readFileSync(p),

@@ -110,10 +110,26 @@ export function readBaseConfig(env: Env, defaultMetricsPort: number): BaseConfig
     prefix: envPrefix(env),
     partitions: envInt(env, 'PARTITIONS', 16, 1, 1024),
     logLevel: envLogLevel(env),
-    metricsHost: envString(env, 'METRICS_HOST', '0.0.0.0'),
+    // Loopback by default: /metrics tells an outsider more than it should (deployments that
+    // scrape from another host set METRICS_HOST=0.0.0.0, as the AWS stack and compose do).
+    metricsHost: envString(env, 'METRICS_HOST', '127.0.0.1'),
     metricsPort: envPort(env, 'METRICS_PORT', defaultMetricsPort),
     gitSha: envGitSha(env),
     shutdownGraceMs: envInt(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     clockSkewMs: envInt(env, 'CLOCK_SKEW_MS', 0, -86_400_000, 86_400_000),
   };
+}
+
+/**
+ * Reads a service's configuration, or stops the process with one line naming the bad setting
+ * (exit code 2): a stack trace for a typo in an environment value helps nobody.
+ */
+export function configOrExit<T>(service: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${service}: configuration error: ${err.message}\n`);
+    process.exit(2);
+  }
 }

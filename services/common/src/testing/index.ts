@@ -10,3 +10,4 @@ export * from './chaos.js';
 export * from './catalogue.js';
 export * from './k6.js';
 export * from './crowd.js';
+export * from './settings.js';

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import {
   readMetric,
   startFleet,
@@ -171,6 +172,36 @@ describe('ws-gateway', () => {
     const none = await WsClient.connect(port);
     same.close();
     none.close();
+  });
+
+  it('refuses a rebinding page whose Origin matches only the Host header it sent', async () => {
+    const res = await new Promise<number>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path: '/ws',
+        headers: {
+          host: `rebind.example:${port}`,
+          origin: `http://rebind.example:${port}`,
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-version': '13',
+          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        },
+      });
+      req.on('response', (r) => resolve(r.statusCode ?? 0));
+      req.on('upgrade', () => resolve(101));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(res, 403);
+  });
+
+  it('serves the client without its source map', async () => {
+    const js = await fetch(`http://127.0.0.1:${port}/app.js`);
+    assert.equal(js.status, 200);
+    assert.doesNotMatch(await js.text(), /sourceMappingURL/);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/app.js.map`)).status, 404);
   });
 
   it('answers 503 with Retry-After past MAX_CONNECTS_PER_SEC, and takes connections again after', async () => {

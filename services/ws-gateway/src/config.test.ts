@@ -1,0 +1,12 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { settingsDocumented, settingsRead } from '@chatfleet/common/testing';
+import { readConfig } from './config.js';
+
+describe('ws-gateway configuration', () => {
+  it('documents every setting it reads in the README', () => {
+    const documented = settingsDocumented();
+    const missing = settingsRead(readConfig).filter((n) => !documented.has(n));
+    assert.deepEqual(missing, [], `read by the ws-gateway but not in the README's tables`);
+  });
+});

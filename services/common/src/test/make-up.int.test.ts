@@ -1,10 +1,17 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Inbox, JsonClient, REPO_ROOT, freePort, waitUntil } from '../testing/index.js';
+import { readFileSync, rmSync } from 'node:fs';
+import {
+  Inbox,
+  JsonClient,
+  REPO_ROOT,
+  freePort,
+  settingsDocumented,
+  waitUntil,
+} from '../testing/index.js';
 
 /** Four free ports in a row, for METRICS_PORT_BASE. */
 async function freeRun(): Promise<number> {
@@ -31,6 +38,18 @@ describe('make up', () => {
   const dirs: string[] = [];
   after(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('documents every setting scripts/up.mjs reads in the README', () => {
+    const src = readFileSync(join(REPO_ROOT, 'scripts/up.mjs'), 'utf8');
+    const read = new Set([...src.matchAll(/env\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!));
+    // Set by make up for the services, not read from the user.
+    read.delete('GIT_SHA');
+    const documented = settingsDocumented();
+    assert.deepEqual(
+      [...read].filter((n) => !documented.has(n)),
+      [],
+    );
   });
 
   it('takes another metrics port (METRICS_PORT, as the README once said), and Ctrl-C stops Redis last', async () => {

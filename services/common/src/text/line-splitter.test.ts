@@ -23,6 +23,23 @@ describe('LineSplitter', () => {
     );
   });
 
+  it('takes a line of exactly the limit, with \\n or \\r\\n, and not one byte more', () => {
+    const at = 'x'.repeat(8);
+    const over = 'y'.repeat(9);
+    assert.deepEqual(feed([Buffer.from(`${at}\n${at}\r\n${over}\n${over}\r\nok\n`)], 8), [
+      at,
+      at,
+      null,
+      null,
+      'ok',
+    ]);
+    // Split anywhere, the same.
+    assert.deepEqual(feed([Buffer.from(over), Buffer.from('\r'), Buffer.from('\nok\n')], 8), [
+      null,
+      'ok',
+    ]);
+  });
+
   it('gives the same lines however the bytes are chunked, and never holds more than the limit', () => {
     fc.assert(
       fc.property(
@@ -47,8 +64,7 @@ describe('LineSplitter', () => {
             assert.ok(s.pending <= max + 1);
           }
           assert.deepEqual(pieces, whole);
-          for (const l of whole)
-            if (l !== null) assert.ok(Buffer.byteLength(l, 'latin1') <= max + 1);
+          for (const l of whole) if (l !== null) assert.ok(Buffer.byteLength(l, 'latin1') <= max);
         },
       ),
     );

@@ -19,7 +19,8 @@ export class LineSplitter {
       const end = nl === -1 ? chunk.length : nl;
       if (!this.discarding) {
         const piece = chunk.subarray(start, end);
-        if (this.size + piece.length > this.maxBytes + (nl === -1 ? 0 : 1)) {
+        // One byte over the cap may be the \r of a \r\n: the finished line is checked again.
+        if (this.size + piece.length > this.maxBytes + 1) {
           this.parts = [];
           this.size = 0;
           this.discarding = true;
@@ -37,7 +38,11 @@ export class LineSplitter {
             : Buffer.concat(this.parts, this.size);
         if (line.length > 0 && line[line.length - 1] === 0x0d)
           line = line.subarray(0, line.length - 1);
-        out.push({ kind: 'line', line: Buffer.from(line) });
+        out.push(
+          line.length > this.maxBytes
+            ? { kind: 'too_long' }
+            : { kind: 'line', line: Buffer.from(line) },
+        );
       }
       this.parts = [];
       this.size = 0;

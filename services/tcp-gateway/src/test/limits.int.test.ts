@@ -84,6 +84,22 @@ describe('limits and bad input', () => {
     c.close();
   });
 
+  it('takes a line of exactly MAX_FRAME_BYTES and refuses one byte more', async () => {
+    const { c } = await JsonClient.hello(port, 'edgeline');
+    const frame = (n: number) => {
+      const head = '{"type":"ping","ref":"r","pad":"';
+      return head + 'p'.repeat(n - head.length - 2) + '"}';
+    };
+    assert.equal(Buffer.byteLength(frame(8192)), 8192);
+    c.write(`${frame(8192)}\n`);
+    assert.equal((await c.next('pong'))['ref'], 'r');
+    c.write(`${frame(8193)}\n`);
+    assert.equal((await c.next('error'))['code'], 'too_large');
+    c.write(`${frame(8192)}\r\n`);
+    assert.equal((await c.next('pong'))['ref'], 'r');
+    c.close();
+  });
+
   it('answers invalid UTF-8 with bad_frame', async () => {
     const { c } = await JsonClient.hello(port, 'badutf');
     c.write(

@@ -25,6 +25,7 @@ if [ -z "${WS_URL:-}" ]; then
     echo "loadtest: starting a local fleet (logs in .tmp/loadtest-fleet.log)"
     # Its own Redis port, and limits sized for many load-test sockets from one address.
     REDIS_PORT=${LOADTEST_REDIS_PORT:-6399} MAX_CONNECTIONS_PER_IP=${MAX_CONNECTIONS_PER_IP:-100000} \
+      MAX_CONNECTS_PER_ADDRESS=${MAX_CONNECTS_PER_ADDRESS:-100000} \
       LOG_LEVEL=${LOG_LEVEL:-warn} node scripts/up.mjs >.tmp/loadtest-fleet.log 2>&1 &
     fleet_pid=$!
     for _ in $(seq 1 100); do answers 8080 && break; sleep 0.2; done

@@ -1,5 +1,6 @@
 export * from './config/env.js';
 export * from './limits/address.js';
+export * from './limits/address-rate.js';
 export * from './logger.js';
 export * from './metrics/registry.js';
 export * from './metrics/gateway-metrics.js';

@@ -1,5 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { createGatewayRuntime, TokenBucket, type Logger, type Service } from '@chatfleet/common';
+import {
+  AddressRate,
+  createGatewayRuntime,
+  TokenBucket,
+  type Logger,
+  type Service,
+} from '@chatfleet/common';
 import type { TcpGatewayConfig } from './config.js';
 import { TcpConnection } from './tcp-connection.js';
 
@@ -21,24 +27,30 @@ export function createTcpGateway(config: TcpGatewayConfig, log: Logger): TcpGate
   // When a gateway dies its clients all reconnect to the others at once: take them in at a
   // bounded rate and tell the rest to retry (clients back off with jitter).
   const connects = new TokenBucket(config.maxConnectsPerSec, config.maxConnectsPerSec);
+  // Checked first: one address flooding with connections spends its own share, not everyone's.
+  const perAddress = new AddressRate(config.maxConnectsPerAddress, config.maxConnectsPerAddress);
+  const refuse = (socket: Socket, reason: string, code: string, message: string) => {
+    metrics.disconnects.inc({ reason });
+    socket.end(`${JSON.stringify({ type: 'error', code, message })}\n`);
+    socket.on('error', () => undefined);
+  };
   const accept = (socket: Socket) => {
     const ip = socket.remoteAddress ?? '?';
-    if (!core.draining && !connects.take()) {
-      metrics.disconnects.inc({ reason: 'busy' });
-      const message = 'too many new connections: retry in 1 s';
-      socket.end(`${JSON.stringify({ type: 'error', code: 'unavailable', message })}\n`);
-      socket.on('error', () => undefined);
-      return;
-    }
+    if (!core.draining && !perAddress.take(ip))
+      return refuse(
+        socket,
+        'address_busy',
+        'rate_limited',
+        'too many new connections from your address: retry in 1 s',
+      );
+    if (!core.draining && !connects.take())
+      return refuse(socket, 'busy', 'unavailable', 'too many new connections: retry in 1 s');
     const n = (perIp.get(ip) ?? 0) + 1;
     if (n > config.maxConnectionsPerIp || core.draining) {
-      metrics.disconnects.inc({ reason: core.draining ? 'draining' : 'ip_limit' });
       const message = core.draining
         ? 'the server is restarting'
         : 'too many connections from your address';
-      socket.end(`${JSON.stringify({ type: 'error', code: 'forbidden', message })}\n`);
-      socket.on('error', () => undefined);
-      return;
+      return refuse(socket, core.draining ? 'draining' : 'ip_limit', 'forbidden', message);
     }
     perIp.set(ip, n);
     metrics.connections.inc({ transport: 'tcp' });

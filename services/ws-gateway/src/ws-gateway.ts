@@ -1,6 +1,7 @@
 import uWS from 'uWebSockets.js';
 import { Gauge } from 'prom-client';
 import {
+  AddressRate,
   createGatewayRuntime,
   decodeUtf8,
   TokenBucket,
@@ -43,6 +44,8 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
   const perIp = new Map<string, number>();
   // A dead gateway's clients all reconnect at once: take them in at a bounded rate, 503 the rest.
   const connects = new TokenBucket(config.maxConnectsPerSec, config.maxConnectsPerSec);
+  // Checked first: one address flooding with upgrades spends its own share, not everyone's.
+  const perAddress = new AddressRate(config.maxConnectsPerAddress, config.maxConnectsPerAddress);
   let listenSocket: uWS.us_listen_socket | undefined;
   let wsPort = config.wsPort;
   let stopping: Promise<void> | undefined;
@@ -64,11 +67,13 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
         metrics.disconnects.inc({ reason: why });
         res.cork(() => {
           res.writeStatus(status).writeHeader('content-type', 'text/plain');
-          if (status.startsWith('503')) res.writeHeader('retry-after', '1');
+          if (status.startsWith('503') || why === 'address_busy')
+            res.writeHeader('retry-after', '1');
           res.end(why);
         });
       };
       if (core.draining) return refuse('503 Service Unavailable', 'draining');
+      if (!perAddress.take(ip)) return refuse('429 Too Many Requests', 'address_busy');
       if (!connects.take()) return refuse('503 Service Unavailable', 'busy');
       if (!originAllowed(origin, req.getHeader('host'), config.allowedOrigins))
         return refuse('403 Forbidden', 'origin');

@@ -17,6 +17,8 @@ export interface GatewayConfig extends BaseConfig {
   maxConnectionsPerIp: number;
   /** New connections one gateway accepts per second (a burst as big); past it: refused, retry. */
   maxConnectsPerSec: number;
+  /** The same per client address, checked first: one address cannot spend everyone's share. */
+  maxConnectsPerAddress: number;
   maxBacklogBytes: number;
   heartbeatMs: number;
   healthGraceMs: number;
@@ -60,6 +62,7 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
     maxFrameBytes: envInt(env, 'MAX_FRAME_BYTES', 8192, 256, 1_048_576),
     maxConnectionsPerIp: envInt(env, 'MAX_CONNECTIONS_PER_IP', 64, 1, 1_000_000),
     maxConnectsPerSec: envInt(env, 'MAX_CONNECTS_PER_SEC', 500, 1, 1_000_000),
+    maxConnectsPerAddress: envInt(env, 'MAX_CONNECTS_PER_ADDRESS', 20, 1, 1_000_000),
     maxBacklogBytes: envInt(env, 'MAX_BACKLOG_BYTES', 1_048_576, 1024, 1_073_741_824),
     heartbeatMs: envInt(env, 'HEARTBEAT_MS', 2000, 100, 60_000),
     healthGraceMs: envInt(env, 'HEALTH_GRACE_MS', 3000, 0, 600_000),

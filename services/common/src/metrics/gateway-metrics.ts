@@ -38,6 +38,7 @@ export const DISCONNECT_REASONS = [
   'replaced',
   'shutdown',
   'ip_limit',
+  'address_busy',
   'busy',
   'draining',
   'origin',

@@ -177,6 +177,48 @@ describe('limits and bad input', () => {
     await gate.stop();
   });
 
+  it('keeps connecting everyone else while one address floods it with connections', async () => {
+    // Default limits: MAX_CONNECTS_PER_SEC 500 for the gateway, MAX_CONNECTS_PER_ADDRESS 20.
+    const gate = await fleet.add('tcp-gateway');
+    let flooding = true;
+    let tried = 0;
+    const flood = (async () => {
+      // As fast as one client can: connect, and drop whatever comes back.
+      while (flooding) {
+        const wave = Array.from({ length: 200 }, () =>
+          JsonClient.connect(gate.tcpPort, '127.0.0.1').then(
+            (c) => c.close(),
+            () => undefined,
+          ),
+        );
+        tried += wave.length;
+        await Promise.all(wave);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const outcomes: string[] = [];
+    for (let i = 0; i < 70; i++) {
+      const c = await JsonClient.connect(gate.tcpPort, `127.0.3.${10 + i}`);
+      c.send({ type: 'hello', nick: `legit${i}` });
+      const f = await c.frames.take(() => true, 5000, 'a first frame');
+      outcomes.push(f['type'] === 'welcome' ? 'ok' : `${f['type']} ${String(f['code'])}`);
+      c.close();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    flooding = false;
+    await flood;
+    assert.ok(tried > 2000, `the flood made ${tried} attempts`);
+    assert.deepEqual(
+      outcomes.filter((o) => o !== 'ok'),
+      [],
+      `${outcomes.filter((o) => o !== 'ok').length} of 70 refused during a flood of ${tried}`,
+    );
+    const busy = (reason: string) =>
+      readMetric(gate.metricsPort, 'chat_disconnects_total', { reason });
+    assert.ok((await busy('address_busy')) > 1000);
+    await gate.stop();
+  });
+
   it('holds the connection limit through a storm of 5,000 in one second, and the connected keep their latency', async () => {
     // Default limits: MAX_CONNECTS_PER_SEC 500, at most 64 connections per address.
     const gate = await fleet.add('tcp-gateway');

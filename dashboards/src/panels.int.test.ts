@@ -64,10 +64,7 @@ describe('every dashboard panel, queried on a real Prometheus scraping a real fl
   const open: { close(): void }[] = [];
 
   before(async () => {
-    fleet = await startFleet({
-      gateways: 1,
-      env: { MAX_CONNECTIONS_PER_IP: '10000', MAX_CONNECTS_PER_ADDRESS: '100000' },
-    });
+    fleet = await startFleet({ gateways: 1, env: { MAX_CONNECTIONS_PER_IP: '10000' } });
     const ws = await fleet.add('ws-gateway');
     prom = await startPrometheus([], {
       config: scrapeConfig(fleet),

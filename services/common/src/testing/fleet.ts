@@ -29,7 +29,15 @@ export interface FleetOptions {
 export async function startFleet(o: FleetOptions = {}): Promise<Fleet> {
   const redis = o.redis ?? (await startRedis());
   const prefix = `t${randomBytes(4).toString('hex')}`;
-  const env = { REDIS_URL: redis.url, KEY_PREFIX: prefix, MODE_DETECT_MS: '150', ...o.env };
+  const env = {
+    REDIS_URL: redis.url,
+    KEY_PREFIX: prefix,
+    MODE_DETECT_MS: '150',
+    // Every test client comes from 127.0.0.x: the per-address connection rate is tested where
+    // it is set (limits.int.test.ts), not by every test that opens twenty clients at once.
+    MAX_CONNECTS_PER_ADDRESS: '1000000',
+    ...o.env,
+  };
   const services: ServiceProcess[] = [];
   const gateways: ServiceProcess[] = [];
   const wsGateways: ServiceProcess[] = [];

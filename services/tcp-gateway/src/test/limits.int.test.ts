@@ -178,8 +178,8 @@ describe('limits and bad input', () => {
   });
 
   it('keeps connecting everyone else while one address floods it with connections', async () => {
-    // Default limits: MAX_CONNECTS_PER_SEC 500 for the gateway, MAX_CONNECTS_PER_ADDRESS 20.
-    const gate = await fleet.add('tcp-gateway');
+    // The defaults: MAX_CONNECTS_PER_SEC 500 for the gateway, MAX_CONNECTS_PER_ADDRESS 20.
+    const gate = await fleet.add('tcp-gateway', { MAX_CONNECTS_PER_ADDRESS: '20' });
     let flooding = true;
     let tried = 0;
     const flood = (async () => {

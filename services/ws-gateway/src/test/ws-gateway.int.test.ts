@@ -225,6 +225,27 @@ describe('ws-gateway', () => {
     await gate.stop();
   });
 
+  it('answers 429 with Retry-After to one address past MAX_CONNECTS_PER_ADDRESS, not to others', async () => {
+    const gate = await fleet.add('ws-gateway', { MAX_CONNECTS_PER_ADDRESS: '3' });
+    const tries = await Promise.allSettled(
+      Array.from({ length: 10 }, () =>
+        WsClient.connect(gate.wsPort, { localAddress: '127.0.0.40' }),
+      ),
+    );
+    const open = tries.filter((t) => t.status === 'fulfilled');
+    const refused = tries.filter((t) => t.status === 'rejected');
+    assert.ok(open.length >= 3 && open.length <= 4, `${open.length} accepted`);
+    for (const r of refused) assert.match(String(r.reason), /429 retry-after=1/);
+    const other = await WsClient.connect(gate.wsPort, { localAddress: '127.0.0.41' });
+    assert.equal(
+      await readMetric(gate.metricsPort, 'chat_disconnects_total', { reason: 'address_busy' }),
+      refused.length,
+    );
+    for (const t of open) t.value.close();
+    other.close();
+    await gate.stop();
+  });
+
   it('refuses connections past the per-address cap', async () => {
     const capped = await fleet.add('ws-gateway', {
       MAX_CONNECTIONS_PER_IP: '2',

@@ -23,9 +23,12 @@ if [ -z "${WS_URL:-}" ]; then
   else
     mkdir -p .tmp
     echo "loadtest: starting a local fleet (logs in .tmp/loadtest-fleet.log)"
-    # Its own Redis port, and limits sized for many load-test sockets from one address.
+    # Its own Redis port, and per-address limits sized for a whole load test from one address.
     REDIS_PORT=${LOADTEST_REDIS_PORT:-6399} MAX_CONNECTIONS_PER_IP=${MAX_CONNECTIONS_PER_IP:-100000} \
       MAX_CONNECTS_PER_ADDRESS=${MAX_CONNECTS_PER_ADDRESS:-100000} \
+      TEXT_BYTES_PER_ADDRESS_MIN=${TEXT_BYTES_PER_ADDRESS_MIN:-1073741824} \
+      ROOMS_PER_ADDRESS_HOUR=${ROOMS_PER_ADDRESS_HOUR:-1000000} \
+      OFFLINE_DMS_PER_HOUR=${OFFLINE_DMS_PER_HOUR:-1000000} REPORTS_PER_ADDRESS_HOUR=${REPORTS_PER_ADDRESS_HOUR:-1000000} \
       LOG_LEVEL=${LOG_LEVEL:-warn} node scripts/up.mjs >.tmp/loadtest-fleet.log 2>&1 &
     fleet_pid=$!
     for _ in $(seq 1 100); do answers 8080 && break; sleep 0.2; done

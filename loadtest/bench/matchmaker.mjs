@@ -26,7 +26,6 @@ export async function timeToMatch(perSecond, seconds) {
     LOG_LEVEL: 'warn',
     MAX_CONNECTIONS_PER_IP: '100000',
     MAX_CONNECTS_PER_SEC: '1000000',
-    MAX_CONNECTS_PER_ADDRESS: '1000000',
     RATE_PER_SEC: '1000',
     RATE_BURST: '1000',
     IDLE_TIMEOUT_MS: '0',

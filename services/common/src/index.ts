@@ -1,6 +1,7 @@
 export * from './config/env.js';
 export * from './limits/address.js';
 export * from './limits/address-rate.js';
+export * from './limits/address-budget.js';
 export * from './logger.js';
 export * from './metrics/registry.js';
 export * from './metrics/gateway-metrics.js';

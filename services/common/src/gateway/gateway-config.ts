@@ -47,6 +47,16 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
       passwordHashConcurrency: envInt(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
       roomListCacheMs: envInt(env, 'ROOM_LIST_CACHE_MS', 3000, 0, 60_000),
       nextIntervalMs: envInt(env, 'NEXT_INTERVAL_MS', 2000, 0, 600_000),
+      reportsPerAddressHour: envInt(env, 'REPORTS_PER_ADDRESS_HOUR', 10, 1, 1_000_000),
+      roomsPerAddressHour: envInt(env, 'ROOMS_PER_ADDRESS_HOUR', 20, 1, 1_000_000),
+      offlineDmsPerHour: envInt(env, 'OFFLINE_DMS_PER_HOUR', 30, 1, 1_000_000),
+      textBytesPerAddressMin: envInt(
+        env,
+        'TEXT_BYTES_PER_ADDRESS_MIN',
+        131_072,
+        1024,
+        1_073_741_824,
+      ),
     },
     store: {
       ...DEFAULT_STORE_LIMITS,

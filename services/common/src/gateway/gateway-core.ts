@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type { SeenIds } from '../client/seen-ids.js';
+import { AddressBudget } from '../limits/address-budget.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { toMessageFrame } from '../protocol/frames.js';
@@ -62,6 +63,7 @@ export class GatewayCore implements Hub {
   readonly metrics: GatewayMetrics;
   readonly limits: SessionLimits;
   readonly hashing: Slots;
+  readonly textBudget: AddressBudget;
   private readonly rooms: Cached<RoomListing[]>;
   draining = false;
   readonly sessions = new Map<string, Session>();
@@ -86,6 +88,7 @@ export class GatewayCore implements Hub {
   constructor(private readonly o: GatewayCoreOptions) {
     // A burst of guesses waits a moment; past that it is refused rather than queued for long.
     this.hashing = new Slots(o.limits.passwordHashConcurrency, 64);
+    this.textBudget = new AddressBudget(o.limits.textBytesPerAddressMin, 60_000);
     // Every browser polls the list: one read per gateway per few seconds, whatever the crowd.
     this.rooms = new Cached(() => listRooms(this.store), o.limits.roomListCacheMs);
     this.gw =

@@ -38,6 +38,8 @@ export interface Keys {
   blocks(ident: string): string;
   /** Stream of reports for moderators, each with the conversation's last messages. */
   reports(): string;
+  /** Counter of what one address or identity spent of a budget in the current window. */
+  budget(kind: string, who: string): string;
   /** Sorted set gateway id -> last heartbeat (ms, by Redis's clock). */
   gateways(): string;
   /** The fleet epoch: a random value that changes only when Redis lost its data. */
@@ -102,6 +104,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     dmSeen: (lc) => inNick(lc, 'dm-seen'),
     blocks: (ident) => `${prefix}:{id:${ident}}:blocks`,
     reports: () => `${prefix}:{reports}:stream`,
+    budget: (kind, who) => `${prefix}:{lim:${who}}:${kind}`,
     gateways: () => `${prefix}:{gw}:alive`,
     fleetEpoch: () => `${prefix}:{gw}:epoch`,
     gatewayState: (gw) => `${gwTag(gw)}:state`,

@@ -1,4 +1,5 @@
 import type { Buffer } from 'node:buffer';
+import type { AddressBudget } from '../limits/address-budget.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { ServerFrame } from '../protocol/frames.js';
@@ -37,6 +38,13 @@ export interface SessionLimits {
   roomListCacheMs: number;
   /** A session may leave a stranger for another at most once per this long. */
   nextIntervalMs: number;
+  /** What one client address may make Redis keep (docs/protocol.md, Budgets). Fleet-wide: */
+  reportsPerAddressHour: number;
+  roomsPerAddressHour: number;
+  /** DMs kept for offline recipients, per hour, per sender identity and per address. */
+  offlineDmsPerHour: number;
+  /** Per gateway: UTF-8 bytes of message text (rooms, matches, DMs) per address per minute. */
+  textBytesPerAddressMin: number;
 }
 
 /** What a transport gives a session: a way to send frames and to close. */
@@ -82,6 +90,8 @@ export interface Hub {
   readonly topics?: TopicMembership;
   /** Where password hashing runs, a few at a time. */
   readonly hashing: Slots;
+  /** Message text per address, counted by this gateway (textBytesPerAddressMin). */
+  readonly textBudget: AddressBudget;
   /** The public room list, read from Redis at most once per ROOM_LIST_CACHE_MS per gateway. */
   roomList(): Promise<RoomListing[]>;
   nextSid(): string;

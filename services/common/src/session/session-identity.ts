@@ -9,6 +9,7 @@ import {
   claimNick,
   dmKey,
   nickIdent,
+  nickOnline,
   releaseNick,
   routeDm,
   takeMailbox,
@@ -17,6 +18,7 @@ import {
 import { joinRoom, leaveRoom } from '../store/rooms.js';
 import { blockedBetween, renewBlocks } from '../store/safety.js';
 import type { Session } from './session.js';
+import { byAddress, byIdentity, charge, chargeText } from './budgets.js';
 import { enqueue } from './session-match.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
@@ -121,6 +123,15 @@ export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
   const toIdent = await nickIdent(s.hub.store, f.to);
   if (await blockedBetween(s.hub.store, s.ident, toIdent))
     throw new ProtocolError('forbidden', `you and ${f.to} do not take messages from each other`);
+  chargeText(s, f.text);
+  // A DM for someone away is kept in their mailbox for days: that is what a budget is for.
+  if (!(await nickOnline(s.hub.store, f.to)))
+    await charge(
+      s,
+      'offline-dms',
+      [byIdentity(s), byAddress(s)],
+      'too many DMs to people who are away',
+    );
   const m = await sendMessage(s.hub.store, {
     conv: conv.dm(s.ident, toIdent),
     from: me,

@@ -17,10 +17,12 @@ import {
   type LockPlan,
   isRoomLocked,
   joinRoom,
+  roomExists,
   leaveRoom,
   roomMembers,
   type JoinResult,
 } from '../store/rooms.js';
+import { byAddress, charge, chargeText } from './budgets.js';
 import { endOwnMatch } from './session-match.js';
 import { delivered, newRoomState, queueFirst, releaseRoom } from './room-delivery.js';
 import type { Session } from './session.js';
@@ -102,6 +104,9 @@ export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
     const count = [...s.rooms.keys()].filter((r) => !isMatchRoom(r)).length;
     if (count >= s.hub.limits.maxRooms)
       throw new ProtocolError('forbidden', `you can be in at most ${s.hub.limits.maxRooms} rooms`);
+    // Opening a room makes Redis keep it (its position, window and history) for 30 idle days.
+    if (!(await roomExists(s.hub.store, f.room)))
+      await charge(s, 'rooms', [byAddress(s)], 'too many new rooms from your address');
   }
   const res = await joinLocked(s, f);
   const { now, later } = partHistory(res.history);
@@ -198,6 +203,7 @@ export async function onSay(s: Session, f: F<'say'>): Promise<void> {
       : new ProtocolError('not_in_room', `join ${f.room} first`);
   }
   // No direct reply: this session's own copy of the message, in id order, is the ack.
+  chargeText(s, f.text);
   if (f.ref !== undefined) s.openRef(f.ref);
   let m: StoredMessage;
   try {

@@ -5,6 +5,7 @@ import { readHistory } from '../store/messages.js';
 import { nickIdent } from '../store/nicks.js';
 import { MAX_BLOCKS, addBlock, blockCount, fileReport, removeBlock } from '../store/safety.js';
 import type { Session, Stranger } from './session.js';
+import { byAddress, charge } from './budgets.js';
 import { endOwnMatch } from './session-match.js';
 import { withRef } from './session-rooms.js';
 
@@ -92,6 +93,7 @@ export async function onReport(s: Session, f: F<'report'>): Promise<void> {
   if (s.reportsFiled >= REPORTS_PER_SESSION)
     throw new ProtocolError('rate_limited', `at most ${REPORTS_PER_SESSION} reports a connection`);
   const t = await target(s, f, 'report');
+  await charge(s, 'reports', [byAddress(s)], 'too many reports from your address');
   const messages = await readHistory(s.hub.store, t.convId, {}, REPORT_CONTEXT);
   await fileReport(s.hub.store, {
     by: s.nick ?? '',

@@ -77,6 +77,11 @@ export async function nickIdent(ctx: StoreContext, nick: string): Promise<string
   return id;
 }
 
+/** Whether someone holds the nick on a connection now (not only keeps it for a token). */
+export async function nickOnline(ctx: StoreContext, nick: string): Promise<boolean> {
+  return (await guarded(() => ctx.redis.hexists(ctx.keys.nick(nick.toLowerCase()), 'gw'))) === 1;
+}
+
 /**
  * Gives a nick up if this session still holds it: `hold` keeps it for its token's holder for
  * nickHoldMs (a session ending); otherwise it is free at once (a rename, a claim never used).

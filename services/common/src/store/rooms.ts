@@ -88,6 +88,11 @@ export class LockRefused extends Error {
   }
 }
 
+/** Whether the room was opened and is still kept (its position exists). */
+export async function roomExists(ctx: StoreContext, room: string): Promise<boolean> {
+  return (await guarded(() => ctx.redis.exists(ctx.keys.pos(convId.room(room))))) === 1;
+}
+
 export async function isRoomLocked(ctx: StoreContext, room: string): Promise<boolean> {
   return (await guarded(() => ctx.redis.exists(ctx.keys.roomLock(convId.room(room))))) === 1;
 }

@@ -33,9 +33,14 @@ export async function startFleet(o: FleetOptions = {}): Promise<Fleet> {
     REDIS_URL: redis.url,
     KEY_PREFIX: prefix,
     MODE_DETECT_MS: '150',
-    // Every test client comes from 127.0.0.x: the per-address connection rate is tested where
-    // it is set (limits.int.test.ts), not by every test that opens twenty clients at once.
+    // Every test client comes from 127.0.0.x: the per-address limits are tested where they are
+    // set (limits and budgets tests; '' gives the default), not by every test that opens
+    // twenty clients, rooms or reports at once.
     MAX_CONNECTS_PER_ADDRESS: '1000000',
+    REPORTS_PER_ADDRESS_HOUR: '1000000',
+    ROOMS_PER_ADDRESS_HOUR: '1000000',
+    OFFLINE_DMS_PER_HOUR: '1000000',
+    TEXT_BYTES_PER_ADDRESS_MIN: '1073741824',
     ...o.env,
   };
   const services: ServiceProcess[] = [];

@@ -11,3 +11,4 @@ export * from './catalogue.js';
 export * from './k6.js';
 export * from './crowd.js';
 export * from './settings.js';
+export * from './attack.js';

@@ -1,0 +1,64 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createKeys } from '@chatfleet/common';
+import {
+  DEFAULT_BUDGETS,
+  helloFrom,
+  measureAttack,
+  startFleet,
+  type Fleet,
+  type Frame,
+} from '@chatfleet/common/testing';
+import { BIG, MIB, MINUTE, assertContained, tryHello } from './budget-helpers.js';
+
+// One address tries for a minute to make Redis keep what it can; the product's budgets hold it
+// (docs/protocol.md, Budgets). Before them: report spam grew Redis by 600 MB in 47 s.
+describe('what one address can make Redis keep: reports', () => {
+  let fleet: Fleet;
+  let port: number;
+  before(async () => {
+    fleet = await startFleet({ gateways: 1, matchmaker: false, env: DEFAULT_BUDGETS });
+    port = fleet.gateways[0]!.tcpPort;
+  });
+  after(() => fleet.stop());
+
+  it('keeps at most REPORTS_PER_ADDRESS_HOUR reports from one address filing them for a minute', async () => {
+    const { c: target } = await helloFrom(port, '127.0.0.60', 'rpt-target');
+    const res = await measureAttack(fleet, port, MINUTE, async (until) => {
+      let filed = 0;
+      let refused = 0;
+      let conns = 0;
+      while (Date.now() < until) {
+        const c = await tryHello(port);
+        if (!c) continue;
+        conns++;
+        // As much context as it may give a report: a long DM to the one it reports.
+        await c.request({ type: 'dm', to: 'rpt-target', text: BIG });
+        for (let i = 0; i < 20 && Date.now() < until; i++) {
+          const r: Frame = await c.request({
+            type: 'report',
+            nick: 'rpt-target',
+            reason: 'r'.repeat(500),
+          });
+          if (r.type === 'reported') filed++;
+          else {
+            assert.equal(r['code'], 'rate_limited');
+            assert.match(String(r['message']), /try again in \d+ (s|min)/);
+            refused++;
+          }
+          await sleep(50);
+        }
+        c.close();
+      }
+      return { filed, refused, conns };
+    });
+    const keys = createKeys(fleet.prefix, 16);
+    const admin = await fleet.admin();
+    assert.equal(res.detail['filed'], 10);
+    assert.equal(await admin.xlen(keys.reports()), 10);
+    assert.ok((res.detail['refused'] ?? 0) > 100, 'it kept trying');
+    assertContained(res, 2 * MIB, 'report spam');
+    target.close();
+  });
+});

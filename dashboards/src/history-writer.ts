@@ -42,6 +42,16 @@ const panels = (sel: string): PanelSpec[] => [
     targets: quantiles('chat_history_writer_batch_size', sel, [0.5, 0.99]),
   },
   {
+    title: 'Redis memory',
+    description:
+      'Redis’s memory in use and its maxmemory, read by the history-writer. The whole fleet shares it, and past maxmemory it refuses every write: ChatfleetRedisMemoryHigh fires at 80%.',
+    unit: 'bytes',
+    targets: [
+      [`max(chat_redis_memory_used_bytes{${sel}})`, 'used'],
+      [`max(chat_redis_memory_max_bytes{${sel}})`, 'maxmemory'],
+    ],
+  },
+  {
     title: 'Write errors and reclaims',
     description:
       'Batches whose writes failed (they stay pending and are retried), and entries taken over from dead consumers. A steady error rate: Redis refuses writes (memory full).',

@@ -41,7 +41,25 @@ export async function lagLoop(
     } catch (err) {
       ctx.log.debug({ err: String(err) }, 'lag probe failed');
     }
+    await probeMemory(ctx);
     await sleep(everyMs, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+/**
+ * Redis's memory and its limit: the whole fleet shares one Redis, which refuses every write
+ * once full (ChatfleetRedisMemoryHigh warns well before).
+ */
+async function probeMemory(ctx: WriterContext): Promise<void> {
+  try {
+    const info = await ctx.redis.info('memory');
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
+    const used = field('used_memory');
+    const max = field('maxmemory');
+    if (Number.isFinite(used)) ctx.metrics.redisMemory.set(used);
+    if (Number.isFinite(max)) ctx.metrics.redisMaxMemory.set(max);
+  } catch (err) {
+    ctx.log.debug({ err: String(err) }, 'memory probe failed');
   }
 }
 

@@ -9,6 +9,8 @@ export interface WriterMetrics {
   lagSeconds: Gauge;
   batchSize: Histogram;
   writeErrors: Counter;
+  redisMemory: Gauge;
+  redisMaxMemory: Gauge;
 }
 
 export function createWriterMetrics(registry: Registry): WriterMetrics {
@@ -55,6 +57,16 @@ export function createWriterMetrics(registry: Registry): WriterMetrics {
     writeErrors: new Counter({
       name: 'chat_history_writer_write_errors_total',
       help: 'Batches whose writes failed; they stay pending and are retried',
+      ...r,
+    }),
+    redisMemory: new Gauge({
+      name: 'chat_redis_memory_used_bytes',
+      help: "Redis's memory in use (INFO memory used_memory), read by the history-writer",
+      ...r,
+    }),
+    redisMaxMemory: new Gauge({
+      name: 'chat_redis_memory_max_bytes',
+      help: "Redis's maxmemory (0: no limit set), read by the history-writer",
       ...r,
     }),
   };

@@ -77,6 +77,7 @@ export class ChatfleetStack extends TerraformStack {
         targetGroupArns: targetGroups[service] ?? [],
         serviceEnv: {
           SHUTDOWN_GRACE_MS: '10000',
+          ...(service.endsWith('gateway') ? { EVENTS_MAXLEN: String(c.redis.eventsMaxLen) } : {}),
           ...(service === 'ws-gateway' && c.domainName
             ? { WS_ALLOWED_ORIGINS: `https://${c.domainName}` }
             : {}),

@@ -15,7 +15,16 @@ export interface EnvironmentConfig {
   /** One NAT gateway per AZ (prod) or a single one (dev). */
   natPerAz: boolean;
   flowLogs: boolean;
-  redis: { nodeType: string; replicas: number; snapshotRetentionDays: number };
+  /**
+   * eventsMaxLen: the partition streams' length (EVENTS_MAXLEN): 16 of them, up to ~2.3 KB an
+   * entry, are the largest fixed share of Redis's memory, so they are sized to the node.
+   */
+  redis: {
+    nodeType: string;
+    replicas: number;
+    snapshotRetentionDays: number;
+    eventsMaxLen: number;
+  };
   fleets: Record<ServiceName, FleetSize>;
   /** ACM certificate for TLS on 443 → ws-gateway; without it the page is served on TCP 80. */
   certificateArn?: string;
@@ -46,7 +55,13 @@ export const dev: EnvironmentConfig = {
   vpcCidr: '10.40.0.0/16',
   natPerAz: false,
   flowLogs: false,
-  redis: { nodeType: 'cache.t4g.small', replicas: 2, snapshotRetentionDays: 1 },
+  // 1.37 GiB a node: streams at most ~0.4 GB (16 × 10,000 × 2.3 KB).
+  redis: {
+    nodeType: 'cache.t4g.small',
+    replicas: 2,
+    snapshotRetentionDays: 1,
+    eventsMaxLen: 10_000,
+  },
   fleets: {
     'tcp-gateway': { instanceType: 't3.small', min: 1, max: 3, desired: 1 },
     'ws-gateway': { instanceType: 't3.small', min: 1, max: 3, desired: 1 },
@@ -64,7 +79,14 @@ export const prod: EnvironmentConfig = {
   vpcCidr: '10.50.0.0/16',
   natPerAz: true,
   flowLogs: true,
-  redis: { nodeType: 'cache.r7g.large', replicas: 3, snapshotRetentionDays: 7 },
+  // 13 GiB a node: streams at most ~3.7 GB (16 × 100,000 × 2.3 KB), the rest for windows,
+  // history and mailboxes; the memory alarm warns at 80%.
+  redis: {
+    nodeType: 'cache.r7g.large',
+    replicas: 3,
+    snapshotRetentionDays: 7,
+    eventsMaxLen: 100_000,
+  },
   fleets: {
     'tcp-gateway': { instanceType: 'c7i.large', min: 2, max: 12, desired: 3 },
     'ws-gateway': { instanceType: 'c7i.large', min: 2, max: 12, desired: 3 },

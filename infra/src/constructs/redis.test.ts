@@ -22,6 +22,22 @@ describe('Redis', () => {
     );
   });
 
+  it('alarms on each node past 80% of its memory for five minutes (noeviction: full refuses writes)', () => {
+    const alarms = resources(tf, 'aws_cloudwatch_metric_alarm');
+    assert.deepEqual(
+      alarms.map((a) => (a['dimensions'] as Record<string, string>)['CacheClusterId']).sort(),
+      ['t-redis-001', 't-redis-002'],
+    );
+    for (const a of alarms) {
+      assert.equal(a['metric_name'], 'DatabaseMemoryUsagePercentage');
+      assert.equal(a['namespace'], 'AWS/ElastiCache');
+      assert.equal(a['threshold'], 80);
+      assert.equal(a['comparison_operator'], 'GreaterThanThreshold');
+      assert.equal(a['evaluation_periods'], 5);
+      assert.equal(a['period'], 60);
+    }
+  });
+
   it('is a Multi-AZ Redis 7 replication group with failover, TLS and encryption at rest', () => {
     assert.ok(
       Testing.toHaveResourceWithProperties(json, 'aws_elasticache_replication_group', {

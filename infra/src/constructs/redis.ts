@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { ElasticacheParameterGroup } from '@cdktf/provider-aws/lib/elasticache-parameter-group/index.js';
 import { ElasticacheReplicationGroup } from '@cdktf/provider-aws/lib/elasticache-replication-group/index.js';
 import { ElasticacheSubnetGroup } from '@cdktf/provider-aws/lib/elasticache-subnet-group/index.js';
@@ -85,6 +86,26 @@ export class Redis extends Construct {
       maintenanceWindow: 'sun:05:00-sun:06:00',
       applyImmediately: false,
     });
+    // Past maxmemory (noeviction) Redis refuses every write and the whole fleet stops: warn at
+    // 80%, per node (ElastiCache names the group's members <group>-001, -002…).
+    for (let i = 1; i <= p.replicas; i++) {
+      const member = `${p.name}-redis-${String(i).padStart(3, '0')}`;
+      new CloudwatchMetricAlarm(this, `memory-${i}`, {
+        alarmName: `${member}-memory`,
+        alarmDescription:
+          'chatfleet Redis past 80% of its memory: look for an address spending its budgets (docs/protocol.md), a history-writer behind, then a larger node type',
+        namespace: 'AWS/ElastiCache',
+        metricName: 'DatabaseMemoryUsagePercentage',
+        dimensions: { CacheClusterId: member },
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 5,
+        threshold: 80,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'breaching',
+        dependsOn: [group],
+      });
+    }
     this.endpoint = group.primaryEndpointAddress;
     this.tokenParameterName = param.name;
     this.tokenParameterArn = param.arn;

@@ -20,7 +20,7 @@ describe('AddressBudget', () => {
     let now = 0;
     const b = new AddressBudget(10, 1000, () => now);
     assert.ok(b.spend('10.0.0.1', 11) > 0);
-    for (let i = 0; i < 1023; i++) b.spend(`10.1.${i >> 8}.${i & 255}`, 1);
+    for (let i = 0; i < 1022; i++) b.spend(`10.1.${i >> 8}.${i & 255}`, 1);
     now = 5000;
     b.spend('10.9.9.9', 1);
     assert.equal(b.size, 1);

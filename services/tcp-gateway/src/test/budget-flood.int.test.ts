@@ -1,29 +1,17 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  DEFAULT_BUDGETS,
-  measureAttack,
-  startFleet,
-  type Fleet,
-  type JsonClient,
-} from '@chatfleet/common/testing';
-import { ATTACKER, BIG, MIB, MINUTE, assertContained, tryHello } from './budget-helpers.js';
+import { type JsonClient } from '@chatfleet/common/testing';
+import { ATTACKER, BIG, MIB, assertContained, budgetFleet, tryHello } from './budget-helpers.js';
 
 // Before the budgets: flooding a room of readers that never read grew Redis by 100 MB.
 describe('what one address can make Redis keep: a flood towards readers that never read', () => {
-  let fleet: Fleet;
-  let port: number;
-  before(async () => {
-    fleet = await startFleet({ gateways: 1, matchmaker: false, env: DEFAULT_BUDGETS });
-    port = fleet.gateways[0]!.tcpPort;
-  });
-  after(() => fleet.stop());
+  const { port, attack } = budgetFleet();
 
   it('stores only TEXT_BYTES_PER_ADDRESS_MIN of a minute of flooding', async () => {
     const readers: JsonClient[] = [];
     for (let i = 0; i < 10; i++) {
-      const c = await tryHello(port, ATTACKER);
+      const c = await tryHello(port(), ATTACKER);
       if (!c) continue;
       await c.request({ type: 'join', room: 'sink' });
       (c.socket as Socket).pause();
@@ -31,12 +19,12 @@ describe('what one address can make Redis keep: a flood towards readers that nev
     }
     const writers: JsonClient[] = [];
     while (writers.length < 20) {
-      const c = await tryHello(port, ATTACKER);
+      const c = await tryHello(port(), ATTACKER);
       if (!c) continue;
       await c.request({ type: 'join', room: 'sink' });
       writers.push(c);
     }
-    const res = await measureAttack(fleet, port, MINUTE, async (until) => {
+    const res = await attack(async (until) => {
       let sent = 0;
       while (Date.now() < until) {
         // Ten frames a second per connection: the rate limit, not the budget, sets the pace.

@@ -1,6 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { JsonClient, type AttackResult } from '@chatfleet/common/testing';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DEFAULT_BUDGETS,
+  JsonClient,
+  measureAttack,
+  startFleet,
+  type AttackResult,
+  type Fleet,
+} from '@chatfleet/common/testing';
 
 /** Where the attacks come from; bystanders and setup use other addresses. */
 export const ATTACKER = '127.0.0.66';
@@ -36,4 +44,26 @@ export function assertContained(res: AttackResult, budget: number, what: string)
   assert.ok(res.grewBytes < budget, `${what}: Redis grew by ${res.grewBytes} bytes`);
   assert.ok(res.rtts.length > 100, `${res.rtts.length} bystander pings`);
   assert.ok(worst < 1000, `${what}: a bystander waited ${worst} ms`);
+}
+
+/**
+ * A fleet with the product's budgets for the enclosing describe (one gateway, no matchmaker),
+ * and a way to run a minute of attack against it from ATTACKER.
+ */
+export function budgetFleet(): {
+  fleet: () => Fleet;
+  port: () => number;
+  attack: (fn: (until: number) => Promise<Record<string, number>>) => Promise<AttackResult>;
+} {
+  let fleet: Fleet | undefined;
+  before(async () => {
+    fleet = await startFleet({ gateways: 1, matchmaker: false, env: DEFAULT_BUDGETS });
+  });
+  after(() => fleet?.stop());
+  const f = () => {
+    if (!fleet) throw new Error('the fleet is not up yet');
+    return fleet;
+  };
+  const port = () => f().gateways[0]!.tcpPort;
+  return { fleet: f, port, attack: (fn) => measureAttack(f(), port(), MINUTE, fn) };
 }

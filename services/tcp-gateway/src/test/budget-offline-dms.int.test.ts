@@ -1,35 +1,21 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKeys } from '@chatfleet/common';
-import {
-  DEFAULT_BUDGETS,
-  measureAttack,
-  startFleet,
-  helloFrom,
-  waitUntil,
-  type Fleet,
-  type Frame,
-} from '@chatfleet/common/testing';
-import { BIG, MIB, MINUTE, assertContained, tryHello } from './budget-helpers.js';
+import { helloFrom, waitUntil, type Frame } from '@chatfleet/common/testing';
+import { BIG, MIB, assertContained, budgetFleet, tryHello } from './budget-helpers.js';
 
 // Before the budgets: DMs to nicks held for people away grew Redis by 112 MB in 48 s.
 describe('what one address can make Redis keep: DMs for people who are away', () => {
-  let fleet: Fleet;
-  let port: number;
-  before(async () => {
-    fleet = await startFleet({ gateways: 1, matchmaker: false, env: DEFAULT_BUDGETS });
-    port = fleet.gateways[0]!.tcpPort;
-  });
-  after(() => fleet.stop());
+  const { fleet, port, attack } = budgetFleet();
 
   it('keeps at most OFFLINE_DMS_PER_HOUR DMs in mailboxes from one address trying for a minute', async () => {
-    const admin = await fleet.admin();
-    const keys = createKeys(fleet.prefix, 16);
+    const admin = await fleet().admin();
+    const keys = createKeys(fleet().prefix, 16);
     const away: string[] = [];
     for (let i = 0; i < 60; i++) away.push(`away${i}`);
     // People who came and went (from addresses of their own), their nicks held for them.
     for (const [i, nick] of away.entries()) {
-      const { c } = await helloFrom(port, `127.0.1.${10 + i}`, nick);
+      const { c } = await helloFrom(port(), `127.0.1.${10 + i}`, nick);
       c.close();
     }
     await waitUntil(
@@ -40,12 +26,12 @@ describe('what one address can make Redis keep: DMs for people who are away', ()
       10_000,
       'every nick held',
     );
-    const res = await measureAttack(fleet, port, MINUTE, async (until) => {
+    const res = await attack(async (until) => {
       let kept = 0;
       let refused = 0;
       let i = 0;
       while (Date.now() < until) {
-        const c = await tryHello(port);
+        const c = await tryHello(port());
         if (!c) continue;
         for (let k = 0; k < 20 && Date.now() < until; k++) {
           const to = away[i++ % away.length]!;

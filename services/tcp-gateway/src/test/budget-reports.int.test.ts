@@ -1,36 +1,23 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKeys } from '@chatfleet/common';
-import {
-  DEFAULT_BUDGETS,
-  helloFrom,
-  measureAttack,
-  startFleet,
-  type Fleet,
-  type Frame,
-} from '@chatfleet/common/testing';
-import { BIG, MIB, MINUTE, assertContained, tryHello } from './budget-helpers.js';
+import { helloFrom, type Frame } from '@chatfleet/common/testing';
+import { BIG, MIB, assertContained, budgetFleet, tryHello } from './budget-helpers.js';
 
 // One address tries for a minute to make Redis keep what it can; the product's budgets hold it
 // (docs/protocol.md, Budgets). Before them: report spam grew Redis by 600 MB in 47 s.
 describe('what one address can make Redis keep: reports', () => {
-  let fleet: Fleet;
-  let port: number;
-  before(async () => {
-    fleet = await startFleet({ gateways: 1, matchmaker: false, env: DEFAULT_BUDGETS });
-    port = fleet.gateways[0]!.tcpPort;
-  });
-  after(() => fleet.stop());
+  const { fleet, port, attack } = budgetFleet();
 
   it('keeps at most REPORTS_PER_ADDRESS_HOUR reports from one address filing them for a minute', async () => {
-    const { c: target } = await helloFrom(port, '127.0.0.60', 'rpt-target');
-    const res = await measureAttack(fleet, port, MINUTE, async (until) => {
+    const { c: target } = await helloFrom(port(), '127.0.0.60', 'rpt-target');
+    const res = await attack(async (until) => {
       let filed = 0;
       let refused = 0;
       let conns = 0;
       while (Date.now() < until) {
-        const c = await tryHello(port);
+        const c = await tryHello(port());
         if (!c) continue;
         conns++;
         // As much context as it may give a report: a long DM to the one it reports.
@@ -53,8 +40,8 @@ describe('what one address can make Redis keep: reports', () => {
       }
       return { filed, refused, conns };
     });
-    const keys = createKeys(fleet.prefix, 16);
-    const admin = await fleet.admin();
+    const keys = createKeys(fleet().prefix, 16);
+    const admin = await fleet().admin();
     assert.equal(res.detail['filed'], 10);
     assert.equal(await admin.xlen(keys.reports()), 10);
     assert.ok((res.detail['refused'] ?? 0) > 100, 'it kept trying');

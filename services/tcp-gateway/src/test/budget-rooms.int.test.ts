@@ -1,35 +1,23 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  DEFAULT_BUDGETS,
-  measureAttack,
-  startFleet,
-  type Fleet,
-  type Frame,
-} from '@chatfleet/common/testing';
-import { BIG, MIB, MINUTE, assertContained, tryHello } from './budget-helpers.js';
+import { type Frame } from '@chatfleet/common/testing';
+import { BIG, MIB, assertContained, budgetFleet, tryHello } from './budget-helpers.js';
 
 // One address tries for a minute to make Redis keep what it can; the product's budgets hold it
 // (docs/protocol.md, Budgets). Before them: report spam grew Redis by 600 MB in 47 s.
 describe('what one address can make Redis keep: rooms', () => {
-  let fleet: Fleet;
-  let port: number;
-  before(async () => {
-    fleet = await startFleet({ gateways: 1, matchmaker: false, env: DEFAULT_BUDGETS });
-    port = fleet.gateways[0]!.tcpPort;
-  });
-  after(() => fleet.stop());
+  const { port, attack } = budgetFleet();
 
   it('lets one address open at most ROOMS_PER_ADDRESS_HOUR rooms, and talk in them only so much', async () => {
-    const res = await measureAttack(fleet, port, MINUTE, async (until) => {
+    const res = await attack(async (until) => {
       let opened = 0;
       let refusedRooms = 0;
       let said = 0;
       let refusedText = 0;
       let n = 0;
       while (Date.now() < until) {
-        const c = await tryHello(port);
+        const c = await tryHello(port());
         if (!c) continue;
         for (let i = 0; i < 15 && Date.now() < until; i++) {
           const room = `atk-${n++}`;

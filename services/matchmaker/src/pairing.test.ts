@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Ticket } from '@chatfleet/common';
 import { metAfter, parseMet } from './met.js';
-import { metAge, pairTickets, pickOrder, who, type Met } from './pairing.js';
+import { crowdedAddresses, metAge, pairTickets, pickOrder, who, type Met } from './pairing.js';
 
 const t = (nick: string, ts: number, tags: string[] = []): Ticket => ({
   sid: `s-${nick}`,
@@ -29,6 +29,8 @@ function reference(input: Parameters<typeof pairTickets>[0]) {
   const lc = (x: Ticket) => x.nick.toLowerCase();
   const open = (x: Ticket) => x.tags.length === 0 || now - x.ts >= widenMs;
   const patient = (x: Ticket) => now - x.ts >= relax;
+  const crowd = crowdedAddresses(input.tickets, input.perAddress);
+  const crowded = (x: Ticket) => x.addr !== undefined && crowd.has(x.addr);
   const used = new Set<number>();
   const pairs: { a: Ticket; b: Ticket; tags: string[] }[] = [];
   const allowed = (a: Ticket, b: Ticket) =>
@@ -65,7 +67,8 @@ function reference(input: Parameters<typeof pairTickets>[0]) {
       const b = tickets[j]!;
       const age = metAge(met, a, b);
       if (used.has(i) || used.has(j) || !allowed(a, b) || age === Infinity || !fits(a, b)) continue;
-      if (patient(a) && patient(b)) again.push([i, j, age]);
+      const longer = (x: Ticket, y: Ticket) => !crowded(x) || now - y.ts >= 3 * relax;
+      if (patient(a) && patient(b) && longer(a, b) && longer(b, a)) again.push([i, j, age]);
     }
   again.sort((x, y) => y[2] - x[2] || x[0] - y[0] || x[1] - y[1]);
   for (const [i, j] of again) {
@@ -346,11 +349,13 @@ describe('pairTickets', () => {
     }
     const seen = victim.map((m) => m.nick);
     assert.ok(seen.includes('u') && seen.includes('w'), `the victim met ${seen.join(', ')}`);
-    // Once met, the address is kept away from the victim until both waited the relax time.
+    // Once met, the crowded address is kept from the victim for three times the relax time,
+    // and the others come first: most of the victim's chats are with them.
     const fromX = victim.filter((m) => m.nick.startsWith('x'));
     for (let k = 1; k < fromX.length; k++)
-      assert.ok(fromX[k]!.at - fromX[k - 1]!.at >= 30_000, `the victim met ${seen.join(', ')}`);
-    assert.ok(fromX.length <= 180 / 30 + 1);
+      assert.ok(fromX[k]!.at - fromX[k - 1]!.at >= 90_000, `the victim met ${seen.join(', ')}`);
+    assert.ok(fromX.length <= 180 / 90 + 1, `the victim met ${seen.join(', ')}`);
+    assert.ok(fromX.length * 2 < seen.length, `the victim met ${seen.join(', ')}`);
   });
 
   it('pairs a queue of 50,000 waiting tickets in one pass', () => {

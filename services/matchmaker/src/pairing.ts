@@ -74,10 +74,10 @@ export function pickOrder(tickets: Ticket[], perAddress = Infinity): Ticket[] {
  * first; it prefers the first ticket sharing a tag, failing that, once both sides are open to
  * anyone (no tags, or waited past widenMs), the first such ticket. Two who met lately are not
  * a fresh pair: the same person, or someone from an address either of them met in their last
- * few chats. Then, among those left, such pairs may meet again once one of them has waited
- * repeatRelaxMs (both, for the same person): those who met longest ago first, so a person
- * who has met everyone waiting rotates through them instead of meeting the one address that
- * is always there. Blocked pairs never meet. Tickets are indexed by tag, so a pass over tens
+ * few chats. Then, among those left, such pairs may meet again once both have waited
+ * repeatRelaxMs (three times that, for the one who is not from a crowded address, when the
+ * other is), those who met longest ago first: a person who has met everyone waiting meets the
+ * few others again before the one address that is always there. Blocked pairs never meet. Tickets are indexed by tag, so a pass over tens
  * of thousands of waiting tickets stays about linear instead of comparing every pair.
  */
 export function pairTickets(input: PairingInput): Pair[] {
@@ -87,6 +87,13 @@ export function pairTickets(input: PairingInput): Pair[] {
   const blocks = input.blocks ?? new Map<string, Set<string>>();
   const open = (t: Ticket) => t.tags.length === 0 || now - t.ts >= widenMs;
   const patient = (t: Ticket) => now - t.ts >= relax;
+  // An address with more than perAddress people waiting is crowded: meeting one of them again
+  // takes the other side three times the patience (a swarm is always there; others come back).
+  const crowd = crowdedAddresses(input.tickets, input.perAddress);
+  const waitedFor = (a: Ticket, b: Ticket) =>
+    patient(a) &&
+    patient(b) &&
+    [a, b].every((x) => !crowd.has(x.addr ?? '') || now - (x === a ? b : a).ts >= 3 * relax);
   const same = (a: Ticket, b: Ticket) =>
     who(a) === who(b) || a.nick.toLowerCase() === b.nick.toLowerCase();
   const blocked = (a: Ticket, b: Ticket) =>
@@ -153,7 +160,7 @@ export function pairTickets(input: PairingInput): Pair[] {
       if (j <= i || used.has(j) || same(a, b) || blocked(a, b)) continue;
       const fits = a.tags.some((t) => b.tags.includes(t)) || (open(a) && open(b));
       const age = metAge(met, a, b);
-      const waited = patient(a) && patient(b);
+      const waited = waitedFor(a, b);
       if (fits && waited) again.push({ i, j, age });
     }
   }
@@ -171,6 +178,14 @@ export function pairTickets(input: PairingInput): Pair[] {
       ...(a.addr !== undefined ? (byMetAddr.get(a.addr) ?? []) : []),
     ]);
   }
+}
+
+/** Addresses with more than `perAddress` tickets waiting (none without a limit). */
+export function crowdedAddresses(tickets: Ticket[], perAddress = Infinity): Set<string> {
+  const count = new Map<string, number>();
+  for (const t of tickets)
+    if (t.addr !== undefined) count.set(t.addr, (count.get(t.addr) ?? 0) + 1);
+  return new Set([...count].filter(([, n]) => n > perAddress).map(([a]) => a));
 }
 
 /**

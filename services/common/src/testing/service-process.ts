@@ -34,7 +34,9 @@ export async function startService(
     try {
       return await startOnce(name, env);
     } catch (err) {
-      if (attempt >= 3 || !String(err).includes('EADDRINUSE')) throw err;
+      // Node says EADDRINUSE; uWebSockets.js only that it cannot listen.
+      const taken = /EADDRINUSE|cannot listen on/.test(String(err));
+      if (attempt >= 3 || !taken) throw err;
     }
   }
 }

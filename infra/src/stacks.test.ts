@@ -57,8 +57,11 @@ for (const name of ['dev', 'prod'] as const) {
         const ebs = (lt['block_device_mappings'] as { ebs: Record<string, unknown> }[])[0]?.ebs;
         assert.equal(ebs?.['encrypted'], 'true');
       }
-      for (const i of resources(tf, 'aws_instance'))
-        assert.equal((i['root_block_device'] as Record<string, unknown>)['encrypted'], true);
+      // A host's root disk comes from its (encrypted) launch template, never its own block.
+      for (const i of resources(tf, 'aws_instance')) {
+        assert.equal(i['root_block_device'], undefined);
+        assert.ok(i['launch_template']);
+      }
       for (const p of resources(tf, 'aws_ssm_parameter')) assert.equal(p['type'], 'SecureString');
       for (const r of resources(tf, 'aws_ecr_repository')) assert.ok(r['encryption_configuration']);
     });
@@ -109,7 +112,7 @@ for (const name of ['dev', 'prod'] as const) {
       const scripts = [
         ...resources(tf, 'aws_launch_template').map((l) => l['user_data']),
         ...resources(tf, 'aws_instance').map((i) => i['user_data_base64']),
-      ];
+      ].filter((u) => u !== undefined);
       assert.equal(scripts.length, name === 'dev' || name === 'prod' ? 5 : 0);
       for (const s of scripts) {
         assert.doesNotMatch(String(s), /random_password|auth_token|BEGIN .*PRIVATE KEY/);

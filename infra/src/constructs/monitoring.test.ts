@@ -83,10 +83,37 @@ describe('Monitoring', () => {
   });
 
   it('is not replaced by every apply, and is replaced (data kept) when its setup changes', () => {
-    // resolve:ssm reads back as an AMI id, which would force a new host on each apply.
+    // The resolved AMI id reads back on the instance, which would force a new host on each apply.
     const [host] = resources(tf, 'aws_instance');
-    assert.deepEqual(host?.['lifecycle'], { ignore_changes: ['ami'] });
+    assert.deepEqual(host?.['lifecycle'], { ignore_changes: ['ami', 'launch_template'] });
     assert.equal(host?.['user_data_replace_on_change'], true);
+  });
+
+  it('starts from a launch template that resolves the AMI alias, never an alias as ami (issue 24)', () => {
+    // Real AWS refuses an aws_instance whose ami is "resolve:ssm:…" when it also has a
+    // root_block_device: InvalidAMIID.Malformed at apply (hashicorp/terraform-provider-aws#43488).
+    const [host] = resources(tf, 'aws_instance');
+    assert.equal(host?.['ami'], undefined);
+    assert.equal(host?.['root_block_device'], undefined);
+    const [lt] = resources(tf, 'aws_launch_template');
+    assert.match(
+      String(lt?.['image_id']),
+      /^resolve:ssm:\/aws\/service\/ami-amazon-linux-latest\//,
+    );
+    assert.deepEqual(lt?.['block_device_mappings'], [
+      {
+        device_name: '/dev/xvda',
+        ebs: {
+          volume_size: 30,
+          volume_type: 'gp3',
+          encrypted: 'true',
+          delete_on_termination: 'true',
+        },
+      },
+    ]);
+    const ref = host?.['launch_template'] as { id?: string; version?: string } | undefined;
+    assert.match(String(ref?.id), /aws_launch_template\..*\.id/);
+    assert.equal(ref?.version, '$Latest');
   });
 
   it('scrapes only running instances', () => {

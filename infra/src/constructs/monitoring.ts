@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume/index.js';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter/index.js';
@@ -155,8 +156,33 @@ docker run -d --name grafana --restart always --network host -v /data/grafana:/v
   -e GF_AUTH_ANONYMOUS_ENABLED=false -e GF_USERS_ALLOW_SIGN_UP=false -e GF_SERVER_ROOT_URL=${p.grafanaUrl} \\
   ${secureCookies}${repo.repositoryUrl}:${p.imageTag}
 `;
+    // The image and the root volume come from a launch template, as for the fleets: an
+    // aws_instance given the resolve:ssm alias as `ami` together with a root_block_device fails
+    // at apply (the provider looks the alias up as an AMI id: InvalidAMIID.Malformed), while
+    // EC2 resolves the alias itself when it launches from a template.
+    const lt = new LaunchTemplate(this, 'lt', {
+      name,
+      imageId: AL2023,
+      metadataOptions: {
+        httpEndpoint: 'enabled',
+        httpTokens: 'required',
+        httpPutResponseHopLimit: 2,
+      },
+      blockDeviceMappings: [
+        {
+          deviceName: '/dev/xvda',
+          ebs: {
+            volumeSize: 30,
+            volumeType: 'gp3',
+            encrypted: 'true',
+            deleteOnTermination: 'true',
+          },
+        },
+      ],
+      tags: { Name: name },
+    });
     const host = new Instance(this, 'host', {
-      ami: AL2023,
+      launchTemplate: { id: lt.id, version: '$Latest' },
       instanceType: 't3.small',
       subnetId: p.subnetId,
       vpcSecurityGroupIds: [sg.id],
@@ -168,13 +194,13 @@ docker run -d --name grafana --restart always --network host -v /data/grafana:/v
         httpTokens: 'required',
         httpPutResponseHopLimit: 2,
       },
-      rootBlockDevice: { volumeSize: 30, volumeType: 'gp3', encrypted: true },
       userDataBase64: Fn.base64encode(script),
       // A new setup must run: replace the host (its data is on the volume below).
       userDataReplaceOnChange: true,
       tags: { Name: name },
-      // resolve:ssm reads back as an AMI id and would replace the host on every apply.
-      lifecycle: { ignoreChanges: ['ami'] },
+      // The AMI the alias resolved to reads back on the instance: a newer one must not
+      // replace the host on every apply.
+      lifecycle: { ignoreChanges: ['ami', 'launch_template'] },
     });
     new VolumeAttachment(this, 'data-attachment', {
       deviceName: '/dev/sdf',

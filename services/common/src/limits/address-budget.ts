@@ -1,4 +1,4 @@
-import { addressGroup } from './address.js';
+import { PerAddress } from './per-address.js';
 
 interface Window {
   used: number;
@@ -11,23 +11,25 @@ interface Window {
  * `spend` answers 0, or how many ms until the address may spend again.
  */
 export class AddressBudget {
-  private readonly windows = new Map<string, Window>();
-  private spends = 0;
+  private readonly windows: PerAddress<Window>;
 
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.windows = new PerAddress(
+      () => ({ used: 0, ends: 0 }),
+      (w) => w.ends <= this.now(),
+    );
+  }
 
   spend(address: string, cost: number): number {
     const t = this.now();
-    if (++this.spends % 1024 === 0) this.sweep(t);
-    const key = addressGroup(address);
-    let w = this.windows.get(key);
-    if (!w || w.ends <= t) {
-      w = { used: 0, ends: t + this.windowMs };
-      this.windows.set(key, w);
+    const w = this.windows.get(address);
+    if (w.ends <= t) {
+      w.used = 0;
+      w.ends = t + this.windowMs;
     }
     if (w.used + cost > this.limit) return w.ends - t;
     w.used += cost;
@@ -37,9 +39,5 @@ export class AddressBudget {
   /** Addresses with a window open (for tests and the curious). */
   get size(): number {
     return this.windows.size;
-  }
-
-  private sweep(t: number): void {
-    for (const [k, w] of this.windows) if (w.ends <= t) this.windows.delete(k);
   }
 }

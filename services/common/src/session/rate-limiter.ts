@@ -14,11 +14,21 @@ export class TokenBucket {
 
   take(): boolean {
     const t = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.rate);
+    this.tokens = this.at(t);
     this.last = t;
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** Whether the bucket has filled up again: it remembers nothing a new one would not. */
+  full(): boolean {
+    return this.at(this.now()) >= this.burst;
+  }
+
+  /** The tokens there are at time t. */
+  private at(t: number): number {
+    return Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.rate);
   }
 }
 

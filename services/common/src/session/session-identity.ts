@@ -8,8 +8,7 @@ import { sendMessage } from '../store/messages.js';
 import {
   claimNick,
   dmKey,
-  nickIdent,
-  nickOnline,
+  nickHolder,
   releaseNick,
   routeDm,
   takeMailbox,
@@ -120,12 +119,12 @@ export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
   const me = s.nick ?? '';
   if (f.to.toLowerCase() === me.toLowerCase())
     throw new ProtocolError('forbidden', 'you cannot DM yourself');
-  const toIdent = await nickIdent(s.hub.store, f.to);
+  const { ident: toIdent, online } = await nickHolder(s.hub.store, f.to);
   if (await blockedBetween(s.hub.store, s.ident, toIdent))
     throw new ProtocolError('forbidden', `you and ${f.to} do not take messages from each other`);
   chargeText(s, f.text);
   // A DM for someone away is kept in their mailbox for days: that is what a budget is for.
-  if (!(await nickOnline(s.hub.store, f.to)))
+  if (!online)
     await charge(
       s,
       'offline-dms',

@@ -72,14 +72,22 @@ export async function claimNick(
 
 /** The identity holding a nick now (online or held); `no_such_nick` if nobody does. */
 export async function nickIdent(ctx: StoreContext, nick: string): Promise<string> {
-  const id = await guarded(() => ctx.redis.hget(ctx.keys.nick(nick.toLowerCase()), 'ident'));
-  if (!id) throw new ProtocolError('no_such_nick', `nobody is called ${nick}`);
-  return id;
+  return (await nickHolder(ctx, nick)).ident;
 }
 
-/** Whether someone holds the nick on a connection now (not only keeps it for a token). */
-export async function nickOnline(ctx: StoreContext, nick: string): Promise<boolean> {
-  return (await guarded(() => ctx.redis.hexists(ctx.keys.nick(nick.toLowerCase()), 'gw'))) === 1;
+/**
+ * Who holds a nick, read at once: the identity, and whether it is on a connection now (not
+ * only kept for its token); `no_such_nick` if nobody does.
+ */
+export async function nickHolder(
+  ctx: StoreContext,
+  nick: string,
+): Promise<{ ident: string; online: boolean }> {
+  const [ident, gw] = await guarded(() =>
+    ctx.redis.hmget(ctx.keys.nick(nick.toLowerCase()), 'ident', 'gw'),
+  );
+  if (!ident) throw new ProtocolError('no_such_nick', `nobody is called ${nick}`);
+  return { ident, online: gw !== null };
 }
 
 /**

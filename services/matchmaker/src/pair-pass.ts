@@ -1,6 +1,7 @@
 import {
   blocksOf,
   liveGateways,
+  mgetChunked,
   redisTimeMs,
   releaseLockScript,
   type Ticket,
@@ -36,13 +37,9 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
     if (live.length >= 2) {
       const whos = [...new Set(live.map((q) => who(q.ticket)))];
       const met = new Map<string, Met>();
-      for (let i = 0; i < whos.length; i += 1000) {
-        const chunk = whos.slice(i, i + 1000);
-        const vals = await redis.mget(...chunk.map((w) => keys.met(w)));
-        chunk.forEach((w, j) => {
-          const m = parseMet(vals[j]);
-          if (m) met.set(w, m);
-        });
+      for (const [w, raw] of await mgetChunked(redis, whos, (w) => keys.met(w))) {
+        const m = parseMet(raw);
+        if (m) met.set(w, m);
       }
       const blocks = await blocksOf(
         ctx,

@@ -1,6 +1,6 @@
 import { conv } from '../redis/keys.js';
 import { clearAssignedScript } from '../redis/scripts.js';
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { execAll, guarded, type StoreContext } from './context.js';
 
 export interface Ticket {
@@ -139,7 +139,8 @@ export async function readAssignments(
   sids: string[],
 ): Promise<Map<string, Assignment>> {
   const out = new Map<string, Assignment>();
-  for (const [sid, v] of await mgetChunked(ctx, sids, (s) => ctx.keys.assigned(s))) {
+  const found = await guarded(() => mgetChunked(ctx.redis, sids, (s) => ctx.keys.assigned(s)));
+  for (const [sid, v] of found) {
     try {
       out.set(sid, JSON.parse(v) as Assignment);
     } catch {
@@ -150,15 +151,15 @@ export async function readAssignments(
 }
 
 /** MGET of one key per item, 500 at a time (all under {mm}): the items whose key has a value. */
-async function mgetChunked(
-  ctx: StoreContext,
+export async function mgetChunked(
+  redis: Redis,
   items: string[],
   key: (item: string) => string,
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (let i = 0; i < items.length; i += 500) {
     const chunk = items.slice(i, i + 500);
-    const vals = await guarded(() => ctx.redis.mget(...chunk.map(key)));
+    const vals = await redis.mget(...chunk.map(key));
     vals.forEach((v, j) => {
       if (v) out.set(chunk[j] ?? '', v);
     });
@@ -189,5 +190,6 @@ export async function clearAssigned(ctx: StoreContext, sid: string, room: string
 
 /** Which of these match rooms still have a record. */
 export async function liveMatches(ctx: StoreContext, rooms: string[]): Promise<Set<string>> {
-  return new Set((await mgetChunked(ctx, rooms, (r) => ctx.keys.match(r))).keys());
+  const found = await guarded(() => mgetChunked(ctx.redis, rooms, (r) => ctx.keys.match(r)));
+  return new Set(found.keys());
 }

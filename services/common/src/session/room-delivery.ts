@@ -112,8 +112,10 @@ export function drainRoom(s: Session, room: string, st: RoomState): void {
           continue;
         }
         const env = st.buffer[i++];
-        if (env) st.bufferBytes -= heldBytes(env);
-        if (env) deliverNow(s, st, env);
+        if (env) {
+          st.bufferBytes -= heldBytes(env);
+          deliverNow(s, st, env);
+        }
         if (i > 1024) {
           st.buffer = st.buffer.slice(i);
           i = 0;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { redisTimeMs } from '@chatfleet/common';
+import { redisMemory, redisTimeMs } from '@chatfleet/common';
 import { GROUP, type WriterContext } from './context.js';
 
 /** Publishes the group's lag and pending counts, and forgets consumers long gone. */
@@ -52,10 +52,7 @@ export async function lagLoop(
  */
 async function probeMemory(ctx: WriterContext): Promise<void> {
   try {
-    const info = await ctx.redis.info('memory');
-    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
-    const used = field('used_memory');
-    const max = field('maxmemory');
+    const { used, max } = await redisMemory(ctx.redis);
     if (Number.isFinite(used)) ctx.metrics.redisMemory.set(used);
     if (Number.isFinite(max)) ctx.metrics.redisMaxMemory.set(max);
   } catch (err) {

@@ -93,3 +93,10 @@ export function instrumentRedis(client: Redis, role: string, m: RedisMetrics): v
     wasReady = true;
   });
 }
+
+/** Redis's memory in use and its maxmemory (0: no limit), from INFO memory; NaN where absent. */
+export async function redisMemory(redis: Redis): Promise<{ used: number; max: number }> {
+  const info = await redis.info('memory');
+  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
+  return { used: field('used_memory'), max: field('maxmemory') };
+}

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { JsonClient } from './clients.js';
+import { redisMemory } from '../metrics/redis-metrics.js';
+import { helloOn, JsonClient } from './clients.js';
 import type { Fleet } from './fleet.js';
 
 /** The product's default budgets (an empty value is the default), over the test fleet's lift. */
@@ -13,8 +14,7 @@ export const DEFAULT_BUDGETS: Record<string, string> = {
 
 /** Redis's memory in use, in bytes (INFO memory's used_memory). */
 export async function usedMemory(admin: Redis): Promise<number> {
-  const info = await admin.info('memory');
-  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+  return (await redisMemory(admin)).used;
 }
 
 export interface AttackResult {
@@ -59,9 +59,7 @@ export async function measureAttack(
 
 /** Says hello from a given local address. */
 export async function helloFrom(port: number, address: string, nick?: string) {
-  const c = await JsonClient.connect(port, address);
-  c.send({ type: 'hello', ...(nick ? { nick } : {}) });
-  return { c, welcome: await c.next('welcome') };
+  return helloOn(await JsonClient.connect(port, address), nick);
 }
 
 /** Waits until the history-writer has nothing pending and Redis's memory holds still. */

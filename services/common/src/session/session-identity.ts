@@ -63,6 +63,19 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   ) {
     return s.emit({ type: 'welcome', nick: s.nick, token: s.token, ...ref });
   }
+  // From the claim on, DMs for the nick come live, and one can arrive before the welcome or
+  // before the mailbox is read: held until both are out, so none comes before a kept one.
+  s.heldDms = [];
+  try {
+    await claimAndWelcome(s, f, ref);
+  } finally {
+    const held = s.heldDms;
+    s.heldDms = undefined;
+    for (const m of held.sort((a, b) => a.id - b.id)) deliver(s, m, 'live');
+  }
+}
+
+async function claimAndWelcome(s: Session, f: F<'hello'>, ref: { ref?: string }): Promise<void> {
   let nick = f.nick;
   let res: ClaimResult = { status: 'taken' };
   if (nick !== undefined) {
@@ -161,7 +174,8 @@ export function dmShown(seen: Pick<SeenIds<string>, 'has'>, m: StoredMessage): b
 export function onDmDelivered(s: Session, raw: unknown): void {
   const m = raw as StoredMessage;
   if (typeof m?.id !== 'number' || typeof m.conv !== 'string' || typeof m.from !== 'string') return;
-  deliver(s, m, 'live');
+  if (s.heldDms) s.heldDms.push(m);
+  else deliver(s, m, 'live');
 }
 
 function deliver(s: Session, m: StoredMessage, how: 'live' | 'mailbox'): void {

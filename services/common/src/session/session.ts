@@ -1,7 +1,7 @@
 import { SeenIds } from '../client/seen-ids.js';
 import { disconnectReason } from '../metrics/gateway-metrics.js';
 import { InternalError, ProtocolError, type ErrorCode } from '../protocol/errors.js';
-import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
+import type { ClientFrame, ServerFrame, StoredMessage } from '../protocol/frames.js';
 import { parseFrame, peekRef } from '../protocol/parse.js';
 import { conv } from '../redis/keys.js';
 import { cancelMatch } from '../store/matches.js';
@@ -64,6 +64,11 @@ export class Session {
   /** When this session last left a stranger for another (`next`, or `match` while matched). */
   movedOnAt?: number;
   lastTags: string[] = [];
+  /**
+   * Live DMs that arrived while this session's mailbox was being taken: shown after it, so a
+   * DM sent after one kept for you never comes first.
+   */
+  heldDms: StoredMessage[] | undefined;
   // These are empty for almost every session: made on first use, they cost an idle connection
   // nothing (five empty hash tables were ~0.9 KB of heap per connection).
   private dmIds: SeenIds<string> | undefined;

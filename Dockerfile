@@ -6,7 +6,11 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc tsconfig.json tsconfig.base.json ./
-COPY services/common/package.json services/common/
+COPY services/protocol/package.json services/protocol/
+COPY services/runtime/package.json services/runtime/
+COPY services/store/package.json services/store/
+COPY services/gateway-core/package.json services/gateway-core/
+COPY services/testing/package.json services/testing/
 COPY services/tcp-gateway/package.json services/tcp-gateway/
 COPY services/ws-gateway/package.json services/ws-gateway/
 COPY services/matchmaker/package.json services/matchmaker/
@@ -19,7 +23,7 @@ COPY services services
 COPY infra infra
 RUN npm run build
 
-# Only production dependencies of one service and common: no compiler, no browser, no cdktf.
+# Only production dependencies of one service and the packages it uses: no compiler, no browser, no cdktf.
 FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
@@ -29,10 +33,16 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 
 FROM runtime AS tcp-gateway
 COPY --from=build /app/package.json /app/package-lock.json /app/.npmrc ./
-COPY --from=build /app/services/common/package.json services/common/
+COPY --from=build /app/services/protocol/package.json services/protocol/
+COPY --from=build /app/services/runtime/package.json services/runtime/
+COPY --from=build /app/services/store/package.json services/store/
+COPY --from=build /app/services/gateway-core/package.json services/gateway-core/
 COPY --from=build /app/services/tcp-gateway/package.json services/tcp-gateway/
 RUN npm ci --omit=dev --no-audit --no-fund -w @chatfleet/tcp-gateway && npm cache clean --force
-COPY --from=build /app/services/common/dist services/common/dist
+COPY --from=build /app/services/protocol/dist services/protocol/dist
+COPY --from=build /app/services/runtime/dist services/runtime/dist
+COPY --from=build /app/services/store/dist services/store/dist
+COPY --from=build /app/services/gateway-core/dist services/gateway-core/dist
 COPY --from=build /app/services/tcp-gateway/dist services/tcp-gateway/dist
 USER node
 EXPOSE 8888 9101
@@ -43,13 +53,19 @@ CMD ["node", "--enable-source-maps", "services/tcp-gateway/dist/main.js"]
 
 FROM runtime AS ws-gateway
 COPY --from=build /app/package.json /app/package-lock.json /app/.npmrc ./
-COPY --from=build /app/services/common/package.json services/common/
+COPY --from=build /app/services/protocol/package.json services/protocol/
+COPY --from=build /app/services/runtime/package.json services/runtime/
+COPY --from=build /app/services/store/package.json services/store/
+COPY --from=build /app/services/gateway-core/package.json services/gateway-core/
 COPY --from=build /app/services/ws-gateway/package.json services/ws-gateway/
 COPY scripts/prune-uws.mjs /tmp/prune-uws.mjs
 # Only the uWebSockets.js build this image's Node loads (checked by loading it): ~92 MB less.
 RUN npm ci --omit=dev --no-audit --no-fund -w @chatfleet/ws-gateway && npm cache clean --force \
   && node /tmp/prune-uws.mjs && rm /tmp/prune-uws.mjs
-COPY --from=build /app/services/common/dist services/common/dist
+COPY --from=build /app/services/protocol/dist services/protocol/dist
+COPY --from=build /app/services/runtime/dist services/runtime/dist
+COPY --from=build /app/services/store/dist services/store/dist
+COPY --from=build /app/services/gateway-core/dist services/gateway-core/dist
 COPY --from=build /app/services/ws-gateway/dist services/ws-gateway/dist
 USER node
 EXPOSE 8080 9102
@@ -60,10 +76,14 @@ CMD ["node", "--enable-source-maps", "services/ws-gateway/dist/main.js"]
 
 FROM runtime AS matchmaker
 COPY --from=build /app/package.json /app/package-lock.json /app/.npmrc ./
-COPY --from=build /app/services/common/package.json services/common/
+COPY --from=build /app/services/protocol/package.json services/protocol/
+COPY --from=build /app/services/runtime/package.json services/runtime/
+COPY --from=build /app/services/store/package.json services/store/
 COPY --from=build /app/services/matchmaker/package.json services/matchmaker/
 RUN npm ci --omit=dev --no-audit --no-fund -w @chatfleet/matchmaker && npm cache clean --force
-COPY --from=build /app/services/common/dist services/common/dist
+COPY --from=build /app/services/protocol/dist services/protocol/dist
+COPY --from=build /app/services/runtime/dist services/runtime/dist
+COPY --from=build /app/services/store/dist services/store/dist
 COPY --from=build /app/services/matchmaker/dist services/matchmaker/dist
 USER node
 EXPOSE 9103
@@ -74,10 +94,14 @@ CMD ["node", "--enable-source-maps", "services/matchmaker/dist/main.js"]
 
 FROM runtime AS history-writer
 COPY --from=build /app/package.json /app/package-lock.json /app/.npmrc ./
-COPY --from=build /app/services/common/package.json services/common/
+COPY --from=build /app/services/protocol/package.json services/protocol/
+COPY --from=build /app/services/runtime/package.json services/runtime/
+COPY --from=build /app/services/store/package.json services/store/
 COPY --from=build /app/services/history-writer/package.json services/history-writer/
 RUN npm ci --omit=dev --no-audit --no-fund -w @chatfleet/history-writer && npm cache clean --force
-COPY --from=build /app/services/common/dist services/common/dist
+COPY --from=build /app/services/protocol/dist services/protocol/dist
+COPY --from=build /app/services/runtime/dist services/runtime/dist
+COPY --from=build /app/services/store/dist services/store/dist
 COPY --from=build /app/services/history-writer/dist services/history-writer/dist
 USER node
 EXPOSE 9104

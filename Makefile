@@ -1,7 +1,7 @@
 # chatfleet: `make up` runs the fleet locally, `make test` runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help install install-test build lint test test-unit test-int up observe k6 loadtest screenshot synth plan deploy destroy infra-validate compose-up compose-down bench bench-smoke clean
+.PHONY: help install install-test build lint deps test test-unit test-int up observe k6 loadtest screenshot synth plan deploy destroy infra-validate compose-up compose-down bench bench-smoke clean
 
 help:
 	@echo "make up      install what is missing, build, run the whole fleet (Ctrl-C stops it)"
@@ -15,7 +15,7 @@ help:
 	@echo "make synth | plan | deploy | destroy   AWS (ENV=dev or ENV=prod): see docs/deploy.md"
 	@echo "make infra-validate   validate and plan both stacks offline with Terraform/OpenTofu and a local AWS provider"
 	@echo "make compose-up | compose-down   the fleet with Prometheus and Grafana in Docker"
-	@echo "make build | lint | test-unit | test-int | clean"
+	@echo "make build | lint | deps | test-unit | test-int | clean"
 
 install:
 	@scripts/install-deps.sh
@@ -29,7 +29,11 @@ build: install
 lint: install
 	npm run lint
 
-test: install-test build lint
+# The arrows between packages point down, and no run-time import cycle (.dependency-cruiser.cjs).
+deps: install
+	npm run deps
+
+test: install-test build lint deps
 	node scripts/run-tests.mjs
 
 test-unit: build

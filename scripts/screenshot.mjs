@@ -1,6 +1,6 @@
 // `make screenshot`: drives Debian's Chromium against a real local fleet and refreshes
 // docs/img/chatfleet.png (desktop) and docs/img/chatfleet-phone.png, shown in the README.
-import { launchChromium, startFleet } from '../services/common/dist/testing/index.js';
+import { launchChromium, startFleet } from '../services/testing/dist/index.js';
 
 const fleet = await startFleet({ gateways: 0, wsGateways: 1 });
 const browser = await launchChromium();

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { catalogued, metricsIn } from '@chatfleet/common/testing';
+import { catalogued, metricsIn } from '@chatfleet/testing';
 import { DASHBOARDS, render } from './dashboards.js';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');

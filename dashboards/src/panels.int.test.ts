@@ -5,18 +5,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  JsonClient,
-  REPO_ROOT,
-  WsClient,
   findK6,
+  type Fleet,
+  JsonClient,
+  type K6Run,
+  REPO_ROOT,
   runK6,
   startFleet,
   startPrometheus,
-  waitUntil,
-  type Fleet,
-  type K6Run,
   type TestPrometheus,
-} from '@chatfleet/common/testing';
+  waitUntil,
+  WsClient,
+} from '@chatfleet/testing';
 import { DASHBOARDS } from './dashboards.js';
 
 interface Panel {

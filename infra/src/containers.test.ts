@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
-import { catalogued, metricsIn } from '@chatfleet/common/testing';
+import { catalogued, metricsIn } from '@chatfleet/testing';
 import { SERVICES, SERVICE_PORTS, type ServiceName } from './environments.js';
 
 // No Docker engine runs here: these check what can be checked without one.
@@ -34,8 +34,9 @@ function stages(dockerfile: string): Stage[] {
 
 /** Every environment variable a service's configuration reads, from its sources. */
 function envNames(service: ServiceName): Set<string> {
-  const files = ['services/common/src/config/env.ts', `services/${service}/src/config.ts`];
-  if (service.endsWith('gateway')) files.push('services/common/src/gateway/gateway-config.ts');
+  const files = ['services/runtime/src/env.ts', `services/${service}/src/config.ts`];
+  if (service.endsWith('gateway'))
+    files.push('services/gateway-core/src/gateway/gateway-config.ts');
   const names = new Set<string>();
   for (const f of files)
     for (const m of read(f).matchAll(
@@ -63,6 +64,37 @@ describe('Dockerfile', () => {
         st?.lines.some((l) => /npm ci --omit=dev/.test(l)),
         `${s} installs production dependencies only`,
       );
+    }
+  });
+
+  it("copies the package.json and build of every workspace package a service runs on, and no other's", () => {
+    // @chatfleet/x -> its folder and production dependencies, from the workspaces themselves.
+    const folders = readdirSync(join(ROOT, 'services'));
+    const pkgs = new Map<string, { dir: string; deps: string[] }>();
+    for (const d of folders) {
+      const pj = JSON.parse(read(`services/${d}/package.json`)) as {
+        name: string;
+        dependencies?: Record<string, string>;
+      };
+      const deps = Object.keys(pj.dependencies ?? {}).filter((n) => n.startsWith('@chatfleet/'));
+      pkgs.set(pj.name, { dir: `services/${d}`, deps });
+    }
+    for (const s of SERVICES) {
+      const need = new Set<string>();
+      const walk = (name: string) => {
+        for (const dep of pkgs.get(name)?.deps ?? [])
+          if (!need.has(dep)) need.add(dep) && walk(dep);
+      };
+      walk(`@chatfleet/${s}`);
+      const want = [...need].map((n) => pkgs.get(n)!.dir).sort();
+      const copied = (suffix: string) =>
+        (byName.get(s)?.lines ?? [])
+          .map((l) => new RegExp(`^COPY --from=build /app/(\\S+)/${suffix} `).exec(l)?.[1])
+          .filter((d): d is string => d !== undefined && d !== `services/${s}`)
+          .sort();
+      assert.ok(want.length > 0, s);
+      assert.deepEqual(copied('package.json'), want, `${s}: package.json files`);
+      assert.deepEqual(copied('dist'), want, `${s}: builds`);
     }
   });
 

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JsonClient, startFleet, waitUntil, type Fleet } from '@chatfleet/common/testing';
+import { type Fleet, JsonClient, startFleet, waitUntil } from '@chatfleet/testing';
 
 const WATCH = fileURLToPath(new URL('../host/chatfleet-watch.sh', import.meta.url));
 

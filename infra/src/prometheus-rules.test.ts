@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { catalogued, metricsIn } from '@chatfleet/common/testing';
+import { catalogued, metricsIn } from '@chatfleet/testing';
 
 // The real promtool from Debian's prometheus package (make test installs it).
 const DIR = fileURLToPath(new URL('../../dashboards/prometheus/', import.meta.url));

@@ -12,7 +12,7 @@ import {
   startFleet,
   startRedis,
   waitUntil,
-} from '../../services/common/dist/testing/index.js';
+} from '../../services/testing/dist/index.js';
 
 // Per-connection limits are lifted: the bench measures throughput, not the abuse guards.
 const LOOSE = {

@@ -2,8 +2,8 @@
 // (as gateways would have appended them, over `convs` conversations), then one history-writer
 // started on it; measured until its consumer group has nothing left behind or pending.
 import { Redis } from 'ioredis';
-import { conv as convId, createKeys, fieldsOf } from '../../services/common/dist/index.js';
-import { startFleet, waitUntil } from '../../services/common/dist/testing/index.js';
+import { conv as convId, createKeys, fieldsOf } from '../../services/store/dist/index.js';
+import { startFleet, waitUntil } from '../../services/testing/dist/index.js';
 import { cpuSeconds, watchRss } from './procstat.mjs';
 
 async function fill(redis, keys, n, convs) {

@@ -2,7 +2,7 @@
 // a stranger at an even `perSecond` pace; measured from the client's `match` to its `matched`.
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFleet } from '../../services/common/dist/testing/index.js';
+import { startFleet } from '../../services/testing/dist/index.js';
 import { onLines } from './clients.mjs';
 import { addr, inBatches } from './fanout.mjs';
 

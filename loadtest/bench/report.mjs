@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
-import { REPO_ROOT } from '../../services/common/dist/testing/index.js';
+import { REPO_ROOT } from '../../services/testing/dist/index.js';
 import { sustained, verdictTable } from './targets.mjs';
 
 const BEGIN = '<!-- bench:begin (written by make bench) -->';

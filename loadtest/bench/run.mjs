@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../services/common/dist/testing/index.js';
+import { REPO_ROOT } from '../../services/testing/dist/index.js';
 import { CONTENDERS } from './contenders.mjs';
 import { openRooms, step } from './fanout.mjs';
 import { historyDrain } from './history.mjs';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { settingsDocumented, settingsRead } from '@chatfleet/common/testing';
+import { settingsDocumented, settingsRead } from '@chatfleet/testing';
 import { readConfig } from './config.js';
 
 describe('history-writer configuration', () => {

@@ -1,13 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import {
-  DEFAULT_STORE_LIMITS,
-  envInt,
-  envString,
-  readBaseConfig,
-  type BaseConfig,
-  type StoreLimits,
-} from '@chatfleet/common';
+import { DEFAULT_STORE_LIMITS, type StoreLimits } from '@chatfleet/store';
+import { type BaseConfig, envInt, envString, readBaseConfig } from '@chatfleet/runtime';
 
 export interface HistoryWriterConfig extends BaseConfig {
   historyMaxCount: number;

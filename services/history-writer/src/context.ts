@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Keys, Logger, StoreContext } from '@chatfleet/common';
+import type { Keys, StoreContext } from '@chatfleet/store';
+import type { Logger } from '@chatfleet/runtime';
 import type { HistoryWriterConfig } from './config.js';
 import type { WriterMetrics } from './metrics.js';
 

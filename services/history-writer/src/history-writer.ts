@@ -1,11 +1,5 @@
-import {
-  createKeys,
-  FleetClock,
-  createWorkerRuntime,
-  runConsumerGroup,
-  type Logger,
-  type Service,
-} from '@chatfleet/common';
+import { createKeys, runConsumerGroup } from '@chatfleet/store';
+import { createWorkerRuntime, FleetClock, type Logger, type Service } from '@chatfleet/runtime';
 import type { HistoryWriterConfig } from './config.js';
 import { GROUP, type WriterContext } from './context.js';
 import { lagLoop } from './lag-loop.js';

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { redisMemory, redisTimeMs } from '@chatfleet/common';
+import { redisMemory } from '@chatfleet/runtime';
+import { redisTimeMs } from '@chatfleet/store';
 import { GROUP, type WriterContext } from './context.js';
 
 /** Publishes the group's lag and pending counts, and forgets consumers long gone. */

@@ -5,10 +5,10 @@ import {
   idFromMs,
   parseStored,
   routeDm,
-  withScripts,
-  type StoredMessage,
   type StreamEntry,
-} from '@chatfleet/common';
+  withScripts,
+} from '@chatfleet/store';
+import type { StoredMessage } from '@chatfleet/protocol';
 import type { WriterContext } from './context.js';
 
 const MATCH_CONV = conv.room('m-');

@@ -1,6 +1,6 @@
-import { envInt, envString, readBaseConfig, type BaseConfig } from '@chatfleet/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { type BaseConfig, envInt, envString, readBaseConfig } from '@chatfleet/runtime';
 
 export interface MatchmakerConfig extends BaseConfig {
   /** A ticket with tags waits this long for a shared tag before anyone will do. */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Keys, Logger } from '@chatfleet/common';
+import type { Keys } from '@chatfleet/store';
+import type { Logger } from '@chatfleet/runtime';
 import type { MatchmakerConfig } from './config.js';
 import type { MatchmakerMetrics } from './metrics.js';
 

@@ -1,4 +1,4 @@
-import { configOrExit, createLogger, runService } from '@chatfleet/common';
+import { configOrExit, createLogger, runService } from '@chatfleet/runtime';
 import { readConfig } from './config.js';
 import { createMatchmaker } from './matchmaker.js';
 

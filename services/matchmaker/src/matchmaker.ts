@@ -1,12 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createKeys,
-  createWorkerRuntime,
-  fieldsOf,
-  runConsumerGroup,
-  type Logger,
-  type Service,
-} from '@chatfleet/common';
+import { createKeys, fieldsOf, runConsumerGroup } from '@chatfleet/store';
+import { createWorkerRuntime, type Logger, type Service } from '@chatfleet/runtime';
 import type { MatchmakerConfig } from './config.js';
 import { GROUP, type MatchmakerContext } from './context.js';
 import { createMatchmakerMetrics } from './metrics.js';

@@ -1,4 +1,4 @@
-import type { Ticket } from '@chatfleet/common';
+import type { Ticket } from '@chatfleet/store';
 import { who, type Met } from './pairing.js';
 
 /** Addresses of this many last partners are avoided (softly) in the next pairings. */

@@ -5,7 +5,7 @@ import {
   redisTimeMs,
   releaseLockScript,
   type Ticket,
-} from '@chatfleet/common';
+} from '@chatfleet/store';
 import type { MatchmakerContext } from './context.js';
 import { parseMet } from './met.js';
 import { pairTickets, who, type Met } from './pairing.js';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Ticket } from '@chatfleet/common';
+import type { Ticket } from '@chatfleet/store';
 import { metAfter, parseMet } from './met.js';
 import { crowdedAddresses, metAge, pairTickets, pickOrder, who, type Met } from './pairing.js';
 

@@ -1,4 +1,4 @@
-import type { Ticket } from '@chatfleet/common';
+import type { Ticket } from '@chatfleet/store';
 
 export interface Pair {
   a: Ticket;

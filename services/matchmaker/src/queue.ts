@@ -8,7 +8,7 @@ import {
   type MatchRecord,
   type StoreContext,
   type Ticket,
-} from '@chatfleet/common';
+} from '@chatfleet/store';
 import { metAfter } from './met.js';
 import { who, type Met, type Pair } from './pairing.js';
 import { applyRequestScript, commitPairScript, dropTicketScript } from './scripts.js';

@@ -1,4 +1,4 @@
-import { LuaScript } from '@chatfleet/common';
+import { LuaScript } from '@chatfleet/store';
 
 /**
  * KEYS: queue, tickets, version. ARGV: op, sid, v, ticketJson, score, versionTtlMs.

@@ -1,11 +1,5 @@
-import {
-  envBool,
-  envInt,
-  envPort,
-  envString,
-  readGatewayConfig,
-  type GatewayConfig,
-} from '@chatfleet/common';
+import { envBool, envInt, envPort, envString } from '@chatfleet/runtime';
+import { type GatewayConfig, readGatewayConfig } from '@chatfleet/gateway-core';
 
 export interface TcpGatewayConfig extends GatewayConfig {
   tcpHost: string;

@@ -1,4 +1,4 @@
-import { configOrExit, createLogger, runService, tuneHeap } from '@chatfleet/common';
+import { configOrExit, createLogger, runService, tuneHeap } from '@chatfleet/runtime';
 import { readConfig } from './config.js';
 import { createTcpGateway } from './tcp-gateway.js';
 

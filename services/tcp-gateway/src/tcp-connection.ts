@@ -1,18 +1,15 @@
 import type { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import {
+  decodeUtf8,
   HELP,
   LineSplitter,
-  decodeUtf8,
   parseTextLine,
   renderText,
-  type GatewayCore,
   type ServerFrame,
-  type Session,
   type TextView,
-  type Transport,
-  type Wire,
-} from '@chatfleet/common';
+} from '@chatfleet/protocol';
+import type { GatewayCore, Session, Transport, Wire } from '@chatfleet/gateway-core';
 import type { TcpGatewayConfig } from './config.js';
 
 type Mode = 'detect' | 'text' | 'json';

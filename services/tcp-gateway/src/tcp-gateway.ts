@@ -1,11 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import {
-  AddressRate,
-  createGatewayRuntime,
-  TokenBucket,
-  type Logger,
-  type Service,
-} from '@chatfleet/common';
+import { AddressRate, createGatewayRuntime, TokenBucket } from '@chatfleet/gateway-core';
+import type { Logger, Service } from '@chatfleet/runtime';
 import type { TcpGatewayConfig } from './config.js';
 import { TcpConnection } from './tcp-connection.js';
 

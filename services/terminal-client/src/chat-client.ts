@@ -1,26 +1,25 @@
 import { connect, type Socket } from 'node:net';
 import {
+  type ClientFrame,
+  fillNotice,
+  type FillOutcome,
+  fillRoom,
   HELP,
   isMatchRoom,
   LineSplitter,
   parseTextLine,
-  renderText,
-  type ClientFrame,
-  type ServerFrame,
-  type TextView,
-} from '@chatfleet/common';
-import {
-  fillNotice,
-  fillRoom,
   reconnectDelay,
+  renderText,
   RoomCursor,
   SeenIds,
-  type FillOutcome,
-} from '@chatfleet/common/client';
+  type ServerFrame,
+  type TextView,
+} from '@chatfleet/protocol';
 import type { ClientArgs } from './args.js';
 import type { Terminal } from './terminal.js';
 
 const LIMITS = { maxTextChars: 2000 };
+const UTF8 = new TextDecoder();
 
 /**
  * Speaks NDJSON to a tcp-gateway and renders like text mode. Reconnects by itself, takes its
@@ -69,7 +68,7 @@ export class ChatClient {
       for (const ev of splitter.push(chunk)) {
         if (ev.kind !== 'line') continue;
         try {
-          this.onFrame(JSON.parse(ev.line.toString('utf8')) as ServerFrame);
+          this.onFrame(JSON.parse(UTF8.decode(ev.line)) as ServerFrame);
         } catch {
           // not a frame
         }

@@ -1,11 +1,5 @@
-import {
-  ConfigError,
-  envInt,
-  envPort,
-  envString,
-  readGatewayConfig,
-  type GatewayConfig,
-} from '@chatfleet/common';
+import { ConfigError, envInt, envPort, envString } from '@chatfleet/runtime';
+import { type GatewayConfig, readGatewayConfig } from '@chatfleet/gateway-core';
 
 export interface WsGatewayConfig extends GatewayConfig {
   wsHost: string;

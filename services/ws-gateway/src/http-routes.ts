@@ -1,5 +1,5 @@
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import type { GatewayCore } from '@chatfleet/common';
+import type { GatewayCore } from '@chatfleet/gateway-core';
 import type { StaticFile } from './static-files.js';
 
 const SECURITY_HEADERS: [string, string][] = [

@@ -1,13 +1,8 @@
 import uWS from 'uWebSockets.js';
 import { Gauge } from 'prom-client';
-import {
-  AddressRate,
-  createGatewayRuntime,
-  decodeUtf8,
-  TokenBucket,
-  type Logger,
-  type Service,
-} from '@chatfleet/common';
+import { AddressRate, createGatewayRuntime, TokenBucket } from '@chatfleet/gateway-core';
+import { decodeUtf8 } from '@chatfleet/protocol';
+import type { Logger, Service } from '@chatfleet/runtime';
 import type { WsGatewayConfig } from './config.js';
 import { addHttpRoutes } from './http-routes.js';
 import { originAllowed } from './origin.js';

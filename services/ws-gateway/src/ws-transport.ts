@@ -1,7 +1,8 @@
 import type { Buffer } from 'node:buffer';
 import type { WebSocket } from 'uWebSockets.js';
-import type { GatewayCore, ServerFrame, Session, Transport, Wire } from '@chatfleet/common';
 import type { Gauge } from 'prom-client';
+import type { GatewayCore, Session, Transport, Wire } from '@chatfleet/gateway-core';
+import type { ServerFrame } from '@chatfleet/protocol';
 import type { PublishClock } from './publish-clock.js';
 
 export interface SocketData {

@@ -1,15 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { conv, createKeys, idFromMs, type StoredMessage } from '@chatfleet/common';
+import type { Redis } from 'ioredis';
+import { conv, createKeys, idFromMs } from '@chatfleet/store';
+import type { StoredMessage } from '@chatfleet/protocol';
 import {
+  type Fleet,
   JsonClient,
   readMetric,
   redisClient,
   startFleet,
   waitUntil,
-  type Fleet,
-} from '@chatfleet/common/testing';
-import type { Redis } from 'ioredis';
+} from '@chatfleet/testing';
 
 describe('history-writer', () => {
   let fleet: Fleet;

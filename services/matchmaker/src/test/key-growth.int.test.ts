@@ -2,18 +2,18 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import {
-  DEFAULT_STORE_LIMITS,
-  FleetClock,
   clearAssigned,
   conv,
   createKeys,
+  DEFAULT_STORE_LIMITS,
   endMatch,
+  type Keys,
   routeDm,
   sendMessage,
-  type Keys,
   type Ticket,
-} from '@chatfleet/common';
-import { startFleet, waitUntil } from '@chatfleet/common/testing';
+} from '@chatfleet/store';
+import { FleetClock } from '@chatfleet/runtime';
+import { startFleet, waitUntil } from '@chatfleet/testing';
 import { applyRequest, commitPair } from '../queue.js';
 
 const N = 10_000;

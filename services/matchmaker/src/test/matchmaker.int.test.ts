@@ -1,13 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_STORE_LIMITS, FleetClock, createKeys, requestMatch } from '@chatfleet/common';
-import {
-  JsonClient,
-  readMetric,
-  startFleet,
-  waitUntil,
-  type Fleet,
-} from '@chatfleet/common/testing';
+import { createKeys, DEFAULT_STORE_LIMITS, requestMatch } from '@chatfleet/store';
+import { FleetClock } from '@chatfleet/runtime';
+import { type Fleet, JsonClient, readMetric, startFleet, waitUntil } from '@chatfleet/testing';
 
 describe('matchmaker', () => {
   let fleet: Fleet;

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type JsonClient } from '@chatfleet/common/testing';
+import type { JsonClient } from '@chatfleet/testing';
 import { ATTACKER, BIG, MIB, assertContained, budgetFleet, tryHello } from './budget-helpers.js';
 
 // Before the budgets: flooding a room of readers that never read grew Redis by 100 MB.

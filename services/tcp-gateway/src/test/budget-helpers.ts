@@ -2,13 +2,13 @@ import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  type AttackResult,
   DEFAULT_BUDGETS,
+  type Fleet,
   JsonClient,
   measureAttack,
   startFleet,
-  type AttackResult,
-  type Fleet,
-} from '@chatfleet/common/testing';
+} from '@chatfleet/testing';
 
 /** Where the attacks come from; bystanders and setup use other addresses. */
 export const ATTACKER = '127.0.0.66';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createKeys } from '@chatfleet/common';
-import { helloFrom, waitUntil, type Frame } from '@chatfleet/common/testing';
+import { createKeys } from '@chatfleet/store';
+import { type Frame, helloFrom, waitUntil } from '@chatfleet/testing';
 import { BIG, MIB, assertContained, budgetFleet, tryHello } from './budget-helpers.js';
 
 // Before the budgets: DMs to nicks held for people away grew Redis by 112 MB in 48 s.

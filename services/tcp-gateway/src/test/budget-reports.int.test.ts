@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKeys } from '@chatfleet/common';
-import { helloFrom, type Frame } from '@chatfleet/common/testing';
+import { createKeys } from '@chatfleet/store';
+import { type Frame, helloFrom } from '@chatfleet/testing';
 import { BIG, MIB, assertContained, budgetFleet, tryHello } from './budget-helpers.js';
 
 // One address tries for a minute to make Redis keep what it can; the product's budgets hold it

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Frame } from '@chatfleet/common/testing';
+import type { Frame } from '@chatfleet/testing';
 import { BIG, MIB, assertContained, budgetFleet, tryHello } from './budget-helpers.js';
 
 // One address tries for a minute to make Redis keep what it can; the product's budgets hold it

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { DEFAULT_STORE_LIMITS, FleetClock, conv, createKeys, sendMessage } from '@chatfleet/common';
-import { JsonClient, startFleet, visitAndLeave, type Fleet } from '@chatfleet/common/testing';
+import { conv, createKeys, DEFAULT_STORE_LIMITS, sendMessage } from '@chatfleet/store';
+import { FleetClock } from '@chatfleet/runtime';
+import { type Fleet, JsonClient, startFleet, visitAndLeave } from '@chatfleet/testing';
 
 const dmsOf = (c: JsonClient, text: string) =>
   c.frames.items.filter((f) => f.type === 'dm' && f['text'] === text).length;

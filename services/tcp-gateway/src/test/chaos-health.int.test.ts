@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { JsonClient, WsClient, startFleet, waitUntil, type Fleet } from '@chatfleet/common/testing';
+import { type Fleet, JsonClient, startFleet, waitUntil, WsClient } from '@chatfleet/testing';
 
 const status = async (port: number) => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
 

@@ -1,14 +1,8 @@
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { createKeys } from '@chatfleet/common';
-import {
-  JsonClient,
-  readMetric,
-  startFleet,
-  waitUntil,
-  type Fleet,
-} from '@chatfleet/common/testing';
+import { createKeys } from '@chatfleet/store';
+import { type Fleet, JsonClient, readMetric, startFleet, waitUntil } from '@chatfleet/testing';
 
 const ENV = { MAX_CONNECTIONS_PER_IP: '1000', RATE_PER_SEC: '1000', RATE_BURST: '1000' };
 

@@ -2,16 +2,16 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import {
+  type ChaosClient,
+  type Fleet,
   JsonClient,
-  WsClient,
   readMetric,
   sendSequence,
   startFleet,
   waitForAll,
   waitUntil,
-  type ChaosClient,
-  type Fleet,
-} from '@chatfleet/common/testing';
+  WsClient,
+} from '@chatfleet/testing';
 
 // Chaos: Redis drops the gateways' Pub/Sub connections while a room is busy. Every listener,
 // on the sender's gateway and on others, must get every acknowledged message once, in order.

@@ -1,18 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  JsonClient,
+  type ChaosClient,
   checkDelivery,
   fillLikeAClient,
+  type Fleet,
+  JsonClient,
   sendSequence,
   startFleet,
   startRedis,
+  type TestRedis,
   waitForAll,
   WsClient,
-  type ChaosClient,
-  type Fleet,
-  type TestRedis,
-} from '@chatfleet/common/testing';
+} from '@chatfleet/testing';
 
 // Chaos: Redis restarts while a room is busy. With its data (AOF) nothing may be lost; without
 // it, whatever a listener did not get must be announced (resync recovered:false), never silent.

@@ -1,18 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { conv, createKeys } from '@chatfleet/common';
+import { conv, createKeys } from '@chatfleet/store';
 import {
+  type Fleet,
+  type Frame,
   JsonClient,
-  WsClient,
   sendSequence,
   startFleet,
   startRedis,
-  waitUntil,
-  type Fleet,
-  type Frame,
   type TestRedis,
-} from '@chatfleet/common/testing';
+  waitUntil,
+  WsClient,
+} from '@chatfleet/testing';
 
 const ENV = { RATE_PER_SEC: '1000', RATE_BURST: '1000' };
 

@@ -2,14 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  JsonClient,
-  startFleet,
-  readMetric,
-  waitUntil,
   type Fleet,
   type Frame,
-} from '@chatfleet/common/testing';
-import { createKeys } from '@chatfleet/common';
+  JsonClient,
+  readMetric,
+  startFleet,
+  waitUntil,
+} from '@chatfleet/testing';
+import { createKeys } from '@chatfleet/store';
 
 describe('several gateways on one Redis', () => {
   let fleet: Fleet;

@@ -2,15 +2,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { createKeys, type Keys } from '@chatfleet/common';
+import { createKeys, type Keys } from '@chatfleet/store';
 import {
+  type Fleet,
+  type Frame,
   JsonClient,
   startFleet,
   visitAndLeave,
   waitUntil,
-  type Fleet,
-  type Frame,
-} from '@chatfleet/common/testing';
+} from '@chatfleet/testing';
 
 const texts = (frames: Frame[]) => frames.map((f) => f['text']);
 

@@ -1,12 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  JsonClient,
-  startFleet,
-  waitUntil,
-  type Fleet,
-  type Frame,
-} from '@chatfleet/common/testing';
+import { type Fleet, type Frame, JsonClient, startFleet, waitUntil } from '@chatfleet/testing';
 
 describe('protocol v1 over NDJSON', () => {
   let fleet: Fleet;

@@ -1,17 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { DISCONNECT_REASONS } from '@chatfleet/common';
+import { DISCONNECT_REASONS } from '@chatfleet/gateway-core';
 import {
+  type Fleet,
+  type Frame,
   JsonClient,
   LineClient,
   readMetric,
+  type ServiceProcess,
   startFleet,
   waitUntil,
-  type Fleet,
-  type Frame,
-  type ServiceProcess,
-} from '@chatfleet/common/testing';
+} from '@chatfleet/testing';
 
 describe('limits and bad input', () => {
   let fleet: Fleet;

@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { createKeys, type Keys } from '@chatfleet/common';
-import { JsonClient, startFleet, visitAndLeave, type Fleet } from '@chatfleet/common/testing';
+import { createKeys, type Keys } from '@chatfleet/store';
+import { type Fleet, JsonClient, startFleet, visitAndLeave } from '@chatfleet/testing';
 
 const ROUNDS = 12;
 const BURST = 15;

@@ -2,15 +2,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { conv, createKeys, redisTimeMs, type Keys } from '@chatfleet/common';
+import { conv, createKeys, type Keys, redisTimeMs } from '@chatfleet/store';
 import {
+  type Fleet,
   JsonClient,
   openCrowd,
   readMetric,
   startFleet,
   waitUntil,
-  type Fleet,
-} from '@chatfleet/common/testing';
+} from '@chatfleet/testing';
 
 /** The id a gateway goes by in Redis: the owner of a nick claimed through it. */
 async function gatewayIdOf(fleet: Fleet, keys: Keys, port: number, nick: string) {

@@ -1,14 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  type Fleet,
   JsonClient,
   readMetric,
   startFleet,
   startRedis,
-  waitUntil,
-  type Fleet,
   type TestRedis,
-} from '@chatfleet/common/testing';
+  waitUntil,
+} from '@chatfleet/testing';
 
 describe('Redis going away and coming back', () => {
   let redis: TestRedis;

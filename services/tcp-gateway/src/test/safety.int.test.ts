@@ -2,14 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { createKeys, fieldsOf, type Keys } from '@chatfleet/common';
-import {
-  JsonClient,
-  LineClient,
-  startFleet,
-  waitUntil,
-  type Fleet,
-} from '@chatfleet/common/testing';
+import { createKeys, fieldsOf, type Keys } from '@chatfleet/store';
+import { type Fleet, JsonClient, LineClient, startFleet, waitUntil } from '@chatfleet/testing';
 
 /** Two clients matched with each other. */
 async function pair(port: number, a: string, b: string) {

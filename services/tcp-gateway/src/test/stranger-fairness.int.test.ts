@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JsonClient, startFleet, type Fleet, type Frame } from '@chatfleet/common/testing';
+import { type Fleet, type Frame, JsonClient, startFleet } from '@chatfleet/testing';
 
 /** Connects from `address` and says hello as `nick`. */
 async function person(port: number, address: string, nick: string): Promise<JsonClient> {

@@ -2,15 +2,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { createKeys, fieldsOf, type Keys } from '@chatfleet/common';
+import { createKeys, fieldsOf, type Keys } from '@chatfleet/store';
 import {
-  JsonClient,
-  LineClient,
-  WsClient,
-  startFleet,
   type Fleet,
   type Frame,
-} from '@chatfleet/common/testing';
+  JsonClient,
+  LineClient,
+  startFleet,
+  WsClient,
+} from '@chatfleet/testing';
 
 type Client = JsonClient | WsClient;
 

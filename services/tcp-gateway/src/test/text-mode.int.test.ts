@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineClient, startFleet, type Fleet } from '@chatfleet/common/testing';
+import { type Fleet, LineClient, startFleet } from '@chatfleet/testing';
 
 describe('tcp text mode', () => {
   let fleet: Fleet;

@@ -2,14 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { conv, createKeys, type Keys } from '@chatfleet/common';
-import {
-  JsonClient,
-  WsClient,
-  startFleet,
-  visitAndLeave,
-  type Fleet,
-} from '@chatfleet/common/testing';
+import { conv, createKeys, type Keys } from '@chatfleet/store';
+import { type Fleet, JsonClient, startFleet, visitAndLeave, WsClient } from '@chatfleet/testing';
 
 // JSON.stringify writes a lone surrogate as the escape "\ud800"; Redis's Lua cjson refuses to
 // decode it. Such text is refused at the door now, but entries stored before that must never

@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import {
+  type Fleet,
+  freePort,
   Inbox,
   JsonClient,
-  REPO_ROOT,
-  freePort,
   loseFromHistory,
+  REPO_ROOT,
   sendSequence,
   startFleet,
-  type Fleet,
-} from '@chatfleet/common/testing';
+} from '@chatfleet/testing';
 
 /** The client as a person runs it, driven through its stdin and stdout. */
 function runClient(args: string[]): {

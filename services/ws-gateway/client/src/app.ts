@@ -1,11 +1,11 @@
 import {
   fillNotice,
-  fillRoom,
-  RoomCursor,
   type FillOutcome,
+  fillRoom,
   type HistoryAsk,
-} from '@chatfleet/common/client';
-import type { ServerFrame } from '@chatfleet/common/protocol';
+  RoomCursor,
+  type ServerFrame,
+} from '@chatfleet/protocol';
 import { Connection } from './connection.js';
 import {
   addMessage,

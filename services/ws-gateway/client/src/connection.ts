@@ -1,5 +1,4 @@
-import { reconnectDelay } from '@chatfleet/common/client';
-import type { ServerFrame } from '@chatfleet/common/protocol';
+import { reconnectDelay, type ServerFrame } from '@chatfleet/protocol';
 
 export type Status = 'connecting' | 'online' | 'offline';
 

@@ -1,5 +1,4 @@
-import type { RoomCursor } from '@chatfleet/common/client';
-import type { DmFrame, MessageFrame, ServerFrame } from '@chatfleet/common/protocol';
+import type { DmFrame, MessageFrame, RoomCursor, ServerFrame } from '@chatfleet/protocol';
 
 export type Item =
   | { kind: 'msg'; id: number; from: string; text: string; ts: number }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import {
   artifactPath,
+  type Fleet,
   freePort,
   JsonClient,
   launchChromium,
@@ -11,9 +12,8 @@ import {
   startFleet,
   waitUntil,
   WsClient,
-  type Fleet,
-} from '@chatfleet/common/testing';
-import { createKeys, fieldsOf } from '@chatfleet/common';
+} from '@chatfleet/testing';
+import { createKeys, fieldsOf } from '@chatfleet/store';
 
 describe('the browser client, in Chromium', () => {
   let fleet: Fleet;

@@ -1,13 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  type Fleet,
+  type Frame,
   JsonClient,
   LineClient,
   startFleet,
   WsClient,
-  type Fleet,
-  type Frame,
-} from '@chatfleet/common/testing';
+} from '@chatfleet/testing';
 
 describe('TCP and browser users in one fleet (two ws-gateways, one tcp-gateway)', () => {
   let fleet: Fleet;

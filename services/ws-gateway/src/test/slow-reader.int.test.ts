@@ -2,13 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'node:net';
-import {
-  JsonClient,
-  WsClient,
-  readMetric,
-  startFleet,
-  type Fleet,
-} from '@chatfleet/common/testing';
+import { type Fleet, JsonClient, readMetric, startFleet, WsClient } from '@chatfleet/testing';
 
 const CAP = 256 * 1024;
 

@@ -2,14 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  type Fleet,
+  type Frame,
   readMetric,
+  type ServiceProcess,
   startFleet,
   waitUntil,
   WsClient,
-  type Fleet,
-  type Frame,
-  type ServiceProcess,
-} from '@chatfleet/common/testing';
+} from '@chatfleet/testing';
 
 const BUSY = { RATE_PER_SEC: '5000', RATE_BURST: '5000', FLOOD_LIMIT: '1000000' };
 

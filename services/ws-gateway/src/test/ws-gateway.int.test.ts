@@ -2,13 +2,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import {
+  type Fleet,
   readMetric,
+  type ServiceProcess,
   startFleet,
   waitUntil,
   WsClient,
-  type Fleet,
-  type ServiceProcess,
-} from '@chatfleet/common/testing';
+} from '@chatfleet/testing';
 
 describe('ws-gateway', () => {
   let fleet: Fleet;

@@ -1,0 +1,33 @@
+import type { LiveEnvelope } from '@chatfleet/store';
+
+/** One conversation this gateway listens to, shared by all its sessions in it. */
+export interface ConvSub {
+  readonly conv: string;
+  readonly room: string;
+  readonly channel: string;
+  readonly sids: Set<string>;
+  /** live: events go straight out; otherwise they are held until a catch-up read. */
+  state: 'subscribing' | 'live' | 'recovering';
+  /** The subscriber generation whose SUBSCRIBE covered this conversation (-1: none yet). */
+  subGen: number;
+  /** Whether the position below was ever read (a fresh subscription has nothing to recover). */
+  known: boolean;
+  /** The last message dispatched: its epoch, seq and id. */
+  epoch: string;
+  seq: number;
+  id: number;
+  held: LiveEnvelope[];
+  /** Held events were dropped for space: read the window once more before going live. */
+  stale: boolean;
+  recovering: boolean;
+  waiters: ((live: boolean) => void)[];
+}
+
+/**
+ * The seq the window must start with for nothing to be missing, or undefined if the epoch
+ * changed after we had dispatched messages of the old one (they, and what followed, are gone).
+ */
+export function nextExpected(c: Pick<ConvSub, 'epoch' | 'seq'>, epoch: string): number | undefined {
+  if (epoch === c.epoch) return c.seq + 1;
+  return c.seq === 0 ? 1 : undefined;
+}

@@ -1,0 +1,340 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
+import { type SeenIds, type StoredMessage, toMessageFrame } from '@chatfleet/protocol';
+import { Cached, type Logger, Slots } from '@chatfleet/runtime';
+import {
+  appendInbox,
+  type ControlEnvelope,
+  deregister,
+  heartbeat,
+  listRooms,
+  type LiveEnvelope,
+  type RoomListing,
+  type StoreContext,
+  takeReapedMark,
+} from '@chatfleet/store';
+import { AddressBudget } from '../limits/address-budget.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { dmShown } from '../session/session-identity.js';
+import { Wire } from '../session/wire.js';
+import type { Hub, SessionLimits, Transport } from '../session/hub.js';
+import { Session } from '../session/session.js';
+import { startHousekeeping } from './housekeeping.js';
+import { handleControl } from './control.js';
+import { runInbox } from './inbox-reader.js';
+import { renewLeases } from './leases.js';
+import { restoreAll } from './restore-all.js';
+import { Subscriptions } from './subscriptions.js';
+import type { ConvSub } from './conv-sub.js';
+import { TopicFanout, type Broadcast } from './topic-fanout.js';
+import type { GatewayParts } from './gateway-parts.js';
+
+export interface GatewayCoreOptions {
+  store: StoreContext;
+  sub: Redis;
+  /** The inbox stream's blocking reader. */
+  inboxReader: Redis;
+  log: Logger;
+  metrics: GatewayMetrics;
+  limits: SessionLimits;
+  heartbeatMs: number;
+  /** How long a connection to Redis may be down before /healthz says 503. */
+  healthGraceMs: number;
+  /** Random by default; set it only in tests. */
+  gatewayId?: string;
+  /** The transport's native fan-out, if it has one: steady room members then share a publish. */
+  broadcast?: Broadcast;
+}
+
+export interface CoreHealth {
+  ok: boolean;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * Everything a gateway process shares between its sessions, whatever the transport: the
+ * subscriptions to the conversations its users are in, its inbox, heartbeat, cleanup after
+ * dead gateways, and draining on shutdown.
+ */
+export class GatewayCore implements Hub, GatewayParts {
+  readonly gw: string;
+  readonly store: StoreContext;
+  readonly log: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly limits: SessionLimits;
+  readonly hashing: Slots;
+  readonly textBudget: AddressBudget;
+  private readonly rooms: Cached<RoomListing[]>;
+  draining = false;
+  readonly sessions = new Map<string, Session>();
+  readonly subs: Subscriptions;
+  readonly topics: TopicFanout | undefined;
+  private readonly abort = new AbortController();
+  private sidCounter = 0;
+  private lastVersion = 0;
+  private cmdDownSince: number | undefined;
+  /** DMs shown by sessions that ended lately: a second route of one of them is dropped. */
+  private readonly endedDms = new Map<string, { at: number; seen: SeenIds<string> }>();
+  private loops: Promise<unknown> | undefined;
+  /** The fleet epoch last seen: a new one means Redis lost its data. */
+  private epoch: string | undefined;
+  /** When (monotonic ms) a lease renewal last started that then succeeded. */
+  private leasesOkAt = performance.now();
+  private beating: Promise<void> | undefined;
+  /** When (monotonic ms) the last heartbeat that succeeded was sent. */
+  private beatOkAt = performance.now();
+  private restoring: Promise<void> | undefined;
+
+  constructor(private readonly o: GatewayCoreOptions) {
+    // A burst of guesses waits a moment; past that it is refused rather than queued for long.
+    this.hashing = new Slots(o.limits.passwordHashConcurrency, 64);
+    this.textBudget = new AddressBudget(o.limits.textBytesPerAddressMin, 60_000);
+    // Every browser polls the list: one read per gateway per few seconds, whatever the crowd.
+    this.rooms = new Cached(() => listRooms(this.store), o.limits.roomListCacheMs);
+    this.gw =
+      o.gatewayId ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9-]/g, '')
+        .slice(0, 20)}-${randomBytes(4).toString('hex')}`;
+    this.store = o.store;
+    this.log = o.log.child({ gw: this.gw });
+    this.metrics = o.metrics;
+    this.limits = o.limits;
+    this.subs = new Subscriptions({
+      sub: o.sub,
+      store: o.store,
+      log: this.log,
+      metrics: o.metrics,
+      joinWaitMs: o.limits.joinWaitMs,
+      dispatch: (c, env) => this.dispatch(c, env),
+    });
+    const { broadcast } = o;
+    this.topics = broadcast
+      ? new TopicFanout({
+          broadcast,
+          metrics: o.metrics,
+          paceBytes: o.limits.paceBytes,
+          dispatchedId: (c) => this.subs.dispatchedId(c),
+          now: () => this.store.clock.now(),
+        })
+      : undefined;
+  }
+
+  async start(): Promise<void> {
+    const { redis } = this.store;
+    if (redis.status !== 'ready') this.cmdDownSince = Date.now();
+    let cmdReady = redis.status === 'ready';
+    redis.on('close', () => {
+      this.cmdDownSince ??= Date.now();
+      this.metrics.redisUp.set(0);
+    });
+    redis.on('ready', () => {
+      this.cmdDownSince = undefined;
+      this.metrics.redisUp.set(1);
+      // A blip alone loses nothing; the heartbeat's epoch tells whether Redis lost its data.
+      if (cmdReady) void this.beat().catch(() => undefined);
+      cmdReady = true;
+    });
+    this.metrics.redisUp.set(cmdReady ? 1 : 0);
+    await this.subs.start();
+    const inbox = runInbox(
+      {
+        reader: this.o.inboxReader,
+        store: this.store,
+        gw: this.gw,
+        log: this.log,
+        handle: (env) => handleControl(this, env),
+      },
+      this.abort.signal,
+    );
+    const housekeeping = startHousekeeping(this, this.o.heartbeatMs, this.abort.signal);
+    this.loops = Promise.all([inbox, housekeeping]);
+  }
+
+  /** Unhealthy while draining, or while a Redis connection has been down past the grace. */
+  health(): CoreHealth {
+    const subDown = this.subs.downForMs();
+    const cmdDown = this.cmdDownSince === undefined ? 0 : Date.now() - this.cmdDownSince;
+    const grace = this.o.healthGraceMs;
+    const problems = [
+      ...(this.draining ? ['draining'] : []),
+      ...(subDown > grace ? [`subscriber down for ${subDown} ms`] : []),
+      ...(cmdDown > grace ? [`redis commands down for ${cmdDown} ms`] : []),
+    ];
+    return {
+      ok: problems.length === 0,
+      detail: {
+        status: this.draining ? 'draining' : problems.length > 0 ? 'degraded' : 'ok',
+        ...(problems.length > 0 ? { problems } : {}),
+        redis: this.store.redis.status,
+        subscriber: this.o.sub.status,
+        sessions: this.sessions.size,
+      },
+    };
+  }
+
+  roomList(): Promise<RoomListing[]> {
+    return this.rooms.get();
+  }
+
+  createSession(transport: Transport): Session {
+    const s = new Session(this, transport);
+    this.sessions.set(s.sid, s);
+    return s;
+  }
+
+  /** The transport is gone: the session cleans up and is forgotten. */
+  async endSession(s: Session): Promise<void> {
+    await s.close();
+    this.sessions.delete(s.sid);
+    const now = Date.now();
+    const seen = s.dmSeenIfAny();
+    if (seen) this.endedDms.set(s.sid, { at: now, seen });
+    for (const [sid, e] of this.endedDms) {
+      if (now - e.at < 60_000 && this.endedDms.size <= 10_000) break;
+      this.endedDms.delete(sid);
+    }
+  }
+
+  /** Whether the session `sid` (open or ended lately) already showed this DM. */
+  dmShown(sid: string, m: StoredMessage): boolean {
+    const seen = this.sessions.get(sid)?.dmSeenIfAny() ?? this.endedDms.get(sid)?.seen;
+    return seen !== undefined && dmShown(seen, m);
+  }
+
+  nextSid(): string {
+    return `${this.gw}.${++this.sidCounter}`;
+  }
+
+  nextVersion(): number {
+    this.lastVersion = Math.max(this.lastVersion + 1, this.store.clock.now() * 1000);
+    return this.lastVersion;
+  }
+
+  subscribe(conv: string, room: string, sid: string): Promise<void> {
+    return this.subs.add(conv, room, sid);
+  }
+
+  unsubscribe(conv: string, sid: string): void {
+    this.topics?.leave(conv, sid);
+    this.subs.remove(conv, sid);
+  }
+
+  async kick(gw: string, sid: string, reason: string): Promise<void> {
+    if (gw === this.gw) return this.sessions.get(sid)?.bye(reason);
+    const env: ControlEnvelope = { k: 'kick', sid, reason };
+    await appendInbox(this.store, gw, env).catch(() => undefined);
+  }
+
+  private dispatch(c: ConvSub, env: LiveEnvelope): void {
+    if (env.k === 'm' && !env.frame) {
+      // Built once per gateway, not once per member.
+      env.frame = toMessageFrame(env.m);
+      env.wire = new Wire(JSON.stringify(env.frame));
+    }
+    const t0 = performance.now();
+    const each = (sid: string) => this.sessions.get(sid)?.live(env);
+    if (env.k !== 'm' || !this.topics?.deliver(c.conv, c.sids, env, each))
+      for (const sid of c.sids) each(sid);
+    // Fan-out is timed per message; presence and the like are not messages.
+    if (env.k === 'm') this.metrics.fanout.observe((performance.now() - t0) / 1000);
+  }
+
+  /** Renews this gateway's liveness lease (one at a time) and acts on what it finds. */
+  beat(): Promise<void> {
+    this.beating ??= this.doBeat().finally(() => {
+      this.beating = undefined;
+    });
+    return this.beating;
+  }
+
+  private async doBeat(): Promise<void> {
+    const { clock } = this.store;
+    const sentAt = clock.host();
+    // The send time, not the reply's: a beat sent just before a stall proves nothing after it.
+    const sent = performance.now();
+    let hb;
+    try {
+      hb = await heartbeat(this.store, this.gw);
+      this.metrics.heartbeats.inc({ outcome: 'ok' });
+    } catch (err) {
+      this.metrics.heartbeats.inc({ outcome: 'failed' });
+      throw err;
+    }
+    clock.learn(hb.now, sentAt);
+    // A reaper marks a gateway before it frees its users' nicks and places, and deregisters it
+    // only at the end: the mark, not the list, says whether we were declared dead.
+    if (await takeReapedMark(this.store, this.gw)) return this.declaredDead();
+    this.beatOkAt = sent;
+    const lost = this.epoch !== undefined && hb.epoch !== this.epoch;
+    this.epoch = hb.epoch;
+    if (lost) this.restoreAll('redis lost its data');
+  }
+
+  fence(): Promise<void> | undefined {
+    const fresh = () => performance.now() - this.beatOkAt <= this.limits.gatewayTimeoutMs / 2;
+    if (fresh()) return undefined;
+    return (async () => {
+      // A beat in flight since before a stall ends stale: then one more, sent now.
+      for (let i = 0; i < 2 && !fresh(); i++) await this.beat().catch(() => undefined);
+    })();
+  }
+
+  /** Renews the leases on what the sessions hold; past LEASE_MS without, restores instead. */
+  async renew(): Promise<void> {
+    const started = performance.now();
+    if (started - this.leasesOkAt > this.store.limits.leaseMs * 0.9) {
+      // They may have expired: unless the fleet reaped us meanwhile, claim them again.
+      await this.beat();
+      if (this.sessions.size > 0) this.restoreAll('leases may have lapsed');
+      this.leasesOkAt = started;
+      return;
+    }
+    await renewLeases(this);
+    this.leasesOkAt = started;
+  }
+
+  private restoreAll(why: string): void {
+    if (this.restoring || this.abort.signal.aborted) return;
+    this.log.info({ sessions: this.sessions.size, why }, 'restoring sessions');
+    this.restoring = restoreAll(this, this.abort.signal).finally(() => {
+      this.restoring = undefined;
+    });
+  }
+
+  /**
+   * The fleet reaped this gateway while it was alive (stalled past GATEWAY_TIMEOUT_MS): its
+   * sessions' nicks, memberships and matches are gone. Rather than keep ghosts, every client is
+   * told to reconnect (bye shutdown) and builds its state again through the normal path.
+   */
+  declaredDead(): void {
+    if (this.draining) return;
+    this.metrics.declaredDead.inc();
+    this.log.warn({ sessions: this.sessions.size }, 'declared dead by the fleet, closing sessions');
+    for (const s of [...this.sessions.values()]) s.revoke();
+  }
+
+  /** Says bye to every session, waits for them to clean up (bounded), then leaves the fleet. */
+  async stop(graceMs: number): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    this.draining = true;
+    const all = [...this.sessions.values()];
+    for (const s of all) s.bye('shutdown');
+    const done = Promise.all(all.map((s) => this.endSession(s)));
+    await Promise.race([done, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    this.abort.abort();
+    this.o.inboxReader.disconnect();
+    await this.loops;
+    // Leave the fleet only with nothing left to clean: otherwise the lease runs out and a
+    // reaper finishes what Redis refused us (or expiry does, if no gateway is left).
+    try {
+      const left = await this.store.redis.hlen(this.store.keys.gatewayState(this.gw));
+      if (left === 0) await deregister(this.store, this.gw, this.limits.gatewayTimeoutMs);
+      else this.log.warn({ sessions: left }, 'left sessions to the reaper');
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'could not leave the fleet, the reaper will');
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import type { StoredMessage } from '@chatfleet/protocol';
+import type { Logger } from '@chatfleet/runtime';
+import type { StoreContext } from '@chatfleet/store';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { SessionLimits } from '../session/hub.js';
+import type { Session } from '../session/session.js';
+
+/**
+ * What the gateway's loops (inbox events, housekeeping, leases, restore) use of the core that
+ * starts them: named here, so they depend on it without importing it back.
+ */
+export interface GatewayParts {
+  readonly gw: string;
+  readonly store: StoreContext;
+  readonly log: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly limits: SessionLimits;
+  readonly sessions: ReadonlyMap<string, Session>;
+  /** Whether a session that closed recently had already shown this DM. */
+  dmShown(sid: string, m: StoredMessage): boolean;
+  beat(): Promise<void>;
+  renew(): Promise<void>;
+}

@@ -1,0 +1,295 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@chatfleet/runtime';
+import { UnavailableError } from '@chatfleet/protocol';
+import {
+  catchUp,
+  type LiveEnvelope,
+  parseEnvelope,
+  readPosition,
+  type StoreContext,
+} from '@chatfleet/store';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { nextExpected, type ConvSub } from './conv-sub.js';
+
+// Past this many held-back events a conversation drops them and reads the window once more.
+const HELD_MAX = 5000;
+const SUBSCRIBE_CHUNK = 1000;
+const RECOVERY_CONCURRENCY = 32;
+
+export interface SubscriptionsOptions {
+  sub: Redis;
+  store: StoreContext;
+  log: Logger;
+  metrics: GatewayMetrics;
+  /** How long a join waits for its conversation's subscription before `unavailable`. */
+  joinWaitMs: number;
+  /** Hands one event, in conversation order, to the sessions listening to it (`c.sids`). */
+  dispatch(c: ConvSub, env: LiveEnvelope): void;
+}
+
+/**
+ * This gateway's conversation subscriptions. Pub/Sub is at-most-once, so each conversation
+ * tracks the last position it dispatched; whenever it cannot be sure it heard everything (the
+ * subscriber connection dropped, a seq jumped, the epoch changed) it holds live events back,
+ * reads the recovery window from that position once for the whole gateway, dispatches what it
+ * missed in order, says `gap` if the window no longer reaches back, and goes live again.
+ */
+export class Subscriptions {
+  private readonly convs = new Map<string, ConvSub>();
+  private readonly byChannel = new Map<string, ConvSub>();
+  /** Bumped whenever the subscriber connection closes: older subscribe acks prove nothing. */
+  private generation = 0;
+  private up = false;
+  private downSince: number | undefined = Date.now();
+
+  constructor(private readonly o: SubscriptionsOptions) {}
+
+  /** Listens to the subscriber connection; resolves once it is subscribed (or gave up waiting). */
+  async start(): Promise<void> {
+    const { sub } = this.o;
+    sub.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
+    sub.on('close', () => this.onDown());
+    sub.on('ready', () => void this.onReady());
+    if (sub.status === 'ready') await this.onReady();
+  }
+
+  /** How long the subscriber has been unusable (0 while it is subscribed). */
+  downForMs(): number {
+    return this.downSince === undefined ? 0 : Date.now() - this.downSince;
+  }
+
+  /** The last message id dispatched in a conversation this gateway listens to. */
+  dispatchedId(conv: string): number | undefined {
+    return this.convs.get(conv)?.id;
+  }
+
+  /** Adds a listener; resolves when the conversation is live, or throws `unavailable`. */
+  async add(conv: string, room: string, sid: string): Promise<void> {
+    let c = this.convs.get(conv);
+    if (!c) {
+      c = this.create(conv, room);
+      if (this.up) void this.establish(c, this.generation);
+    }
+    c.sids.add(sid);
+    if (c.state === 'live') return;
+    const live = await this.whenLive(c, this.o.joinWaitMs);
+    if (!live) {
+      this.remove(conv, sid);
+      throw new UnavailableError(new Error('subscription not confirmed in time'));
+    }
+  }
+
+  remove(conv: string, sid: string): void {
+    const c = this.convs.get(conv);
+    if (!c?.sids.delete(sid) || c.sids.size > 0) return;
+    this.convs.delete(conv);
+    this.byChannel.delete(c.channel);
+    for (const w of c.waiters.splice(0)) w(false);
+    this.o.metrics.subscriptions.set(this.convs.size);
+    if (this.up) this.o.sub.unsubscribe(c.channel).catch(() => undefined);
+  }
+
+  private create(conv: string, room: string): ConvSub {
+    const c: ConvSub = {
+      conv,
+      room,
+      channel: this.o.store.keys.live(conv),
+      sids: new Set(),
+      state: 'subscribing',
+      subGen: -1,
+      known: false,
+      epoch: '',
+      seq: 0,
+      id: 0,
+      held: [],
+      stale: false,
+      recovering: false,
+      waiters: [],
+    };
+    this.convs.set(conv, c);
+    this.byChannel.set(c.channel, c);
+    this.o.metrics.subscriptions.set(this.convs.size);
+    return c;
+  }
+
+  private whenLive(c: ConvSub, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        const i = c.waiters.indexOf(done);
+        if (i >= 0) c.waiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      const done = (ok: boolean) => {
+        clearTimeout(t);
+        resolve(ok);
+      };
+      c.waiters.push(done);
+    });
+  }
+
+  private current(c: ConvSub, gen: number): boolean {
+    return gen === this.generation && this.convs.get(c.conv) === c;
+  }
+
+  /** First subscription of a conversation: SUBSCRIBE, then learn its position. */
+  private async establish(c: ConvSub, gen: number): Promise<void> {
+    c.subGen = gen;
+    try {
+      await this.o.sub.subscribe(c.channel);
+    } catch {
+      return; // the connection dropped: the resubscribe after it covers this conversation
+    }
+    if (this.current(c, gen)) await this.recover(c, gen);
+  }
+
+  private onDown(): void {
+    this.generation++;
+    if (this.up) this.o.log.warn({ convs: this.convs.size }, 'subscriber lost, holding back');
+    this.up = false;
+    this.downSince ??= Date.now();
+    this.o.metrics.subscriberUp.set(0);
+    for (const c of this.convs.values()) {
+      if (c.state === 'live') c.state = 'recovering';
+    }
+  }
+
+  /** Connected again: resubscribe everything, and only once Redis confirmed it, catch up. */
+  private async onReady(): Promise<void> {
+    const gen = this.generation;
+    const all = [...this.convs.values()];
+    try {
+      for (let i = 0; i < all.length; i += SUBSCRIBE_CHUNK) {
+        const chunk = all.slice(i, i + SUBSCRIBE_CHUNK);
+        for (const c of chunk) c.subGen = gen;
+        await this.o.sub.subscribe(...chunk.map((c) => c.channel));
+      }
+    } catch {
+      return; // dropped again; the next ready starts over
+    }
+    if (gen !== this.generation) return;
+    this.up = true;
+    this.downSince = undefined;
+    this.o.metrics.subscriberUp.set(1);
+    if (all.length > 0) {
+      this.o.metrics.resubscribes.inc();
+      this.o.log.info({ convs: all.length }, 'subscriber back, catching up');
+    }
+    // Conversations added while this ran were never subscribed.
+    for (const c of this.convs.values()) if (c.subGen !== gen) void this.establish(c, gen);
+    let next = 0;
+    const worker = async () => {
+      while (next < all.length && gen === this.generation) {
+        const c = all[next++];
+        if (c && this.convs.get(c.conv) === c) await this.recover(c, gen);
+      }
+    };
+    await Promise.all(Array.from({ length: RECOVERY_CONCURRENCY }, worker));
+  }
+
+  private onMessage(channel: string, payload: string): void {
+    const c = this.byChannel.get(channel);
+    if (!c) return;
+    const env = parseEnvelope<LiveEnvelope>(payload);
+    if (!env) return this.o.log.warn({ channel }, 'bad live envelope');
+    if (c.state !== 'live') return this.hold(c, env);
+    if (env.k !== 'm') return this.o.dispatch(c, env);
+    const seq = env.m.seq;
+    if (seq === undefined) return this.deliver(c, env); // stamped before seq existed
+    const epoch = env.e ?? '';
+    if (epoch === c.epoch && seq <= c.seq) return; // already dispatched (a catch-up had it)
+    if ((epoch === c.epoch && seq === c.seq + 1) || (c.epoch === '' && c.seq === 0 && seq === 1)) {
+      c.epoch = epoch;
+      return this.deliver(c, env);
+    }
+    // A hole or a new epoch: we cannot know what we missed without reading the window.
+    this.o.log.info({ conv: c.conv, epoch, seq, have: c.seq }, 'gap in live stream');
+    c.state = 'recovering';
+    this.hold(c, env);
+    void this.recover(c, this.generation);
+  }
+
+  private hold(c: ConvSub, env: LiveEnvelope): void {
+    if (c.held.length >= HELD_MAX) {
+      // Everything held is in the window too; reading it again after this is enough.
+      c.held = [];
+      c.stale = true;
+    }
+    c.held.push(env);
+  }
+
+  private deliver(c: ConvSub, env: Extract<LiveEnvelope, { k: 'm' }>): void {
+    if (env.m.id <= c.id) return;
+    c.id = env.m.id;
+    if (env.m.seq !== undefined) c.seq = env.m.seq;
+    this.o.dispatch(c, env);
+  }
+
+  /**
+   * Reads the position and what came after the last dispatched message, in one step, then
+   * dispatches it and whatever was held back meanwhile, in order, and goes live.
+   */
+  private async recover(c: ConvSub, gen: number): Promise<void> {
+    if (c.recovering) return;
+    c.recovering = true;
+    try {
+      do {
+        c.stale = false;
+        const got = await this.readWithRetry(c, gen);
+        if (!got) return;
+        if (!c.known) {
+          // A fresh subscription: nothing was dispatched yet, so nothing can be missing.
+          c.known = true;
+          c.epoch = got.pos.epoch;
+          c.seq = got.pos.seq;
+          c.id = got.pos.id;
+          continue;
+        }
+        const { pos, messages } = got;
+        const next = nextExpected(c, pos.epoch);
+        const recovered =
+          next !== undefined &&
+          (messages.length > 0 ? messages[0]?.seq === next : pos.seq === next - 1);
+        this.o.metrics.recoveries.inc({ recovered: String(recovered) });
+        if (!recovered) {
+          this.o.log.warn({ conv: c.conv, have: c.seq, epoch: pos.epoch }, 'messages lost');
+          this.o.dispatch(c, { k: 'gap', sid: '', room: c.room, epoch: pos.epoch });
+        }
+        c.epoch = pos.epoch;
+        c.seq = 0;
+        for (const m of messages) this.deliver(c, { k: 'm', sid: '', e: pos.epoch, m });
+        c.seq = Math.max(c.seq, pos.seq);
+      } while (c.stale && this.current(c, gen));
+      if (!this.current(c, gen)) return;
+      const held = c.held;
+      c.held = [];
+      c.state = 'live';
+      for (const env of held) {
+        if (env.k === 'm') this.deliver(c, env);
+        else this.o.dispatch(c, env);
+      }
+      for (const w of c.waiters.splice(0)) w(true);
+    } finally {
+      c.recovering = false;
+    }
+  }
+
+  private async readWithRetry(
+    c: ConvSub,
+    gen: number,
+  ): Promise<Awaited<ReturnType<typeof catchUp>> | undefined> {
+    for (let attempt = 0; this.current(c, gen); attempt++) {
+      try {
+        if (!c.known) {
+          return { pos: await readPosition(this.o.store, c.conv), messages: [] };
+        }
+        this.o.metrics.catchUps.inc();
+        return await catchUp(this.o.store, c.conv, c.id);
+      } catch (err) {
+        this.o.log.debug({ conv: c.conv, err: String(err) }, 'catch-up read failed, retrying');
+        await sleep(Math.min(100 * 2 ** attempt, 2000));
+      }
+    }
+    return undefined;
+  }
+}

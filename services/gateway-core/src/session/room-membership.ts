@@ -1,0 +1,48 @@
+import { isMatchRoom } from '@chatfleet/protocol';
+import { conv, joinRoom, type JoinResult, leaveRoom, type LockPlan } from '@chatfleet/store';
+import { newRoomState } from './room-delivery.js';
+import type { Session } from './session.js';
+
+// A session's place in a room, in Redis and on this gateway: used by joins and by matches.
+
+/**
+ * Subscribes first (the gateway then hears everything from here on), then adds the member and
+ * reads history in one step; live events wait in the room's buffer until `releaseRoom`.
+ */
+export async function enterRoom(
+  s: Session,
+  room: string,
+  since?: number,
+  epoch?: string,
+  plan?: LockPlan,
+): Promise<JoinResult> {
+  const st = newRoomState();
+  s.rooms.set(room, st);
+  try {
+    await s.hub.subscribe(conv.room(room), room, s.sid);
+    // From here Redis may hold the membership even if the reply is lost: clean it up on close.
+    s.strayRooms.add(room);
+    const res = await joinRoom(s.hub.store, room, s.nick ?? '', s.sid, since, epoch, plan);
+    s.settleStray(room);
+    if (!isMatchRoom(room)) s.joinOrder = s.joinOrder.concat(room);
+    await s.saveState();
+    return res;
+  } catch (err) {
+    s.rooms.delete(room);
+    s.hub.unsubscribe(conv.room(room), s.sid);
+    if (s.isStray(room))
+      await leaveRoom(s.hub.store, room, s.nick ?? '', s.sid).then(
+        () => s.settleStray(room),
+        () => undefined,
+      );
+    throw err;
+  }
+}
+
+export async function exitRoom(s: Session, room: string): Promise<void> {
+  s.rooms.delete(room);
+  s.joinOrder = s.joinOrder.filter((r) => r !== room);
+  s.hub.unsubscribe(conv.room(room), s.sid);
+  await leaveRoom(s.hub.store, room, s.nick ?? '', s.sid);
+  await s.saveState();
+}

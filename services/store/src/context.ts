@@ -1,0 +1,80 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import { InternalError, ProtocolError, UnavailableError } from '@chatfleet/protocol';
+import type { FleetClock } from '@chatfleet/runtime';
+import type { Keys } from './keys.js';
+
+/** Retention and window sizes shared by the gateways and the history-writer. */
+export interface StoreLimits {
+  recentMax: number;
+  recentTtlMs: number;
+  eventsMaxLen: number;
+  joinHistory: number;
+  mailboxMax: number;
+  mailboxMaxAgeMs: number;
+  /**
+   * What a gateway holds for its sessions (nick claims, places in member lists, its session
+   * records) expires this long after the gateway last renewed it, reaper or not.
+   */
+  leaseMs: number;
+  /** A finished match's messages, position and history are kept this long, then expire. */
+  matchKeepMs: number;
+  /** A nick whose holder left stays theirs (with its mailbox) this long, for its token. */
+  nickHoldMs: number;
+}
+
+export const DEFAULT_STORE_LIMITS: StoreLimits = {
+  recentMax: 500,
+  recentTtlMs: 30 * 24 * 3600 * 1000,
+  eventsMaxLen: 100_000,
+  joinHistory: 20,
+  mailboxMax: 100,
+  mailboxMaxAgeMs: 7 * 24 * 3600 * 1000,
+  leaseMs: 60_000,
+  matchKeepMs: 600_000,
+  nickHoldMs: 24 * 3600 * 1000,
+};
+
+export interface StoreContext {
+  redis: Redis;
+  keys: Keys;
+  limits: StoreLimits;
+  /** Redis's clock, estimated (message ages, mailbox trims); a gateway's heartbeats teach it. */
+  clock: FleetClock;
+}
+
+// Replies that mean "Redis cannot serve right now" (loading, failing over, a script running
+// too long); anything else Redis answers (OOM, WRONGTYPE…) is our problem, not the network's.
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/** Tells a Redis failure the client can retry (`unavailable`) from one it cannot. */
+export function classifyRedisError(err: unknown): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  const e = err as { name?: string; message?: string } | undefined;
+  // ioredis marks answers from the server as ReplyError; everything else is the connection.
+  if (e?.name === 'ReplyError' && !TRANSIENT_REPLY.test(e.message ?? ''))
+    return new InternalError(err);
+  return new UnavailableError(err);
+}
+
+/** Runs a Redis call; a failure becomes `unavailable` or `internal` for the client. */
+export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw classifyRedisError(err);
+  }
+}
+
+/**
+ * Runs a pipeline or MULTI, whose replies carry each command's error: the first one fails the
+ * call, classified as `guarded` does.
+ */
+export async function execAll(pipe: ChainableCommander): Promise<[Error | null, unknown][]> {
+  const res = (await guarded(() => pipe.exec())) ?? [];
+  const failed = res.find(([err]) => err)?.[0];
+  if (failed) throw classifyRedisError(failed);
+  return res;
+}
+
+/** Message ids carry their time: id = ms * 1000 + n. */
+export const idFromMs = (ms: number) => ms * 1000;

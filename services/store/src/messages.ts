@@ -1,0 +1,130 @@
+import type { StoredMessage } from '@chatfleet/protocol';
+import { catchUpScript, sendScript } from './lua/scripts.js';
+import { guarded, type StoreContext } from './context.js';
+
+export interface SendInput {
+  conv: string;
+  from: string;
+  text: string;
+  room?: string;
+  to?: string;
+  /** A DM's recipient identity (see claim-nick): it reaches nobody else holding `to` later. */
+  toIdent?: string;
+  /** Publish on the conversation's live channel (rooms); DMs are routed instead. */
+  publish: boolean;
+  sid: string;
+  ref?: string;
+}
+
+/** Where a conversation stands: its epoch, the last seq and id stamped in it. */
+export interface Position {
+  epoch: string;
+  seq: number;
+  id: number;
+}
+
+/** Appends and publishes one message atomically; resolves with the stamped message. */
+export async function sendMessage(
+  ctx: StoreContext,
+  m: SendInput,
+): Promise<StoredMessage & { epoch: string }> {
+  const { keys, limits } = ctx;
+  const body = JSON.stringify({
+    conv: m.conv,
+    from: m.from,
+    text: m.text,
+    ...(m.room !== undefined ? { room: m.room } : {}),
+    ...(m.to !== undefined ? { to: m.to } : {}),
+    ...(m.toIdent !== undefined ? { toIdent: m.toIdent } : {}),
+  }).slice(0, -1);
+  const envelope = `{"k":"m","sid":${JSON.stringify(m.sid)}${m.ref !== undefined ? `,"ref":${JSON.stringify(m.ref)}` : ''}`;
+  const channel = m.publish ? keys.live(m.conv) : '';
+  const lockKey = m.room !== undefined ? keys.roomLock(m.conv) : keys.recent(m.conv);
+  const res = (await guarded(() =>
+    sendScript.run(
+      ctx.redis,
+      [keys.pos(m.conv), keys.recent(m.conv), keys.events(keys.partitionOf(m.conv)), lockKey],
+      [m.conv, body, limits.recentMax, limits.recentTtlMs, limits.eventsMaxLen, channel, envelope],
+    ),
+  )) as [string, string, string, string];
+  return {
+    conv: m.conv,
+    from: m.from,
+    text: m.text,
+    ...(m.room !== undefined ? { room: m.room } : {}),
+    ...(m.to !== undefined ? { to: m.to } : {}),
+    ...(m.toIdent !== undefined ? { toIdent: m.toIdent } : {}),
+    id: Number(res[0]),
+    ts: Number(res[1]),
+    seq: Number(res[2]),
+    epoch: res[3],
+  };
+}
+
+/**
+ * A stored message, or undefined if it is not one. Text stored before lone surrogates were
+ * refused is made well-formed (U+FFFD), so no client is handed what it cannot encode.
+ */
+export function parseStored(raw: string): StoredMessage | undefined {
+  try {
+    const m = JSON.parse(raw) as StoredMessage;
+    if (typeof m.id !== 'number' || typeof m.conv !== 'string') return undefined;
+    if (typeof m.text === 'string' && !m.text.isWellFormed()) m.text = m.text.toWellFormed();
+    return m;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Up to `limit` messages between `after` and `before` (both exclusive), oldest first: the newest
+ * ones, or with `after` the oldest ones, so a client can page forward through a gap. Reads the
+ * recovery window and the durable history merged, since the writer may lag behind the window.
+ */
+export async function readHistory(
+  ctx: StoreContext,
+  conv: string,
+  range: { before?: number | undefined; after?: number | undefined },
+  limit: number,
+): Promise<StoredMessage[]> {
+  const max = range.before === undefined ? '+inf' : `(${range.before}`;
+  const min = range.after === undefined ? '-inf' : `(${range.after}`;
+  const forward = range.after !== undefined;
+  const read = (key: string) =>
+    forward
+      ? ctx.redis.zrangebyscore(key, min, max, 'LIMIT', 0, limit)
+      : ctx.redis.zrevrangebyscore(key, max, min, 'LIMIT', 0, limit);
+  const [recent, hist] = await guarded(() =>
+    Promise.all([read(ctx.keys.recent(conv)), read(ctx.keys.history(conv))]),
+  );
+  const byId = new Map<number, StoredMessage>();
+  for (const raw of [...recent, ...hist]) {
+    const m = parseStored(raw);
+    if (m) byId.set(m.id, m);
+  }
+  const all = [...byId.values()].sort((a, b) => a.id - b.id);
+  return forward ? all.slice(0, limit) : all.slice(-limit);
+}
+
+/** A conversation's position right now (epoch '' if it has none yet). */
+export async function readPosition(ctx: StoreContext, conv: string): Promise<Position> {
+  const [id, seq, epoch] = await guarded(() =>
+    ctx.redis.hmget(ctx.keys.pos(conv), 'id', 'seq', 'epoch'),
+  );
+  return { epoch: epoch ?? '', seq: Number(seq ?? 0), id: Number(id ?? 0) };
+}
+
+/** The position and every message after `afterId` in the window, read in one step. */
+export async function catchUp(
+  ctx: StoreContext,
+  conv: string,
+  afterId: number,
+): Promise<{ pos: Position; messages: StoredMessage[] }> {
+  const [epoch, seq, id, raw] = (await guarded(() =>
+    catchUpScript.run(ctx.redis, [ctx.keys.pos(conv), ctx.keys.recent(conv)], [afterId]),
+  )) as [string, string, string, string[]];
+  return {
+    pos: { epoch, seq: Number(seq), id: Number(id) },
+    messages: raw.map(parseStored).filter((m): m is StoredMessage => m !== undefined),
+  };
+}

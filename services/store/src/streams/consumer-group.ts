@@ -1,0 +1,139 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { type Logger, untilAborted } from '@chatfleet/runtime';
+import { execAll } from '../context.js';
+
+export type StreamEntry = [id: string, fields: string[]];
+
+export interface ConsumerGroupOptions {
+  /** Commands: group creation, claims, acknowledgements. */
+  redis: Redis;
+  /** A connection of its own for the blocking read. */
+  reader: Redis;
+  streams: string[];
+  group: string;
+  consumer: string;
+  /** Entries another consumer left pending this long are taken over. */
+  claimIdleMs: number;
+  count: number;
+  /**
+   * After a batch smaller than `count`, wait this long before reading again, so a trickle is
+   * read in batches rather than one entry per round trip (0: read again at once).
+   */
+  lingerMs?: number;
+  log: Logger;
+  /**
+   * Handles what one read returned, from every stream in it (in the order of `streams`), at
+   * most `count` entries a call; they are acknowledged only after every call resolved.
+   */
+  handle(entries: StreamEntry[]): Promise<void>;
+  onReclaimed?(count: number): void;
+  afterBatch?(): Promise<void>;
+}
+
+export function fieldsOf(flat: string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) o[flat[i] ?? ''] = flat[i + 1] ?? '';
+  return o;
+}
+
+async function ensureGroups(o: ConsumerGroupOptions): Promise<void> {
+  for (const stream of o.streams) {
+    try {
+      await o.redis.xgroup('CREATE', stream, o.group, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
+    }
+  }
+}
+
+type StreamBatch = [stream: string, entries: StreamEntry[]];
+
+/** One handle and one round trip of acknowledgements per read, however many streams it spans. */
+async function handleAndAck(o: ConsumerGroupOptions, batches: StreamBatch[]): Promise<void> {
+  // Entries whose data was trimmed away come back with no fields: acknowledge, nothing to do.
+  const valid = batches.flatMap(([, entries]) => entries.filter((e) => Array.isArray(e[1])));
+  // A read returns up to `count` per stream: handled `count` at a time, as big pipelines of
+  // thousands of commands were slower per entry (history-writer drain: 66k/s against 47k/s).
+  for (let i = 0; i < valid.length; i += o.count) await o.handle(valid.slice(i, i + o.count));
+  const acks = o.redis.pipeline();
+  for (const [stream, entries] of batches)
+    if (entries.length > 0) acks.xack(stream, o.group, ...entries.map((e) => e[0]));
+  if (acks.length > 0) await execAll(acks);
+}
+
+async function reclaim(o: ConsumerGroupOptions): Promise<void> {
+  for (const stream of o.streams) {
+    let cursor = '0-0';
+    do {
+      const [next, claimed] = (await o.redis.xautoclaim(
+        stream,
+        o.group,
+        o.consumer,
+        o.claimIdleMs,
+        cursor,
+        'COUNT',
+        o.count,
+      )) as [string, StreamEntry[]];
+      if (claimed.length > 0) {
+        o.onReclaimed?.(claimed.length);
+        o.log.info({ stream, count: claimed.length }, 'reclaimed pending entries');
+        await handleAndAck(o, [[stream, claimed]]);
+      }
+      cursor = next;
+    } while (cursor !== '0-0');
+  }
+}
+
+/**
+ * At-least-once consumption of streams with a consumer group: a batch is acknowledged only
+ * after it was handled, so a crash leaves it pending, and what a dead consumer left pending is
+ * claimed after claimIdleMs. Returns when `signal` aborts (BLOCK is 5 s at most; disconnect the
+ * reader to return at once; a read stuck while Redis is away is abandoned on abort).
+ */
+export async function runConsumerGroup(
+  o: ConsumerGroupOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  let lastClaim = 0;
+  let groupsReady = false;
+  while (!signal.aborted) {
+    try {
+      if (!groupsReady) {
+        await ensureGroups(o);
+        groupsReady = true;
+      }
+      if (Date.now() - lastClaim >= o.claimIdleMs / 2) {
+        lastClaim = Date.now();
+        await reclaim(o);
+      }
+      const res = (await untilAborted(
+        o.reader.xreadgroup(
+          'GROUP',
+          o.group,
+          o.consumer,
+          'COUNT',
+          o.count,
+          'BLOCK',
+          5000,
+          'STREAMS',
+          ...o.streams,
+          ...o.streams.map(() => '>'),
+        ),
+        signal,
+      )) as StreamBatch[] | null | undefined;
+      if (res === undefined) break; // aborted before Redis answered; a reply that came is handled
+      const read = (res ?? []).reduce((n, [, entries]) => n + entries.length, 0);
+      if (res) await handleAndAck(o, res);
+      if (res && o.afterBatch) await o.afterBatch();
+      if (o.lingerMs && read > 0 && read < o.count)
+        await sleep(o.lingerMs, undefined, { signal }).catch(() => undefined);
+    } catch (err) {
+      if (signal.aborted) break;
+      // A Redis that restarted without its data has lost the groups too.
+      if (err instanceof Error && err.message.includes('NOGROUP')) groupsReady = false;
+      o.log.warn({ err: String(err) }, 'stream loop error');
+      await sleep(500, undefined, { signal }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { createLogger, createRedis } from '@chatfleet/runtime';
+import { freePort, waitUntil } from './ports.js';
+
+export interface TestRedis {
+  port: number;
+  url: string;
+  /** Stops the server (SIGKILL when hard), keeping its data directory. */
+  stop(hard?: boolean): Promise<void>;
+  /** Starts it again on the same port and data directory. */
+  start(): Promise<void>;
+  /** Stops it and removes its data. */
+  destroy(): Promise<void>;
+}
+
+const ping = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = createConnection({ port, host: '127.0.0.1' }, () => s.write('PING\r\n'));
+    s.once('data', (d) => {
+      s.destroy();
+      resolve(d.toString().startsWith('+PONG'));
+    });
+    s.once('error', () => resolve(false));
+  });
+
+/** A real redis-server on a free port, never 6379, with its own data directory. */
+export async function startRedis(
+  opts: { appendonly?: boolean; args?: string[] } = {},
+): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'chatfleet-redis-'));
+  let proc: ChildProcess | undefined;
+  const start = async () => {
+    proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        opts.appendonly ? 'yes' : 'no',
+        '--daemonize',
+        'no',
+        ...(opts.args ?? []),
+      ],
+      { stdio: 'ignore' },
+    );
+    proc.once('error', () => undefined);
+    await waitUntil(() => ping(port), 10_000, `redis-server on port ${port}`);
+  };
+  const stop = async (hard = false) => {
+    const p = proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill(hard ? 'SIGKILL' : 'SIGTERM');
+    await exited;
+  };
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    start,
+    async destroy() {
+      await stop(true);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A connected command client for a test to look inside Redis. */
+export async function redisClient(url: string): Promise<Redis> {
+  const c = createRedis({
+    url,
+    role: 'commands',
+    name: 'test',
+    logger: createLogger('test', 'silent'),
+  });
+  await c.connect();
+  return c;
+}

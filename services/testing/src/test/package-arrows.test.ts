@@ -1,0 +1,82 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { REPO_ROOT } from '../service-process.js';
+
+const CONFIG = join(REPO_ROOT, '.dependency-cruiser.cjs');
+const BIN = join(REPO_ROOT, 'node_modules/.bin/depcruise');
+
+interface Report {
+  summary: { violations: { rule: { name: string }; from: string; to: string }[] };
+}
+
+function cruise(cwd: string): Report {
+  const r = spawnSync(BIN, ['services', '--config', CONFIG, '--output-type', 'json'], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  assert.ok(r.stdout.startsWith('{'), `${r.stdout.slice(0, 200)}${r.stderr}`);
+  return JSON.parse(r.stdout) as Report;
+}
+
+// A tree shaped like ours, with one wrong arrow of each kind.
+const BAD: Record<string, string> = {
+  'services/protocol/src/index.ts':
+    "import { readFileSync } from 'node:fs';\nexport const a = readFileSync;\n",
+  'services/runtime/src/index.ts': 'export const r = 1;\n',
+  'services/store/src/index.ts':
+    "import { core } from '../../gateway-core/src/index.js';\nexport const s = core;\n",
+  'services/gateway-core/src/index.ts':
+    "import { b } from './b.js';\nexport const core = 1;\nexport const a = () => b;\n",
+  'services/gateway-core/src/b.ts':
+    "import { a } from './index.js';\nexport const b = 2;\nexport const c = () => a;\n",
+  'services/gateway-core/src/t.ts':
+    "import type { T } from './u.js';\nexport type U = T;\nexport const t = 1;\n",
+  'services/gateway-core/src/u.ts': "import type { U } from './t.js';\nexport type T = U | 1;\n",
+  'services/matchmaker/src/main.ts':
+    "import { x } from '../../tcp-gateway/src/x.js';\nimport { h } from '../../testing/src/index.js';\nexport const m = [x, h];\n",
+  'services/tcp-gateway/src/x.ts': 'export const x = 1;\n',
+  'services/testing/src/index.ts': 'export const h = 1;\n',
+  'tsconfig.depcruise.json': '{ "compilerOptions": { "strict": true }, "include": ["services"] }\n',
+};
+
+describe('the arrows between packages (.dependency-cruiser.cjs)', () => {
+  it('finds none pointing the wrong way, and no cycle of run-time imports, in our tree', () => {
+    const found = cruise(REPO_ROOT).summary.violations;
+    assert.deepEqual(
+      found.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`),
+      [],
+    );
+  });
+
+  it('fails on an arrow up, a run-time cycle, Node in protocol and a service importing another', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arrows-'));
+    try {
+      for (const [p, text] of Object.entries(BAD)) {
+        mkdirSync(dirname(join(dir, p)), { recursive: true });
+        writeFileSync(join(dir, p), text);
+      }
+      const found = cruise(dir).summary.violations;
+      const rules = new Set(found.map((v) => v.rule.name));
+      // Types naming each other (t.ts and u.ts) are allowed; values are not.
+      const cyclic = found.filter((v) => v.rule.name === 'no-circular').map((v) => v.from);
+      assert.ok(
+        cyclic.length > 0 && cyclic.every((f) => /\/(index|b)\.ts$/.test(f)),
+        cyclic.join(),
+      );
+      assert.deepEqual([...rules].sort(), [
+        'no-circular',
+        'production-code-does-not-use-the-harness',
+        'protocol-runs-anywhere',
+        'services-do-not-import-services',
+        'store-imports-only-below-it',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

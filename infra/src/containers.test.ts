@@ -82,8 +82,11 @@ describe('Dockerfile', () => {
     for (const s of SERVICES) {
       const need = new Set<string>();
       const walk = (name: string) => {
-        for (const dep of pkgs.get(name)?.deps ?? [])
-          if (!need.has(dep)) need.add(dep) && walk(dep);
+        for (const dep of pkgs.get(name)?.deps ?? []) {
+          if (need.has(dep)) continue;
+          need.add(dep);
+          walk(dep);
+        }
       };
       walk(`@chatfleet/${s}`);
       const want = [...need].map((n) => pkgs.get(n)!.dir).sort();

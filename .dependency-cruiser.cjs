@@ -36,7 +36,8 @@ module.exports = {
     ...downOnly,
     {
       name: 'libraries-do-not-import-services',
-      comment: 'Not even in tests: what a library tests with belongs to it or to the testing package.',
+      comment:
+        'Not even in tests: what a library tests with belongs to it or to the testing package.',
       severity: 'error',
       from: { path: `^services/(${Object.keys(LIBS).join('|')})/src/` },
       to: { path: `^services/(${SERVICES.join('|')})/` },

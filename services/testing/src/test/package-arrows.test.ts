@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../service-process.js';
@@ -11,6 +11,10 @@ const BIN = join(REPO_ROOT, 'node_modules/.bin/depcruise');
 
 interface Report {
   summary: { violations: { rule: { name: string }; from: string; to: string }[] };
+  modules: {
+    source: string;
+    dependencies: { resolved: string; coreModule: boolean; dependencyTypes: string[] }[];
+  }[];
 }
 
 function cruise(cwd: string): Report {
@@ -51,6 +55,55 @@ describe('the arrows between packages (.dependency-cruiser.cjs)', () => {
       found.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`),
       [],
     );
+  });
+
+  it('has each package declare what it imports: production code in dependencies, and no more', () => {
+    const pkgOf = (p: string) => /^services\/([^/]+)\/src\//.exec(p)?.[1];
+    const wanted = new Map<string, { prod: Set<string>; test: Set<string> }>();
+    for (const m of cruise(REPO_ROOT).modules) {
+      const pkg = pkgOf(m.source);
+      if (!pkg || m.source.includes('/ws-gateway/client/')) continue;
+      const w = wanted.get(pkg) ?? { prod: new Set(), test: new Set() };
+      wanted.set(pkg, w);
+      const isTest = /[.]test[.]ts$|\/test\//.test(m.source);
+      for (const d of m.dependencies) {
+        if (d.coreModule) continue;
+        const to = pkgOf(d.resolved);
+        const name = to
+          ? `@chatfleet/${to}`
+          : /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(d.resolved)?.[1];
+        if (!name || name === `@chatfleet/${pkg}`) continue;
+        (isTest ? w.test : w.prod).add(name);
+      }
+    }
+    for (const dir of readdirSync(join(REPO_ROOT, 'services'))) {
+      const pj = JSON.parse(
+        readFileSync(join(REPO_ROOT, 'services', dir, 'package.json'), 'utf8'),
+      ) as {
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
+      const deps = new Set(Object.keys(pj.dependencies ?? {}));
+      const dev = new Set(Object.keys(pj.devDependencies ?? {}));
+      const w = wanted.get(dir) ?? { prod: new Set<string>(), test: new Set<string>() };
+      // Type packages and the compiler come from the root; everything imported is declared.
+      assert.deepEqual(
+        [...w.prod].filter((n) => !deps.has(n)),
+        [],
+        `${dir}: imported, not a dependency`,
+      );
+      assert.deepEqual(
+        [...w.test].filter((n) => !deps.has(n) && !dev.has(n) && !n.startsWith('@types/')),
+        [],
+        `${dir}: imported by tests, not declared`,
+      );
+      const chat = (set: Set<string>) => [...set].filter((n) => n.startsWith('@chatfleet/'));
+      assert.deepEqual(
+        chat(deps).filter((n) => !w.prod.has(n)),
+        [],
+        `${dir}: a dependency its code does not use`,
+      );
+    }
   });
 
   it('fails on an arrow up, a run-time cycle, Node in protocol and a service importing another', () => {

@@ -12,6 +12,9 @@ import {
 import type { GatewayCore, Session, Transport, Wire } from '@chatfleet/gateway-core';
 import type { TcpGatewayConfig } from './config.js';
 
+// The ref of the connection's own hello in text mode, to know when its reply came.
+const GREETING = 'greeting';
+
 type Mode = 'detect' | 'text' | 'json';
 
 /**
@@ -25,6 +28,8 @@ export class TcpConnection implements Transport {
   private view: TextView | undefined;
   private detectTimer: NodeJS.Timeout | undefined;
   private ending = false;
+  /** The connection's own hello is queued or running: no reply (welcome or error) seen yet. */
+  private greeting = false;
 
   constructor(
     private readonly socket: Socket,
@@ -60,7 +65,7 @@ export class TcpConnection implements Transport {
     this.detectTimer = undefined;
     this.mode = mode;
     if (mode === 'text') {
-      this.session.receiveFrame({ type: 'hello' });
+      this.greet();
       if (this.config.automatch) this.session.receiveFrame({ type: 'match', tags: [] });
     }
   }
@@ -93,9 +98,10 @@ export class TcpConnection implements Transport {
     });
     switch (input.kind) {
       case 'frame':
-        // A greeting that failed (Redis away) is retried before the user's next command.
-        if (this.session.nick === undefined && input.frame.type !== 'hello')
-          this.session.receiveFrame({ type: 'hello' });
+        // A greeting that failed (Redis away) is retried before the user's next command; one
+        // still on its way is not (lines pasted at once would each greet again).
+        if (this.session.nick === undefined && !this.greeting && input.frame.type !== 'hello')
+          this.greet();
         return this.session.receiveFrame(input.frame);
       case 'error':
         return this.session.receiveInvalid(input.code, input.message);
@@ -110,7 +116,13 @@ export class TcpConnection implements Transport {
     }
   }
 
+  private greet(): void {
+    this.greeting = true;
+    this.session.receiveFrame({ type: 'hello', ref: GREETING });
+  }
+
   send(frame: ServerFrame, wire?: Wire): void {
+    if ('ref' in frame && frame.ref === GREETING) this.greeting = false;
     if (this.mode === 'json') {
       this.write(wire ? wire.line : `${JSON.stringify(frame)}\n`);
       return;

@@ -140,4 +140,17 @@ describe('tcp text mode', () => {
     assert.ok(!j.lines.items.some((l) => l.startsWith('*')), 'no text greeting in JSON mode');
     j.close();
   });
+
+  // Last: it leaves a ticket waiting, which a later test's stranger could be paired with.
+  it('answers commands pasted before the greeting once each: one "you are now" for one /nick', async () => {
+    const c = await LineClient.connect(port);
+    // One write: every line is read before the connection's own greeting is done.
+    c.write('/nick pasty\n/join paste\n');
+    await c.waitLine(/^\* joined paste \(1 here: pasty\)$/);
+    await c.waitLine('* looking for a partner…');
+    await new Promise((r) => setTimeout(r, 200));
+    const renamed = c.lines.items.filter((l) => l === '* you are now pasty');
+    assert.equal(renamed.length, 1, c.lines.items.join('\n'));
+    c.close();
+  });
 });

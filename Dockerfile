@@ -42,6 +42,7 @@ RUN npm ci --omit=dev --no-audit --no-fund -w @chatfleet/tcp-gateway && npm cach
 COPY --from=build /app/services/protocol/dist services/protocol/dist
 COPY --from=build /app/services/runtime/dist services/runtime/dist
 COPY --from=build /app/services/store/dist services/store/dist
+COPY --from=build /app/services/store/lua services/store/lua
 COPY --from=build /app/services/gateway-core/dist services/gateway-core/dist
 COPY --from=build /app/services/tcp-gateway/dist services/tcp-gateway/dist
 USER node
@@ -65,6 +66,7 @@ RUN npm ci --omit=dev --no-audit --no-fund -w @chatfleet/ws-gateway && npm cache
 COPY --from=build /app/services/protocol/dist services/protocol/dist
 COPY --from=build /app/services/runtime/dist services/runtime/dist
 COPY --from=build /app/services/store/dist services/store/dist
+COPY --from=build /app/services/store/lua services/store/lua
 COPY --from=build /app/services/gateway-core/dist services/gateway-core/dist
 COPY --from=build /app/services/ws-gateway/dist services/ws-gateway/dist
 USER node
@@ -84,7 +86,9 @@ RUN npm ci --omit=dev --no-audit --no-fund -w @chatfleet/matchmaker && npm cache
 COPY --from=build /app/services/protocol/dist services/protocol/dist
 COPY --from=build /app/services/runtime/dist services/runtime/dist
 COPY --from=build /app/services/store/dist services/store/dist
+COPY --from=build /app/services/store/lua services/store/lua
 COPY --from=build /app/services/matchmaker/dist services/matchmaker/dist
+COPY --from=build /app/services/matchmaker/lua services/matchmaker/lua
 USER node
 EXPOSE 9103
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.METRICS_PORT||9103)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
@@ -102,6 +106,7 @@ RUN npm ci --omit=dev --no-audit --no-fund -w @chatfleet/history-writer && npm c
 COPY --from=build /app/services/protocol/dist services/protocol/dist
 COPY --from=build /app/services/runtime/dist services/runtime/dist
 COPY --from=build /app/services/store/dist services/store/dist
+COPY --from=build /app/services/store/lua services/store/lua
 COPY --from=build /app/services/history-writer/dist services/history-writer/dist
 USER node
 EXPOSE 9104

@@ -98,6 +98,14 @@ describe('Dockerfile', () => {
       assert.ok(want.length > 0, s);
       assert.deepEqual(copied('package.json'), want, `${s}: package.json files`);
       assert.deepEqual(copied('dist'), want, `${s}: builds`);
+      // Lua scripts are read from files at start, next to the build that reads them.
+      const lua = [...want, `services/${s}`].filter((d) => existsSync(join(ROOT, d, 'lua'))).sort();
+      const copiedLua = (byName.get(s)?.lines ?? [])
+        .map((l) => /^COPY --from=build \/app\/(\S+)\/lua (\S+)\/lua$/.exec(l))
+        .filter((m) => m !== null && m[1] === m[2])
+        .map((m) => m![1]!)
+        .sort();
+      assert.deepEqual(copiedLua, lua, `${s}: Lua scripts`);
     }
   });
 

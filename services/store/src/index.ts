@@ -5,7 +5,7 @@ export * from './gateways.js';
 export * from './inbox.js';
 export * from './keys.js';
 export * from './liveness.js';
-export * from './lua/lease-scripts.js';
+export * from './lua/lua-file.js';
 export * from './lua/lua-script.js';
 export * from './lua/scripts.js';
 export * from './matches.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { gatewaysByTimeScript, heartbeatScript } from './lua/lease-scripts.js';
+import { gatewaysByTimeScript, heartbeatScript } from './lua/scripts.js';
 import { guarded, type StoreContext } from './context.js';
 
 // Gateway liveness as leases on Redis's clock: a heartbeat renews one, and a gateway whose

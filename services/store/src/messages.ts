@@ -38,13 +38,25 @@ export async function sendMessage(
     ...(m.toIdent !== undefined ? { toIdent: m.toIdent } : {}),
   }).slice(0, -1);
   const envelope = `{"k":"m","sid":${JSON.stringify(m.sid)}${m.ref !== undefined ? `,"ref":${JSON.stringify(m.ref)}` : ''}`;
-  const channel = m.publish ? keys.live(m.conv) : '';
   const lockKey = m.room !== undefined ? keys.roomLock(m.conv) : keys.recent(m.conv);
   const res = (await guarded(() =>
     sendScript.run(
       ctx.redis,
-      [keys.pos(m.conv), keys.recent(m.conv), keys.events(keys.partitionOf(m.conv)), lockKey],
-      [m.conv, body, limits.recentMax, limits.recentTtlMs, limits.eventsMaxLen, channel, envelope],
+      [
+        keys.pos(m.conv),
+        keys.recent(m.conv),
+        keys.events(keys.partitionOf(m.conv)),
+        lockKey,
+        keys.live(m.conv),
+      ],
+      [
+        m.conv,
+        body,
+        limits.recentMax,
+        limits.recentTtlMs,
+        limits.eventsMaxLen,
+        m.publish ? envelope : '',
+      ],
     ),
   )) as [string, string, string, string];
   return {

@@ -1,7 +1,12 @@
 import type { Logger } from '@chatfleet/runtime';
-import { releaseLockScript, renewLockScript } from './lua/lease-scripts.js';
 import { fieldsOf } from './streams/consumer-group.js';
-import { clearAssignedScript, leaveScript, releaseNickScript } from './lua/scripts.js';
+import {
+  clearAssignedScript,
+  leaveScript,
+  releaseLockScript,
+  releaseNickScript,
+  renewLockScript,
+} from './lua/scripts.js';
 import { guarded, type StoreContext } from './context.js';
 import { deregister, type SessionRecord } from './gateways.js';
 import { gatewayAlive } from './liveness.js';

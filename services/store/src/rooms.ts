@@ -109,11 +109,10 @@ export async function joinRoom(
   const res = (await guarded(() =>
     joinScript.run(
       ctx.redis,
-      [keys.members(c), keys.recent(c), keys.roomLock(c), keys.pos(c)],
+      [keys.members(c), keys.recent(c), keys.roomLock(c), keys.pos(c), keys.live(c)],
       [
         nick.toLowerCase(),
         JSON.stringify({ nick, sid }),
-        keys.live(c),
         presencePrefix(nick, room, sid),
         since === undefined ? '' : since,
         limits.joinHistory,
@@ -151,8 +150,8 @@ export async function leaveRoom(
   const count = (await guarded(() =>
     leaveScript.run(
       ctx.redis,
-      [ctx.keys.members(c)],
-      [nick.toLowerCase(), sid, ctx.keys.live(c), presencePrefix(nick, room, sid)],
+      [ctx.keys.members(c), ctx.keys.live(c)],
+      [nick.toLowerCase(), sid, presencePrefix(nick, room, sid)],
     ),
   )) as number;
   if (count === 0) await dropEmptyRooms(ctx, [room]);
@@ -170,8 +169,8 @@ export function queueLeave(
   const c = convId.room(room);
   leaveScript.queue(
     pipe,
-    [ctx.keys.members(c)],
-    [nick.toLowerCase(), sid, ctx.keys.live(c), presencePrefix(nick, room, sid)],
+    [ctx.keys.members(c), ctx.keys.live(c)],
+    [nick.toLowerCase(), sid, presencePrefix(nick, room, sid)],
   );
 }
 

@@ -34,11 +34,19 @@ export class LuaScript {
   constructor(
     readonly name: string,
     readonly source: string,
+    /** Its file name says how many KEYS it takes (`<name>-<keys>.lua`); calls must agree. */
+    readonly numberOfKeys: number,
   ) {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
+  private checkKeys(keys: string[]): void {
+    if (keys.length !== this.numberOfKeys)
+      throw new Error(`script ${this.name} takes ${this.numberOfKeys} keys, given ${keys.length}`);
+  }
+
   async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
+    this.checkKeys(keys);
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {
@@ -56,6 +64,7 @@ export class LuaScript {
 
   /** Adds a run to a pipeline (`load` it first: a pipeline cannot fall back on NOSCRIPT). */
   queue(pipe: ChainableCommander, keys: string[], args: (string | number)[]): void {
+    this.checkKeys(keys);
     pipe.evalsha(this.sha, keys.length, ...keys, ...args);
   }
 }

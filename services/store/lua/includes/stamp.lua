@@ -1,0 +1,23 @@
+--[[
+  Message ids: max(last + 1, now_ms * 1000). Strictly increasing per conversation, close to
+  wall time, safe integers in JSON, and still increasing if Redis lost its data. seq counts
+  1, 2, 3… within an epoch, so a hole is visible. Reads and writes the position, KEYS[1];
+  leaves ids, mss, seqs (strings) and epoch for the script that includes it.
+]]
+--- @include "new-epoch"
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local p = redis.call('HMGET', KEYS[1], 'id', 'seq', 'epoch')
+local last = tonumber(p[1] or '0')
+local seq = tonumber(p[2] or '0') + 1
+local epoch = p[3]
+if not epoch then
+  epoch = newEpoch(t)
+  seq = 1
+end
+local id = ms * 1000
+if id <= last then id = last + 1 end
+local ids = string.format('%.0f', id)
+local mss = string.format('%.0f', ms)
+local seqs = string.format('%.0f', seq)
+redis.call('HSET', KEYS[1], 'id', ids, 'seq', seqs, 'epoch', epoch)

@@ -48,11 +48,13 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
         const keep = c.startsWith(MATCH_CONV)
           ? Math.min(config.historyMaxAgeMs, config.store.matchKeepMs)
           : config.historyMaxAgeMs;
-        historyAppendScript.queue(
-          pipe,
-          [keys.history(c)],
-          [config.historyMaxCount, minId, keep, ...members],
-        );
+        historyAppendScript.queue(pipe, keys, {
+          conv: c,
+          maxCount: config.historyMaxCount,
+          minId,
+          keepMs: keep,
+          members,
+        });
       }
       return execAll(pipe);
     };

@@ -72,6 +72,6 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
     metrics.queueLength.set(await redis.zcard(keys.matchQueue()));
     return made;
   } finally {
-    await releaseLockScript.run(redis, [keys.matchLock()], [config.consumer]);
+    await releaseLockScript.run(redis, keys, { lock: keys.matchLock(), owner: config.consumer });
   }
 }

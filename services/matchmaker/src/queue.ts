@@ -45,11 +45,14 @@ export async function applyRequest(
       return false;
     }
   }
-  const res = await applyRequestScript.run(
-    redis,
-    [keys.matchQueue(), keys.matchTickets(), keys.matchVersion(sid)],
-    [op, sid, v, t ?? '', score, DAY],
-  );
+  const res = await applyRequestScript.run(redis, keys, {
+    op,
+    sid,
+    v,
+    ticket: t ?? '',
+    score,
+    ttlMs: DAY,
+  });
   return res === 1;
 }
 
@@ -67,22 +70,14 @@ export async function loadQueue(redis: Redis, keys: Keys, max: number): Promise<
     try {
       out.push({ ticket: JSON.parse(raw) as Ticket, raw });
     } catch {
-      void dropTicketScript.run(
-        redis,
-        [keys.matchQueue(), keys.matchTickets()],
-        [sids[i] ?? '', raw],
-      );
+      void dropTicketScript.run(redis, keys, { sid: sids[i] ?? '', raw });
     }
   });
   return out;
 }
 
 export async function dropTicket(redis: Redis, keys: Keys, q: QueuedTicket): Promise<void> {
-  await dropTicketScript.run(
-    redis,
-    [keys.matchQueue(), keys.matchTickets()],
-    [q.ticket.sid, q.raw],
-  );
+  await dropTicketScript.run(redis, keys, { sid: q.ticket.sid, raw: q.raw });
 }
 
 /**
@@ -118,31 +113,21 @@ export async function commitPair(
   });
   const envA: ControlEnvelope = { k: 'matched', sid: a.sid, ...side(b) };
   const envB: ControlEnvelope = { k: 'matched', sid: b.sid, ...side(a) };
-  const ok = await commitPairScript.run(
-    redis,
-    [
-      keys.matchQueue(),
-      keys.matchTickets(),
-      keys.met(who(a)),
-      keys.met(who(b)),
-      keys.match(room),
-      keys.assigned(a.sid),
-      keys.assigned(b.sid),
-    ],
-    [
-      a.sid,
-      b.sid,
-      raw.get(a.sid) ?? '',
-      raw.get(b.sid) ?? '',
-      JSON.stringify(rec),
-      DAY,
-      repeatBlockMs,
-      metAfter(met.get(who(a)), a, b),
-      metAfter(met.get(who(b)), b, a),
-      assignmentJson(side(b)),
-      assignmentJson(side(a)),
-    ],
-  );
+  const pairSide = (x: typeof a, other: typeof a) => ({
+    who: who(x),
+    sid: x.sid,
+    raw: raw.get(x.sid) ?? '',
+    met: metAfter(met.get(who(x)), x, other),
+    assignment: assignmentJson(side(other)),
+  });
+  const ok = await commitPairScript.run(redis, keys, {
+    a: pairSide(a, b),
+    b: pairSide(b, a),
+    room,
+    match: JSON.stringify(rec),
+    ttlMs: DAY,
+    repeatBlockMs,
+  });
   if (ok !== 1) return undefined;
   await Promise.all([appendInbox(ctx, a.gw, envA), appendInbox(ctx, b.gw, envB)]);
   return room;

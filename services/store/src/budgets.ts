@@ -16,7 +16,13 @@ export async function spendBudget(
   cost = 1,
 ): Promise<number> {
   const res = await guarded(() =>
-    spendScript.run(ctx.redis, [ctx.keys.budget(b.kind, who)], [cost, b.limit, b.windowMs]),
+    spendScript.run(ctx.redis, ctx.keys, {
+      kind: b.kind,
+      who,
+      cost,
+      limit: b.limit,
+      windowMs: b.windowMs,
+    }),
   );
   return Number(res);
 }

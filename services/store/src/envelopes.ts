@@ -41,6 +41,20 @@ export type ControlEnvelope =
   | { k: 'dm'; sid: string; m: StoredMessage }
   | { k: 'kick'; sid: string; reason: string };
 
+/**
+ * The start of a live message envelope as TypeScript writes it; the send script closes it with
+ * `,"e":<epoch>,"m":<message>}` (services/store/lua/send-5.lua).
+ */
+export const messageEnvelopePrefix = (sid: string, ref?: string) =>
+  `{"k":"m","sid":${JSON.stringify(sid)}${ref !== undefined ? `,"ref":${JSON.stringify(ref)}` : ''}`;
+
+/**
+ * The start of a presence envelope; the join and leave scripts close it with
+ * `,"event":"join"|"leave","count":<n>}`.
+ */
+export const presencePrefix = (nick: string, room: string, sid: string) =>
+  `{"k":"p","sid":${JSON.stringify(sid)},"room":${JSON.stringify(room)},"nick":${JSON.stringify(nick)}`;
+
 export function parseEnvelope<T extends { k: string }>(raw: string): T | undefined {
   try {
     const v = JSON.parse(raw) as T;

@@ -7,6 +7,7 @@ export * from './keys.js';
 export * from './liveness.js';
 export * from './lua/lua-file.js';
 export * from './lua/lua-script.js';
+export * from './lua/script-command.js';
 export * from './lua/scripts.js';
 export * from './matches.js';
 export * from './messages.js';

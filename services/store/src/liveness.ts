@@ -15,11 +15,7 @@ export interface Heartbeat {
 /** Renews the gateway's liveness lease, timed by Redis's clock. */
 export async function heartbeat(ctx: StoreContext, gw: string): Promise<Heartbeat> {
   const res = (await guarded(() =>
-    heartbeatScript.run(
-      ctx.redis,
-      [ctx.keys.gateways(), ctx.keys.fleetEpoch()],
-      [gw, randomBytes(8).toString('hex')],
-    ),
+    heartbeatScript.run(ctx.redis, ctx.keys, { gw, newEpoch: randomBytes(8).toString('hex') }),
   )) as [number, string, string];
   return { now: Number(res[1]), epoch: res[2] };
 }
@@ -40,7 +36,7 @@ type Liveness = Pick<StoreContext, 'redis' | 'keys'>;
 /** Gateways whose lease is current by Redis's clock. */
 export async function liveGateways(ctx: Liveness, timeoutMs: number): Promise<Set<string>> {
   const ids = (await guarded(() =>
-    gatewaysByTimeScript.run(ctx.redis, [ctx.keys.gateways()], ['live', timeoutMs, '']),
+    gatewaysByTimeScript.run(ctx.redis, ctx.keys, { which: 'live', timeoutMs }),
   )) as string[];
   return new Set(ids);
 }
@@ -48,14 +44,14 @@ export async function liveGateways(ctx: Liveness, timeoutMs: number): Promise<Se
 /** Gateways whose lease ran out (no heartbeat within `timeoutMs` of Redis's clock). */
 export async function deadGateways(ctx: Liveness, timeoutMs: number): Promise<string[]> {
   return (await guarded(() =>
-    gatewaysByTimeScript.run(ctx.redis, [ctx.keys.gateways()], ['dead', timeoutMs, '']),
+    gatewaysByTimeScript.run(ctx.redis, ctx.keys, { which: 'dead', timeoutMs }),
   )) as string[];
 }
 
 /** Whether one gateway's lease is current. */
 export async function gatewayAlive(ctx: Liveness, gw: string, timeoutMs: number): Promise<boolean> {
   const r = await guarded(() =>
-    gatewaysByTimeScript.run(ctx.redis, [ctx.keys.gateways()], ['one', timeoutMs, gw]),
+    gatewaysByTimeScript.run(ctx.redis, ctx.keys, { which: 'one', timeoutMs, gw }),
   );
   return r === 1;
 }

@@ -175,17 +175,11 @@ export function queueClearAssigned(
   sid: string,
   room: string,
 ): void {
-  clearAssignedScript.queue(pipe, [ctx.keys.assigned(sid)], [`{"room":${JSON.stringify(room)},`]);
+  clearAssignedScript.queue(pipe, ctx.keys, { sid, room });
 }
 
 export async function clearAssigned(ctx: StoreContext, sid: string, room: string): Promise<void> {
-  await guarded(() =>
-    clearAssignedScript.run(
-      ctx.redis,
-      [ctx.keys.assigned(sid)],
-      [`{"room":${JSON.stringify(room)},`],
-    ),
-  );
+  await guarded(() => clearAssignedScript.run(ctx.redis, ctx.keys, { sid, room }));
 }
 
 /** Which of these match rooms still have a record. */

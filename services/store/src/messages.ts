@@ -1,6 +1,7 @@
 import type { StoredMessage } from '@chatfleet/protocol';
 import { catchUpScript, sendScript } from './lua/scripts.js';
 import { guarded, type StoreContext } from './context.js';
+import { messageEnvelopePrefix } from './envelopes.js';
 
 export interface SendInput {
   conv: string;
@@ -37,27 +38,16 @@ export async function sendMessage(
     ...(m.to !== undefined ? { to: m.to } : {}),
     ...(m.toIdent !== undefined ? { toIdent: m.toIdent } : {}),
   }).slice(0, -1);
-  const envelope = `{"k":"m","sid":${JSON.stringify(m.sid)}${m.ref !== undefined ? `,"ref":${JSON.stringify(m.ref)}` : ''}`;
-  const lockKey = m.room !== undefined ? keys.roomLock(m.conv) : keys.recent(m.conv);
   const res = (await guarded(() =>
-    sendScript.run(
-      ctx.redis,
-      [
-        keys.pos(m.conv),
-        keys.recent(m.conv),
-        keys.events(keys.partitionOf(m.conv)),
-        lockKey,
-        keys.live(m.conv),
-      ],
-      [
-        m.conv,
-        body,
-        limits.recentMax,
-        limits.recentTtlMs,
-        limits.eventsMaxLen,
-        m.publish ? envelope : '',
-      ],
-    ),
+    sendScript.run(ctx.redis, keys, {
+      conv: m.conv,
+      isRoom: m.room !== undefined,
+      body,
+      envelope: m.publish ? messageEnvelopePrefix(m.sid, m.ref) : '',
+      recentMax: limits.recentMax,
+      ttlMs: limits.recentTtlMs,
+      eventsMaxLen: limits.eventsMaxLen,
+    }),
   )) as [string, string, string, string];
   return {
     conv: m.conv,
@@ -133,7 +123,7 @@ export async function catchUp(
   afterId: number,
 ): Promise<{ pos: Position; messages: StoredMessage[] }> {
   const [epoch, seq, id, raw] = (await guarded(() =>
-    catchUpScript.run(ctx.redis, [ctx.keys.pos(conv), ctx.keys.recent(conv)], [afterId]),
+    catchUpScript.run(ctx.redis, ctx.keys, { conv, afterId }),
   )) as [string, string, string, string[]];
   return {
     pos: { epoch, seq: Number(seq), id: Number(id) },

@@ -41,18 +41,22 @@ export async function claimNick(
     reclaimOnly?: boolean;
   },
 ): Promise<ClaimResult> {
-  const lc = a.nick.toLowerCase();
-  const { keys } = ctx;
   const token = a.restore?.token ?? secret(18);
   const ident = a.restore?.ident ?? a.ident ?? secret(12);
   const fresh = a.restore ? 'keep' : a.reclaimOnly ? 'no' : 'new';
   const run = async (deadGw: string) =>
     (await guarded(() =>
-      claimNickScript.run(
-        ctx.redis,
-        [keys.nick(lc), keys.mailbox(lc), keys.dmSeen(lc)],
-        [a.nick, a.gw, a.sid, token, a.token ?? '', deadGw, ctx.limits.leaseMs, ident, fresh],
-      ),
+      claimNickScript.run(ctx.redis, ctx.keys, {
+        nick: a.nick,
+        gw: a.gw,
+        sid: a.sid,
+        token,
+        offered: a.token ?? '',
+        deadGw,
+        leaseMs: ctx.limits.leaseMs,
+        ident,
+        fresh,
+      }),
     )) as string[];
   let res = await run('');
   if (
@@ -100,11 +104,11 @@ export async function releaseNick(
   hold: boolean,
 ): Promise<void> {
   await guarded(() =>
-    releaseNickScript.run(
-      ctx.redis,
-      [ctx.keys.nick(nick.toLowerCase())],
-      [sid, hold ? ctx.limits.nickHoldMs : 0],
-    ),
+    releaseNickScript.run(ctx.redis, ctx.keys, {
+      nick,
+      sid,
+      holdMs: hold ? ctx.limits.nickHoldMs : 0,
+    }),
   );
 }
 
@@ -115,18 +119,18 @@ export function queueReleaseNick(
   nick: string,
   sid: string,
 ): void {
-  releaseNickScript.queue(pipe, [ctx.keys.nick(nick.toLowerCase())], [sid, ctx.limits.nickHoldMs]);
+  releaseNickScript.queue(pipe, ctx.keys, { nick, sid, holdMs: ctx.limits.nickHoldMs });
 }
 
 export async function takeMailbox(ctx: StoreContext, nick: string): Promise<StoredMessage[]> {
   const lc = nick.toLowerCase();
   const { limits } = ctx;
   const raw = (await guarded(() =>
-    takeMailboxScript.run(
-      ctx.redis,
-      [ctx.keys.mailbox(lc), ctx.keys.dmSeen(lc)],
-      [idFromMs(ctx.clock.now() - limits.mailboxMaxAgeMs), limits.mailboxMaxAgeMs],
-    ),
+    takeMailboxScript.run(ctx.redis, ctx.keys, {
+      lcNick: lc,
+      minId: idFromMs(ctx.clock.now() - limits.mailboxMaxAgeMs),
+      ttlMs: limits.mailboxMaxAgeMs,
+    }),
   )) as string[];
   return raw.map(parseStored).filter((m): m is StoredMessage => m !== undefined);
 }
@@ -162,31 +166,30 @@ export async function routeDm(
   const member = dmKey(m);
   const minId = idFromMs(ctx.clock.now() - limits.mailboxMaxAgeMs);
   const res = (await guarded(() =>
-    routeDmScript.run(
-      ctx.redis,
-      [keys.nick(lc), keys.mailbox(lc), keys.dmSeen(lc)],
-      [
-        JSON.stringify(m),
-        m.id,
-        member,
-        mode,
-        dead,
-        past.goneSid ?? '',
-        limits.mailboxMax,
-        minId,
-        limits.mailboxMaxAgeMs,
-        m.toIdent ?? '',
-      ],
-    ),
+    routeDmScript.run(ctx.redis, keys, {
+      lcNick: lc,
+      msg: JSON.stringify(m),
+      id: m.id,
+      member,
+      mode,
+      deadGw: dead,
+      goneSid: past.goneSid ?? '',
+      maxCount: limits.mailboxMax,
+      minId,
+      ttlMs: limits.mailboxMaxAgeMs,
+      ident: m.toIdent ?? '',
+    }),
   )) as string[];
   if (res[0] !== 'online') return res[0] as 'stored' | 'seen' | 'gone';
   await appendInbox(ctx, res[1] ?? '', { k: 'dm', sid: res[2] ?? '', m });
   await guarded(() =>
-    markDmSeenScript.run(
-      ctx.redis,
-      [keys.dmSeen(lc)],
-      [m.id, member, minId, limits.mailboxMaxAgeMs],
-    ),
+    markDmSeenScript.run(ctx.redis, keys, {
+      lcNick: lc,
+      id: m.id,
+      member,
+      minId,
+      ttlMs: limits.mailboxMaxAgeMs,
+    }),
   );
   return 'online';
 }

@@ -1,4 +1,3 @@
-import { conv } from './keys.js';
 import {
   refundPasswordScript as refundScript,
   reservePasswordScript as reserveScript,
@@ -10,11 +9,6 @@ export interface PasswordLimits {
   passwordFailsPerRoom: number;
   passwordWindowMs: number;
 }
-
-const keysOf = (ctx: StoreContext, room: string, address: string) => [
-  ctx.keys.passwordFailsAddress(address),
-  ctx.keys.passwordFailsRoom(conv.room(room)),
-];
 
 /**
  * Takes one password attempt for this address on this room, counted fleet-wide; resolves with
@@ -29,11 +23,13 @@ export async function reservePasswordAttempt(
   l: PasswordLimits,
 ): Promise<number> {
   const wait = await guarded(() =>
-    reserveScript.run(ctx.redis, keysOf(ctx, room, address), [
-      l.passwordFailsPerAddress,
-      l.passwordFailsPerRoom,
-      l.passwordWindowMs,
-    ]),
+    reserveScript.run(ctx.redis, ctx.keys, {
+      room,
+      address,
+      perAddress: l.passwordFailsPerAddress,
+      perRoom: l.passwordFailsPerRoom,
+      windowMs: l.passwordWindowMs,
+    }),
   );
   return Number(wait);
 }
@@ -44,5 +40,5 @@ export async function refundPasswordAttempt(
   room: string,
   address: string,
 ): Promise<void> {
-  await guarded(() => refundScript.run(ctx.redis, keysOf(ctx, room, address), []));
+  await guarded(() => refundScript.run(ctx.redis, ctx.keys, { room, address }));
 }

@@ -65,7 +65,9 @@ export async function reapGateway(
       const r = await reapChunk(ctx, gw, Object.entries(fieldsOf(flat)), log);
       sessions += r.sessions;
       failed += r.failed;
-      const renewed = await guarded(() => renewLockScript.run(ctx.redis, [lock], [me, LOCK_MS]));
+      const renewed = await guarded(() =>
+        renewLockScript.run(ctx.redis, ctx.keys, { lock, owner: me, ttlMs: LOCK_MS }),
+      );
       if (renewed !== 1) {
         log.warn({ gw, sessions }, 'reap lock lost, leaving the rest to its holder');
         return { sessions, failed };
@@ -76,7 +78,7 @@ export async function reapGateway(
     log.info({ gw, sessions, failed, left, ms: Date.now() - t0 }, 'reaped dead gateway');
     return { sessions, failed };
   } finally {
-    await releaseLockScript.run(ctx.redis, [lock], [me]).catch(() => undefined);
+    await releaseLockScript.run(ctx.redis, ctx.keys, { lock, owner: me }).catch(() => undefined);
   }
 }
 

@@ -17,9 +17,6 @@ const scryptAsync = promisify(scrypt) as (
 // Cheap enough for a join, slow enough that a leaked lock key is not a password list.
 const SCRYPT = { N: 16384, r: 8, p: 1 };
 
-const presencePrefix = (nick: string, room: string, sid: string) =>
-  `{"k":"p","sid":${JSON.stringify(sid)},"room":${JSON.stringify(room)},"nick":${JSON.stringify(nick)}`;
-
 export interface JoinResult {
   count: number;
   members: string[];
@@ -104,26 +101,21 @@ export async function joinRoom(
   clientEpoch = '',
   plan: LockPlan = { kind: 'any' },
 ): Promise<JoinResult> {
-  const c = convId.room(room);
   const { keys, limits } = ctx;
   const res = (await guarded(() =>
-    joinScript.run(
-      ctx.redis,
-      [keys.members(c), keys.recent(c), keys.roomLock(c), keys.pos(c), keys.live(c)],
-      [
-        nick.toLowerCase(),
-        JSON.stringify({ nick, sid }),
-        presencePrefix(nick, room, sid),
-        since === undefined ? '' : since,
-        limits.joinHistory,
-        limits.recentTtlMs,
-        clientEpoch,
-        plan.kind === 'any' ? '' : plan.kind,
-        plan.kind === 'create' ? plan.salt : '',
-        plan.kind === 'create' || plan.kind === 'keep' ? plan.hash : '',
-        limits.leaseMs,
-      ],
-    ),
+    joinScript.run(ctx.redis, keys, {
+      room,
+      nick,
+      sid,
+      since: since === undefined ? '' : since,
+      historyCount: limits.joinHistory,
+      ttlMs: limits.recentTtlMs,
+      clientEpoch,
+      plan: plan.kind === 'any' ? '' : plan.kind,
+      salt: plan.kind === 'create' ? plan.salt : '',
+      hash: plan.kind === 'create' || plan.kind === 'keep' ? plan.hash : '',
+      leaseMs: limits.leaseMs,
+    }),
   )) as [number, string[], string[], number, string, number] | ['refused', LockRefused['why']];
   if (res[0] === 'refused') throw new LockRefused(res[1]);
   if (!isMatchRoom(room)) await guarded(() => ctx.redis.sadd(keys.roomIndex(), room));
@@ -146,13 +138,8 @@ export async function leaveRoom(
   nick: string,
   sid: string,
 ): Promise<number> {
-  const c = convId.room(room);
   const count = (await guarded(() =>
-    leaveScript.run(
-      ctx.redis,
-      [ctx.keys.members(c), ctx.keys.live(c)],
-      [nick.toLowerCase(), sid, presencePrefix(nick, room, sid)],
-    ),
+    leaveScript.run(ctx.redis, ctx.keys, { room, nick, sid }),
   )) as number;
   if (count === 0) await dropEmptyRooms(ctx, [room]);
   return count;
@@ -166,12 +153,7 @@ export function queueLeave(
   nick: string,
   sid: string,
 ): void {
-  const c = convId.room(room);
-  leaveScript.queue(
-    pipe,
-    [ctx.keys.members(c), ctx.keys.live(c)],
-    [nick.toLowerCase(), sid, presencePrefix(nick, room, sid)],
-  );
+  leaveScript.queue(pipe, ctx.keys, { room, nick, sid });
 }
 
 /** Takes rooms that emptied out of the index, putting back any somebody joined meanwhile. */

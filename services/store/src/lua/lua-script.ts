@@ -15,7 +15,7 @@ export function isNoScript(err: unknown): boolean {
  */
 export async function withScripts<T>(
   redis: Redis,
-  scripts: LuaScript[],
+  scripts: { load(redis: Redis): Promise<void> }[],
   exec: () => Promise<T>,
 ): Promise<T> {
   try {

@@ -1,5 +1,9 @@
 import type { MessageFrame, StoredMessage } from '@chatfleet/protocol';
 
+// Every envelope that travels on Pub/Sub or an inbox is defined here. Two are finished in Lua,
+// because only the script knows the message's stamp or the member count: live messages (send)
+// and presence (join, leave); their TypeScript halves are the prefixes below.
+
 /** A frame encoded once per gateway for all its receivers (the gateway core's `Wire`). */
 export interface EncodedFrame {
   readonly json: string;
@@ -54,6 +58,10 @@ export const messageEnvelopePrefix = (sid: string, ref?: string) =>
  */
 export const presencePrefix = (nick: string, room: string, sid: string) =>
   `{"k":"p","sid":${JSON.stringify(sid)},"room":${JSON.stringify(room)},"nick":${JSON.stringify(nick)}`;
+
+/** A match ended: the live event its room's members get (`gone`: its other side vanished). */
+export const endEnvelope = (sid: string, room: string, why?: 'gone'): string =>
+  JSON.stringify({ k: 'end', sid, room, ...(why ? { why } : {}) } satisfies LiveEnvelope);
 
 export function parseEnvelope<T extends { k: string }>(raw: string): T | undefined {
   try {

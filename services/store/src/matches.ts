@@ -2,6 +2,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { conv } from './keys.js';
 import { clearAssignedScript } from './lua/scripts.js';
 import { execAll, guarded, type StoreContext } from './context.js';
+import { endEnvelope } from './envelopes.js';
 
 export interface Ticket {
   sid: string;
@@ -99,8 +100,7 @@ export function queueEndMatch(
 ): number {
   const c = conv.room(room);
   const { keys } = ctx;
-  const env = { k: 'end', sid, room, ...(why ? { why } : {}) };
-  pipe.del(keys.match(room)).publish(keys.live(c), JSON.stringify(env));
+  pipe.del(keys.match(room)).publish(keys.live(c), endEnvelope(sid, room, why));
   const kept = [keys.pos(c), keys.recent(c), keys.history(c)];
   for (const k of kept) pipe.pexpire(k, ctx.limits.matchKeepMs);
   return 2 + kept.length;

@@ -1,3 +1,4 @@
+export * from './broker/gateway-inbox.js';
 export * from './budgets.js';
 export * from './context.js';
 export * from './envelopes.js';

@@ -13,6 +13,7 @@ import {
   type LiveEnvelope,
   type RoomListing,
   type StoreContext,
+  type GatewayInbox,
   takeReapedMark,
 } from '@chatfleet/store';
 import { AddressBudget } from '../limits/address-budget.js';
@@ -34,8 +35,8 @@ import type { GatewayParts } from './gateway-parts.js';
 export interface GatewayCoreOptions {
   store: StoreContext;
   sub: Redis;
-  /** The inbox stream's blocking reader. */
-  inboxReader: Redis;
+  /** Opens this gateway's inbox (the events for its sessions, read in order) by its id. */
+  openInbox(gw: string): GatewayInbox;
   log: Logger;
   metrics: GatewayMetrics;
   limits: SessionLimits;
@@ -69,6 +70,7 @@ export class GatewayCore implements Hub, GatewayParts {
   private readonly rooms: Cached<RoomListing[]>;
   draining = false;
   readonly sessions = new Map<string, Session>();
+  private readonly inbox: GatewayInbox;
   readonly subs: Subscriptions;
   readonly topics: TopicFanout | undefined;
   private readonly abort = new AbortController();
@@ -99,6 +101,7 @@ export class GatewayCore implements Hub, GatewayParts {
         .replace(/[^A-Za-z0-9-]/g, '')
         .slice(0, 20)}-${randomBytes(4).toString('hex')}`;
     this.store = o.store;
+    this.inbox = o.openInbox(this.gw);
     this.log = o.log.child({ gw: this.gw });
     this.metrics = o.metrics;
     this.limits = o.limits;
@@ -140,13 +143,7 @@ export class GatewayCore implements Hub, GatewayParts {
     this.metrics.redisUp.set(cmdReady ? 1 : 0);
     await this.subs.start();
     const inbox = runInbox(
-      {
-        reader: this.o.inboxReader,
-        store: this.store,
-        gw: this.gw,
-        log: this.log,
-        handle: (env) => handleControl(this, env),
-      },
+      { inbox: this.inbox, log: this.log, handle: (env) => handleControl(this, env) },
       this.abort.signal,
     );
     const housekeeping = startHousekeeping(this, this.o.heartbeatMs, this.abort.signal);
@@ -325,7 +322,7 @@ export class GatewayCore implements Hub, GatewayParts {
     const done = Promise.all(all.map((s) => this.endSession(s)));
     await Promise.race([done, new Promise((r) => setTimeout(r, graceMs).unref())]);
     this.abort.abort();
-    this.o.inboxReader.disconnect();
+    this.inbox.close();
     await this.loops;
     // Leave the fleet only with nothing left to clean: otherwise the lease runs out and a
     // reaper finishes what Redis refused us (or expiry does, if no gateway is left).

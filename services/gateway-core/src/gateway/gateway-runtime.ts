@@ -11,7 +11,7 @@ import {
   type Logger,
   startMetricsServer,
 } from '@chatfleet/runtime';
-import { createKeys } from '@chatfleet/store';
+import { createKeys, RedisGatewayInbox } from '@chatfleet/store';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { GatewayCore } from './gateway-core.js';
@@ -47,15 +47,16 @@ export function createGatewayRuntime(
   const sub = createRedis({ ...conn, role: 'subscriber', name: `${service}-sub` });
   const inboxReader = createRedis({ ...conn, role: 'blocking', name: `${service}-inbox` });
   const metrics = createGatewayMetrics(registry, transport);
+  const store = {
+    redis,
+    keys: createKeys(config.prefix, config.partitions),
+    limits: config.store,
+    clock: new FleetClock(config.clockSkewMs),
+  };
   const core = new GatewayCore({
-    store: {
-      redis,
-      keys: createKeys(config.prefix, config.partitions),
-      limits: config.store,
-      clock: new FleetClock(config.clockSkewMs),
-    },
+    store,
     sub,
-    inboxReader,
+    openInbox: (gw) => new RedisGatewayInbox(inboxReader, store, gw),
     log,
     metrics,
     limits: config.session,

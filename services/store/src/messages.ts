@@ -30,14 +30,16 @@ export async function sendMessage(
   m: SendInput,
 ): Promise<StoredMessage & { epoch: string }> {
   const { keys, limits } = ctx;
-  const body = JSON.stringify({
+  // conv first: scripts read a stored message's conversation by its prefix.
+  const fields = {
     conv: m.conv,
     from: m.from,
     text: m.text,
     ...(m.room !== undefined ? { room: m.room } : {}),
     ...(m.to !== undefined ? { to: m.to } : {}),
     ...(m.toIdent !== undefined ? { toIdent: m.toIdent } : {}),
-  }).slice(0, -1);
+  };
+  const body = JSON.stringify(fields).slice(0, -1);
   const res = (await guarded(() =>
     sendScript.run(ctx.redis, keys, {
       conv: m.conv,
@@ -50,12 +52,7 @@ export async function sendMessage(
     }),
   )) as [string, string, string, string];
   return {
-    conv: m.conv,
-    from: m.from,
-    text: m.text,
-    ...(m.room !== undefined ? { room: m.room } : {}),
-    ...(m.to !== undefined ? { to: m.to } : {}),
-    ...(m.toIdent !== undefined ? { toIdent: m.toIdent } : {}),
+    ...fields,
     id: Number(res[0]),
     ts: Number(res[1]),
     seq: Number(res[2]),

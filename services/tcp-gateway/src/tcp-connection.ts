@@ -122,7 +122,8 @@ export class TcpConnection implements Transport {
   }
 
   send(frame: ServerFrame, wire?: Wire): void {
-    if ('ref' in frame && frame.ref === GREETING) this.greeting = false;
+    // Checked only while a greeting is on its way: every frame passes here.
+    if (this.greeting && 'ref' in frame && frame.ref === GREETING) this.greeting = false;
     if (this.mode === 'json') {
       this.write(wire ? wire.line : `${JSON.stringify(frame)}\n`);
       return;

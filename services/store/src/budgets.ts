@@ -1,4 +1,4 @@
-import { spendBudgetScript as spendScript } from './lua/scripts.js';
+import { spendBudgetScript } from './lua/scripts.js';
 import { guarded, type StoreContext } from './context.js';
 
 /** What one address or identity may make Redis keep, per window, fleet-wide. */
@@ -16,7 +16,7 @@ export async function spendBudget(
   cost = 1,
 ): Promise<number> {
   const res = await guarded(() =>
-    spendScript.run(ctx.redis, ctx.keys, {
+    spendBudgetScript.run(ctx.redis, ctx.keys, {
       kind: b.kind,
       who,
       cost,

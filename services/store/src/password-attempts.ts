@@ -1,7 +1,4 @@
-import {
-  refundPasswordScript as refundScript,
-  reservePasswordScript as reserveScript,
-} from './lua/scripts.js';
+import { refundPasswordScript, reservePasswordScript } from './lua/scripts.js';
 import { guarded, type StoreContext } from './context.js';
 
 export interface PasswordLimits {
@@ -23,7 +20,7 @@ export async function reservePasswordAttempt(
   l: PasswordLimits,
 ): Promise<number> {
   const wait = await guarded(() =>
-    reserveScript.run(ctx.redis, ctx.keys, {
+    reservePasswordScript.run(ctx.redis, ctx.keys, {
       room,
       address,
       perAddress: l.passwordFailsPerAddress,
@@ -40,5 +37,5 @@ export async function refundPasswordAttempt(
   room: string,
   address: string,
 ): Promise<void> {
-  await guarded(() => refundScript.run(ctx.redis, ctx.keys, { room, address }));
+  await guarded(() => refundPasswordScript.run(ctx.redis, ctx.keys, { room, address }));
 }

@@ -29,28 +29,43 @@ const npmName = (resolved) => {
   return m?.[1];
 };
 
-export function packageMap() {
-  const arrows = new Map();
-  const npm = new Map();
-  const pkgs = new Set();
+/**
+ * What each package's code imports, from dependency-cruiser's view: `@chatfleet/x` names and
+ * npm package names, production code and tests apart. The map draws the production side; a
+ * test (package-arrows) holds each package.json to both.
+ */
+export function packageImports() {
+  const out = new Map();
   for (const mod of cruise().modules) {
     const from = pkgOf(mod.source);
-    if (!from || TESTS.test(mod.source) || mod.source.includes('/ws-gateway/client/')) continue;
-    pkgs.add(from);
+    if (!from || mod.source.includes('/ws-gateway/client/')) continue;
+    const mine = out.get(from) ?? out.set(from, { prod: new Set(), test: new Set() }).get(from);
+    const into = TESTS.test(mod.source) ? mine.test : mine.prod;
     for (const d of mod.dependencies) {
+      if (d.coreModule) continue;
       const to = pkgOf(d.resolved);
-      if (to && to !== from) (arrows.get(from) ?? arrows.set(from, new Set()).get(from)).add(to);
-      const name = d.coreModule ? undefined : npmName(d.resolved);
-      if (name) (npm.get(from) ?? npm.set(from, new Set()).get(from)).add(name);
+      const name = to ? `@chatfleet/${to}` : npmName(d.resolved);
+      if (name && name !== `@chatfleet/${from}`) into.add(name);
     }
   }
+  return out;
+}
+
+export function packageMap() {
+  const imports = packageImports();
+  const pkgs = [...imports.keys()].sort();
+  const prod = (p) => [...imports.get(p).prod].sort();
+  const OURS = '@chatfleet/';
+  const ours = (n) => n.startsWith(OURS);
   const out = ['```mermaid', 'flowchart TB'];
-  for (const p of [...pkgs].sort()) out.push(`  ${id(p)}["${p}"]`);
-  for (const p of [...pkgs].sort())
-    for (const to of [...(arrows.get(p) ?? [])].sort()) out.push(`  ${id(p)} --> ${id(to)}`);
+  for (const p of pkgs) out.push(`  ${id(p)}["${p}"]`);
+  for (const p of pkgs)
+    for (const to of prod(p).filter(ours)) out.push(`  ${id(p)} --> ${id(to.slice(OURS.length))}`);
   out.push('```', '', '| package | npm packages its production code imports |', '|---|---|');
-  for (const p of [...pkgs].sort()) {
-    const deps = [...(npm.get(p) ?? [])].sort().map((d) => `\`${d}\``);
+  for (const p of pkgs) {
+    const deps = prod(p)
+      .filter((n) => !ours(n))
+      .map((d) => `\`${d}\``);
     out.push(`| \`${p}\` | ${deps.join(', ') || 'none'} |`);
   }
   return out.join('\n');

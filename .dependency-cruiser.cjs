@@ -58,6 +58,15 @@ module.exports = {
       to: { dependencyTypes: ['core', 'npm', 'npm-dev', 'npm-no-pkg', 'npm-unknown'] },
     },
     {
+      name: 'the-engine-sees-redis-only-through-its-seams',
+      comment:
+        'Sessions and the gateway core reach Redis through the store package (ConversationBroker, ' +
+        'Presence, GatewayInbox, Link): another backend, such as Redis Cluster, plugs in there.',
+      severity: 'error',
+      from: { path: '^services/gateway-core/src/' },
+      to: { path: '(^|/)node_modules/ioredis/' },
+    },
+    {
       name: 'production-code-does-not-use-the-harness',
       severity: 'error',
       from: { path: '^services/[^/]+/src/', pathNot: [TESTS, '^services/testing/'] },

@@ -1,6 +1,6 @@
 export * from './gateway/gateway-config.js';
 export * from './gateway/gateway-core.js';
-export * from './gateway/gateway-runtime.js';
+export * from './gateway/gateway-context.js';
 export * from './limits/address-budget.js';
 export * from './limits/address-rate.js';
 export * from './limits/address.js';

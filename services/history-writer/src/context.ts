@@ -1,11 +1,18 @@
 import type { Redis } from 'ioredis';
-import type { Keys, StoreContext } from '@chatfleet/store';
-import type { Logger } from '@chatfleet/runtime';
+import { createKeys, type Keys, type StoreContext } from '@chatfleet/store';
+import {
+  createWorkerRuntime,
+  FleetClock,
+  type Logger,
+  type WorkerRuntime,
+} from '@chatfleet/runtime';
 import type { HistoryWriterConfig } from './config.js';
-import type { WriterMetrics } from './metrics.js';
+import { createWriterMetrics, type WriterMetrics } from './metrics.js';
 
 export interface WriterContext {
   config: HistoryWriterConfig;
+  /** Connections, metrics registry, the one AbortSignal and the service's lifecycle. */
+  runtime: WorkerRuntime;
   redis: Redis;
   reader: Redis;
   keys: Keys;
@@ -15,3 +22,28 @@ export interface WriterContext {
 }
 
 export const GROUP = 'history-writer';
+
+/**
+ * The one way the history-writer's context is built: from its config, with anything a test
+ * gives in `overrides` used as it is.
+ */
+export function writerContextFromConfig(
+  config: HistoryWriterConfig,
+  log: Logger,
+  overrides: Partial<WriterContext> = {},
+): WriterContext {
+  const runtime = overrides.runtime ?? createWorkerRuntime(config, log, 'history-writer');
+  const { redis, reader } = runtime;
+  const keys = overrides.keys ?? createKeys(config.prefix, config.partitions);
+  return {
+    config,
+    runtime,
+    redis,
+    reader,
+    keys,
+    store: { redis, keys, limits: config.store, clock: new FleetClock(config.clockSkewMs) },
+    log,
+    metrics: overrides.metrics ?? createWriterMetrics(runtime.registry),
+    ...overrides,
+  };
+}

@@ -1,29 +1,23 @@
-import { createKeys, runConsumerGroup } from '@chatfleet/store';
-import { createWorkerRuntime, FleetClock, type Logger, type Service } from '@chatfleet/runtime';
+import { runConsumerGroup } from '@chatfleet/store';
+import type { Logger, Service } from '@chatfleet/runtime';
 import type { HistoryWriterConfig } from './config.js';
-import { GROUP, type WriterContext } from './context.js';
+import { GROUP, type WriterContext, writerContextFromConfig } from './context.js';
 import { lagLoop } from './lag-loop.js';
 import { materialize } from './materialize.js';
-import { createWriterMetrics } from './metrics.js';
 
 export interface HistoryWriter extends Service {
   metricsPort(): number;
 }
 
 /** Turns the partition streams into durable per-conversation history and offline mailboxes. */
-export function createHistoryWriter(config: HistoryWriterConfig, log: Logger): HistoryWriter {
-  const rt = createWorkerRuntime(config, log, 'history-writer');
-  const { redis, reader, signal } = rt;
-  const keys = createKeys(config.prefix, config.partitions);
-  const ctx: WriterContext = {
-    config,
-    redis,
-    reader,
-    keys,
-    store: { redis, keys, limits: config.store, clock: new FleetClock(config.clockSkewMs) },
-    log,
-    metrics: createWriterMetrics(rt.registry),
-  };
+export function createHistoryWriter(
+  config: HistoryWriterConfig,
+  log: Logger,
+  overrides: Partial<WriterContext> = {},
+): HistoryWriter {
+  const ctx = writerContextFromConfig(config, log, overrides);
+  const { runtime: rt, redis, reader, keys } = ctx;
+  const { signal } = rt;
   const consume = () =>
     runConsumerGroup(
       {

@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '@chatfleet/store';
-import type { Logger } from '@chatfleet/runtime';
+import { createKeys, type Keys } from '@chatfleet/store';
+import { createWorkerRuntime, type Logger, type WorkerRuntime } from '@chatfleet/runtime';
 import type { MatchmakerConfig } from './config.js';
-import type { MatchmakerMetrics } from './metrics.js';
+import { createMatchmakerMetrics, type MatchmakerMetrics } from './metrics.js';
 
 export interface MatchmakerContext {
   config: MatchmakerConfig;
+  /** Connections, metrics registry, the one AbortSignal and the service's lifecycle. */
+  runtime: WorkerRuntime;
   redis: Redis;
   reader: Redis;
   keys: Keys;
@@ -14,3 +16,25 @@ export interface MatchmakerContext {
 }
 
 export const GROUP = 'matchmaker';
+
+/**
+ * The one way the matchmaker's context is built: from its config, with anything a test gives
+ * in `overrides` used as it is.
+ */
+export function matchmakerContextFromConfig(
+  config: MatchmakerConfig,
+  log: Logger,
+  overrides: Partial<MatchmakerContext> = {},
+): MatchmakerContext {
+  const runtime = overrides.runtime ?? createWorkerRuntime(config, log, 'matchmaker');
+  return {
+    config,
+    runtime,
+    redis: runtime.redis,
+    reader: runtime.reader,
+    keys: overrides.keys ?? createKeys(config.prefix, config.partitions),
+    log,
+    metrics: overrides.metrics ?? createMatchmakerMetrics(runtime.registry),
+    ...overrides,
+  };
+}

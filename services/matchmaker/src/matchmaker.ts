@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKeys, fieldsOf, runConsumerGroup } from '@chatfleet/store';
-import { createWorkerRuntime, type Logger, type Service } from '@chatfleet/runtime';
+import { fieldsOf, runConsumerGroup } from '@chatfleet/store';
+import type { Logger, Service } from '@chatfleet/runtime';
 import type { MatchmakerConfig } from './config.js';
-import { GROUP, type MatchmakerContext } from './context.js';
-import { createMatchmakerMetrics } from './metrics.js';
+import { GROUP, type MatchmakerContext, matchmakerContextFromConfig } from './context.js';
 import { pairPass } from './pair-pass.js';
 import { applyRequest } from './queue.js';
 
@@ -11,7 +10,6 @@ export interface Matchmaker extends Service {
   metricsPort(): number;
 }
 
-/** Pairs strangers: applies requests from the stream, pairs on every batch and every tick. */
 /** The bounded label of a request: a match the fleet made again on its own is a requeue. */
 const requestOp = (f: Record<string, string>): string =>
   f['op'] === 'cancel' || f['op'] === 'update'
@@ -20,17 +18,15 @@ const requestOp = (f: Record<string, string>): string =>
       ? 'requeue'
       : 'match';
 
-export function createMatchmaker(config: MatchmakerConfig, log: Logger): Matchmaker {
-  const rt = createWorkerRuntime(config, log, 'matchmaker');
-  const { redis, reader, signal } = rt;
-  const ctx: MatchmakerContext = {
-    config,
-    redis,
-    reader,
-    keys: createKeys(config.prefix, config.partitions),
-    log,
-    metrics: createMatchmakerMetrics(rt.registry),
-  };
+/** Pairs strangers: applies requests from the stream, pairs on every batch and every tick. */
+export function createMatchmaker(
+  config: MatchmakerConfig,
+  log: Logger,
+  overrides: Partial<MatchmakerContext> = {},
+): Matchmaker {
+  const ctx = matchmakerContextFromConfig(config, log, overrides);
+  const { runtime: rt, redis, reader } = ctx;
+  const { signal } = rt;
 
   // One pass at a time in this process; a pass asked for meanwhile runs right after.
   let running: Promise<void> | undefined;

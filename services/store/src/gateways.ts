@@ -1,5 +1,6 @@
 import type { StreamEntry } from './streams/consumer-group.js';
 import { execAll, guarded, type StoreContext } from './context.js';
+import { conv } from './keys.js';
 import { dropInboxEntries, inboxEvent } from './inbox.js';
 import { abandonMatch, endMatch } from './matches.js';
 import { releaseNick, routeDm } from './nicks.js';
@@ -23,6 +24,55 @@ export async function saveSession(
   await execAll(
     ctx.redis.multi().hset(key, sid, JSON.stringify(rec)).pexpire(key, ctx.limits.leaseMs),
   );
+}
+
+/** What a gateway holds for its sessions and must renew, or lose when LEASE_MS runs out. */
+export interface Holdings {
+  /** The gateway whose session records are renewed. */
+  gw: string;
+  /** Nicks its users claimed. */
+  nicks: Iterable<string>;
+  /** Rooms its users are members of. */
+  rooms: Iterable<string>;
+}
+
+const RENEW_CHUNK = 1000;
+
+/**
+ * Renews every lease a gateway holds: its session records, its users' nick claims and the
+ * member lists they are in, a pipeline per thousand keys.
+ */
+export async function renewHoldings(ctx: StoreContext, h: Holdings): Promise<void> {
+  const { keys } = ctx;
+  const all = new Set<string>([keys.gatewayState(h.gw)]);
+  for (const nick of h.nicks) all.add(keys.nick(nick.toLowerCase()));
+  for (const room of h.rooms) all.add(keys.members(conv.room(room)));
+  const list = [...all];
+  for (let i = 0; i < list.length; i += RENEW_CHUNK) {
+    const pipe = ctx.redis.pipeline();
+    for (const k of list.slice(i, i + RENEW_CHUNK)) pipe.pexpire(k, ctx.limits.leaseMs);
+    await execAll(pipe);
+  }
+}
+
+/** The sessions a gateway has records of. */
+export async function recordedSessions(ctx: StoreContext, gw: string): Promise<string[]> {
+  return guarded(() => ctx.redis.hkeys(ctx.keys.gatewayState(gw)));
+}
+
+/** One session's record, if its gateway still has it. */
+export async function sessionRecord(
+  ctx: StoreContext,
+  gw: string,
+  sid: string,
+): Promise<SessionRecord | undefined> {
+  const raw = await guarded(() => ctx.redis.hget(ctx.keys.gatewayState(gw), sid));
+  return raw === null ? undefined : (JSON.parse(raw) as SessionRecord);
+}
+
+/** How many session records a gateway has left. */
+export async function recordCount(ctx: StoreContext, gw: string): Promise<number> {
+  return guarded(() => ctx.redis.hlen(ctx.keys.gatewayState(gw)));
 }
 
 export async function dropSession(ctx: StoreContext, gw: string, sid: string): Promise<void> {

@@ -1,5 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { AddressRate, createGatewayRuntime, TokenBucket } from '@chatfleet/gateway-core';
+import {
+  AddressRate,
+  createGatewayRuntime,
+  type GatewayContext,
+  gatewayContextFromConfig,
+  TokenBucket,
+} from '@chatfleet/gateway-core';
 import type { Logger, Service } from '@chatfleet/runtime';
 import type { TcpGatewayConfig } from './config.js';
 import { TcpConnection } from './tcp-connection.js';
@@ -10,8 +16,13 @@ export interface TcpGateway extends Service {
 }
 
 /** The TCP transport: nc/telnet text mode and NDJSON, around the shared session engine. */
-export function createTcpGateway(config: TcpGatewayConfig, log: Logger): TcpGateway {
-  const rt = createGatewayRuntime(config, log, 'tcp-gateway', 'tcp');
+export function createTcpGateway(
+  config: TcpGatewayConfig,
+  log: Logger,
+  overrides: Partial<GatewayContext> = {},
+): TcpGateway {
+  const names = { service: 'tcp-gateway', transport: 'tcp' };
+  const rt = createGatewayRuntime(gatewayContextFromConfig(config, log, names, overrides));
   const { core, metrics } = rt;
   const perIp = new Map<string, number>();
   const connections = new Set<TcpConnection>();

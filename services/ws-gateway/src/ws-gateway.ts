@@ -1,6 +1,12 @@
 import uWS from 'uWebSockets.js';
 import { Gauge } from 'prom-client';
-import { AddressRate, createGatewayRuntime, TokenBucket } from '@chatfleet/gateway-core';
+import {
+  AddressRate,
+  createGatewayRuntime,
+  type GatewayContext,
+  gatewayContextFromConfig,
+  TokenBucket,
+} from '@chatfleet/gateway-core';
 import { decodeUtf8 } from '@chatfleet/protocol';
 import type { Logger, Service } from '@chatfleet/runtime';
 import type { WsGatewayConfig } from './config.js';
@@ -16,7 +22,11 @@ export interface WsGateway extends Service {
 }
 
 /** The WebSocket transport on uWebSockets.js, around the shared session engine. */
-export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway {
+export function createWsGateway(
+  config: WsGatewayConfig,
+  log: Logger,
+  overrides: Partial<GatewayContext> = {},
+): WsGateway {
   // The package quietly falls back to a slow JavaScript server when no binary fits this Node.
   if (typeof (uWS as { getParts?: unknown }).getParts !== 'function')
     log.warn(
@@ -26,7 +36,9 @@ export function createWsGateway(config: WsGatewayConfig, log: Logger): WsGateway
   const app = uWS.App();
   const clock = new PublishClock();
   // Steady room members share one publish per message, sent to their sockets by uWS in C++.
-  const rt = createGatewayRuntime(config, log, 'ws-gateway', 'ws', (topic, bytes) => {
+  const names = { service: 'ws-gateway', transport: 'ws' };
+  const ctx = gatewayContextFromConfig(config, log, names, overrides);
+  const rt = createGatewayRuntime(ctx, (topic, bytes) => {
     clock.published();
     app.publish(topic, bytes, false);
   });

@@ -4,7 +4,6 @@ import type { LiveEnvelope } from '@chatfleet/store';
 export interface ConvSub {
   readonly conv: string;
   readonly room: string;
-  readonly channel: string;
   readonly sids: Set<string>;
   /** live: events go straight out; otherwise they are held until a catch-up read. */
   state: 'subscribing' | 'live' | 'recovering';

@@ -1,19 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
 import { type SeenIds, type StoredMessage, toMessageFrame } from '@chatfleet/protocol';
 import { Cached, type Logger, Slots } from '@chatfleet/runtime';
 import {
   appendInbox,
   type ControlEnvelope,
+  type ConversationBroker,
   deregister,
+  type GatewayInbox,
   heartbeat,
+  type Link,
   listRooms,
   type LiveEnvelope,
+  type Presence,
+  recordCount,
   type RoomListing,
   type StoreContext,
-  type GatewayInbox,
   takeReapedMark,
 } from '@chatfleet/store';
 import { AddressBudget } from '../limits/address-budget.js';
@@ -33,8 +36,14 @@ import { TopicFanout, type Broadcast } from './topic-fanout.js';
 import type { GatewayParts } from './gateway-parts.js';
 
 export interface GatewayCoreOptions {
+  /** The store's operations (nicks, matches, blocks…); the core never holds its connection. */
   store: StoreContext;
-  sub: Redis;
+  /** The commands connection, watched for /healthz. */
+  commands: Link;
+  /** Conversations: publish, subscribe, catch up. */
+  broker: ConversationBroker;
+  /** Who is in which room. */
+  presence: Presence;
   /** Opens this gateway's inbox (the events for its sessions, read in order) by its id. */
   openInbox(gw: string): GatewayInbox;
   log: Logger;
@@ -62,6 +71,8 @@ export interface CoreHealth {
 export class GatewayCore implements Hub, GatewayParts {
   readonly gw: string;
   readonly store: StoreContext;
+  readonly broker: ConversationBroker;
+  readonly presence: Presence;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   readonly limits: SessionLimits;
@@ -101,13 +112,14 @@ export class GatewayCore implements Hub, GatewayParts {
         .replace(/[^A-Za-z0-9-]/g, '')
         .slice(0, 20)}-${randomBytes(4).toString('hex')}`;
     this.store = o.store;
+    this.broker = o.broker;
+    this.presence = o.presence;
     this.inbox = o.openInbox(this.gw);
     this.log = o.log.child({ gw: this.gw });
     this.metrics = o.metrics;
     this.limits = o.limits;
     this.subs = new Subscriptions({
-      sub: o.sub,
-      store: o.store,
+      broker: o.broker,
       log: this.log,
       metrics: o.metrics,
       joinWaitMs: o.limits.joinWaitMs,
@@ -126,19 +138,21 @@ export class GatewayCore implements Hub, GatewayParts {
   }
 
   async start(): Promise<void> {
-    const { redis } = this.store;
-    if (redis.status !== 'ready') this.cmdDownSince = Date.now();
-    let cmdReady = redis.status === 'ready';
-    redis.on('close', () => {
-      this.cmdDownSince ??= Date.now();
-      this.metrics.redisUp.set(0);
-    });
-    redis.on('ready', () => {
-      this.cmdDownSince = undefined;
-      this.metrics.redisUp.set(1);
-      // A blip alone loses nothing; the heartbeat's epoch tells whether Redis lost its data.
-      if (cmdReady) void this.beat().catch(() => undefined);
-      cmdReady = true;
+    const { commands } = this.o;
+    let cmdReady = commands.ready();
+    if (!cmdReady) this.cmdDownSince = Date.now();
+    commands.watch({
+      down: () => {
+        this.cmdDownSince ??= Date.now();
+        this.metrics.redisUp.set(0);
+      },
+      up: () => {
+        this.cmdDownSince = undefined;
+        this.metrics.redisUp.set(1);
+        // A blip alone loses nothing; the heartbeat's epoch tells whether Redis lost its data.
+        if (cmdReady) void this.beat().catch(() => undefined);
+        cmdReady = true;
+      },
     });
     this.metrics.redisUp.set(cmdReady ? 1 : 0);
     await this.subs.start();
@@ -165,8 +179,8 @@ export class GatewayCore implements Hub, GatewayParts {
       detail: {
         status: this.draining ? 'draining' : problems.length > 0 ? 'degraded' : 'ok',
         ...(problems.length > 0 ? { problems } : {}),
-        redis: this.store.redis.status,
-        subscriber: this.o.sub.status,
+        redis: this.o.commands.status(),
+        subscriber: this.o.broker.status(),
         sessions: this.sessions.size,
       },
     };
@@ -327,7 +341,7 @@ export class GatewayCore implements Hub, GatewayParts {
     // Leave the fleet only with nothing left to clean: otherwise the lease runs out and a
     // reaper finishes what Redis refused us (or expiry does, if no gateway is left).
     try {
-      const left = await this.store.redis.hlen(this.store.keys.gatewayState(this.gw));
+      const left = await recordCount(this.store, this.gw);
       if (left === 0) await deregister(this.store, this.gw, this.limits.gatewayTimeoutMs);
       else this.log.warn({ sessions: left }, 'left sessions to the reaper');
     } catch (err) {

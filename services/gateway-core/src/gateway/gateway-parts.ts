@@ -1,6 +1,6 @@
 import type { StoredMessage } from '@chatfleet/protocol';
 import type { Logger } from '@chatfleet/runtime';
-import type { StoreContext } from '@chatfleet/store';
+import type { Presence, StoreContext } from '@chatfleet/store';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { SessionLimits } from '../session/hub.js';
 import type { Session } from '../session/session.js';
@@ -12,6 +12,7 @@ import type { Session } from '../session/session.js';
 export interface GatewayParts {
   readonly gw: string;
   readonly store: StoreContext;
+  readonly presence: Presence;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   readonly limits: SessionLimits;

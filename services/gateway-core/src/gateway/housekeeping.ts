@@ -6,7 +6,8 @@ import {
   liveMatches,
   readAssignments,
   reapGateway,
-  type SessionRecord,
+  recordedSessions,
+  sessionRecord,
 } from '@chatfleet/store';
 import type { Session } from '../session/session.js';
 import type { GatewayParts } from './gateway-parts.js';
@@ -67,14 +68,13 @@ export function startHousekeeping(
 
 async function reconcile(core: GatewayParts): Promise<void> {
   const { store } = core;
-  const key = store.keys.gatewayState(core.gw);
   // The sids alone: every record, read each round, was garbage an idle gateway made for nothing
   // (a record is read only for a session this gateway no longer has).
-  for (const sid of await store.redis.hkeys(key)) {
+  for (const sid of await recordedSessions(store, core.gw)) {
     if (core.sessions.has(sid)) continue;
-    const raw = await store.redis.hget(key, sid);
-    if (raw === null) continue;
-    await cleanupSession(store, sid, JSON.parse(raw) as SessionRecord);
+    const rec = await sessionRecord(store, core.gw, sid);
+    if (rec === undefined) continue;
+    await cleanupSession(store, sid, rec);
     await dropSession(store, core.gw, sid);
   }
 }

@@ -1,14 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import type { Logger } from '@chatfleet/runtime';
 import { UnavailableError } from '@chatfleet/protocol';
-import {
-  catchUp,
-  type LiveEnvelope,
-  parseEnvelope,
-  readPosition,
-  type StoreContext,
-} from '@chatfleet/store';
+import type { CatchUp, ConversationBroker, LiveEnvelope } from '@chatfleet/store';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { nextExpected, type ConvSub } from './conv-sub.js';
 
@@ -18,8 +11,7 @@ const SUBSCRIBE_CHUNK = 1000;
 const RECOVERY_CONCURRENCY = 32;
 
 export interface SubscriptionsOptions {
-  sub: Redis;
-  store: StoreContext;
+  broker: ConversationBroker;
   log: Logger;
   metrics: GatewayMetrics;
   /** How long a join waits for its conversation's subscription before `unavailable`. */
@@ -37,7 +29,6 @@ export interface SubscriptionsOptions {
  */
 export class Subscriptions {
   private readonly convs = new Map<string, ConvSub>();
-  private readonly byChannel = new Map<string, ConvSub>();
   /** Bumped whenever the subscriber connection closes: older subscribe acks prove nothing. */
   private generation = 0;
   private up = false;
@@ -45,13 +36,15 @@ export class Subscriptions {
 
   constructor(private readonly o: SubscriptionsOptions) {}
 
-  /** Listens to the subscriber connection; resolves once it is subscribed (or gave up waiting). */
+  /** Listens to the broker; resolves once it is subscribed (or gave up waiting). */
   async start(): Promise<void> {
-    const { sub } = this.o;
-    sub.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
-    sub.on('close', () => this.onDown());
-    sub.on('ready', () => void this.onReady());
-    if (sub.status === 'ready') await this.onReady();
+    const { broker } = this.o;
+    broker.listen({
+      message: (conv, env) => this.onMessage(conv, env),
+      down: () => this.onDown(),
+      up: () => void this.onReady(),
+    });
+    if (broker.connected()) await this.onReady();
   }
 
   /** How long the subscriber has been unusable (0 while it is subscribed). */
@@ -84,17 +77,15 @@ export class Subscriptions {
     const c = this.convs.get(conv);
     if (!c?.sids.delete(sid) || c.sids.size > 0) return;
     this.convs.delete(conv);
-    this.byChannel.delete(c.channel);
     for (const w of c.waiters.splice(0)) w(false);
     this.o.metrics.subscriptions.set(this.convs.size);
-    if (this.up) this.o.sub.unsubscribe(c.channel).catch(() => undefined);
+    this.o.broker.unsubscribe(conv);
   }
 
   private create(conv: string, room: string): ConvSub {
     const c: ConvSub = {
       conv,
       room,
-      channel: this.o.store.keys.live(conv),
       sids: new Set(),
       state: 'subscribing',
       subGen: -1,
@@ -108,7 +99,6 @@ export class Subscriptions {
       waiters: [],
     };
     this.convs.set(conv, c);
-    this.byChannel.set(c.channel, c);
     this.o.metrics.subscriptions.set(this.convs.size);
     return c;
   }
@@ -136,7 +126,7 @@ export class Subscriptions {
   private async establish(c: ConvSub, gen: number): Promise<void> {
     c.subGen = gen;
     try {
-      await this.o.sub.subscribe(c.channel);
+      await this.o.broker.subscribe([c.conv]);
     } catch {
       return; // the connection dropped: the resubscribe after it covers this conversation
     }
@@ -162,7 +152,7 @@ export class Subscriptions {
       for (let i = 0; i < all.length; i += SUBSCRIBE_CHUNK) {
         const chunk = all.slice(i, i + SUBSCRIBE_CHUNK);
         for (const c of chunk) c.subGen = gen;
-        await this.o.sub.subscribe(...chunk.map((c) => c.channel));
+        await this.o.broker.subscribe(chunk.map((c) => c.conv));
       }
     } catch {
       return; // dropped again; the next ready starts over
@@ -187,11 +177,10 @@ export class Subscriptions {
     await Promise.all(Array.from({ length: RECOVERY_CONCURRENCY }, worker));
   }
 
-  private onMessage(channel: string, payload: string): void {
-    const c = this.byChannel.get(channel);
+  private onMessage(conv: string, env: LiveEnvelope | undefined): void {
+    const c = this.convs.get(conv);
     if (!c) return;
-    const env = parseEnvelope<LiveEnvelope>(payload);
-    if (!env) return this.o.log.warn({ channel }, 'bad live envelope');
+    if (!env) return this.o.log.warn({ conv }, 'bad live envelope');
     if (c.state !== 'live') return this.hold(c, env);
     if (env.k !== 'm') return this.o.dispatch(c, env);
     const seq = env.m.seq;
@@ -274,17 +263,14 @@ export class Subscriptions {
     }
   }
 
-  private async readWithRetry(
-    c: ConvSub,
-    gen: number,
-  ): Promise<Awaited<ReturnType<typeof catchUp>> | undefined> {
+  private async readWithRetry(c: ConvSub, gen: number): Promise<CatchUp | undefined> {
     for (let attempt = 0; this.current(c, gen); attempt++) {
       try {
         if (!c.known) {
-          return { pos: await readPosition(this.o.store, c.conv), messages: [] };
+          return { pos: await this.o.broker.position(c.conv), messages: [] };
         }
         this.o.metrics.catchUps.inc();
-        return await catchUp(this.o.store, c.conv, c.id);
+        return await this.o.broker.catchUp(c.conv, c.id);
       } catch (err) {
         this.o.log.debug({ conv: c.conv, err: String(err) }, 'catch-up read failed, retrying');
         await sleep(Math.min(100 * 2 ** attempt, 2000));

@@ -1,6 +1,12 @@
 import type { Logger, Slots } from '@chatfleet/runtime';
 import type { ServerFrame } from '@chatfleet/protocol';
-import type { EncodedFrame, RoomListing, StoreContext } from '@chatfleet/store';
+import type {
+  ConversationBroker,
+  EncodedFrame,
+  Presence,
+  RoomListing,
+  StoreContext,
+} from '@chatfleet/store';
 import type { AddressBudget } from '../limits/address-budget.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { RoomState } from './room-delivery.js';
@@ -78,6 +84,10 @@ export interface TopicMembership {
 export interface Hub {
   readonly gw: string;
   readonly store: StoreContext;
+  /** Where messages are published and caught up on. */
+  readonly broker: ConversationBroker;
+  /** Where members join and leave. */
+  readonly presence: Presence;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   readonly limits: SessionLimits;

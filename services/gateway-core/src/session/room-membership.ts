@@ -1,5 +1,5 @@
 import { isMatchRoom } from '@chatfleet/protocol';
-import { conv, joinRoom, type JoinResult, leaveRoom, type LockPlan } from '@chatfleet/store';
+import { conv, type JoinResult, type LockPlan } from '@chatfleet/store';
 import { newRoomState } from './room-delivery.js';
 import type { Session } from './session.js';
 
@@ -22,7 +22,7 @@ export async function enterRoom(
     await s.hub.subscribe(conv.room(room), room, s.sid);
     // From here Redis may hold the membership even if the reply is lost: clean it up on close.
     s.strayRooms.add(room);
-    const res = await joinRoom(s.hub.store, room, s.nick ?? '', s.sid, since, epoch, plan);
+    const res = await s.hub.presence.join(room, s.nick ?? '', s.sid, since, epoch, plan);
     s.settleStray(room);
     if (!isMatchRoom(room)) s.joinOrder = s.joinOrder.concat(room);
     await s.saveState();
@@ -31,7 +31,7 @@ export async function enterRoom(
     s.rooms.delete(room);
     s.hub.unsubscribe(conv.room(room), s.sid);
     if (s.isStray(room))
-      await leaveRoom(s.hub.store, room, s.nick ?? '', s.sid).then(
+      await s.hub.presence.leave(room, s.nick ?? '', s.sid).then(
         () => s.settleStray(room),
         () => undefined,
       );
@@ -43,6 +43,6 @@ export async function exitRoom(s: Session, room: string): Promise<void> {
   s.rooms.delete(room);
   s.joinOrder = s.joinOrder.filter((r) => r !== room);
   s.hub.unsubscribe(conv.room(room), s.sid);
-  await leaveRoom(s.hub.store, room, s.nick ?? '', s.sid);
+  await s.hub.presence.leave(room, s.nick ?? '', s.sid);
   await s.saveState();
 }

@@ -14,13 +14,10 @@ import {
   type ClaimResult,
   conv,
   dmKey,
-  joinRoom,
-  leaveRoom,
   nickHolder,
   releaseNick,
   renewBlocks,
   routeDm,
-  sendMessage,
   takeMailbox,
 } from '@chatfleet/store';
 import type { Session } from './session.js';
@@ -112,8 +109,8 @@ async function claimAndWelcome(s: Session, f: F<'hello'>, ref: { ref?: string })
     // free again at once rather than held for nobody.
     s.claimed.add(old);
     for (const room of s.rooms.keys()) {
-      await leaveRoom(s.hub.store, room, old, s.sid);
-      await joinRoom(s.hub.store, room, nick, s.sid, undefined);
+      await s.hub.presence.leave(room, old, s.sid);
+      await s.hub.presence.join(room, nick, s.sid);
     }
     await releaseNick(s.hub.store, old, s.sid, false);
     s.settleClaim(old);
@@ -151,7 +148,7 @@ export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
       [byIdentity(s), byAddress(s)],
       'too many DMs to people who are away',
     );
-  const m = await sendMessage(s.hub.store, {
+  const m = await s.hub.broker.publish({
     conv: conv.dm(s.ident, toIdent),
     from: me,
     to: f.to,

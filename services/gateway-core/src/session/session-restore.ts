@@ -1,4 +1,4 @@
-import { claimNick, restoreMember } from '@chatfleet/store';
+import { claimNick } from '@chatfleet/store';
 import type { Session } from './session.js';
 import { enqueue } from './session-match.js';
 
@@ -18,7 +18,7 @@ export async function restoreSession(s: Session): Promise<void> {
     gatewayTimeoutMs: hub.limits.gatewayTimeoutMs,
   });
   if (res.status !== 'ok') return s.bye('replaced');
-  for (const room of s.rooms.keys()) await restoreMember(hub.store, room, s.nick, s.sid);
+  for (const room of s.rooms.keys()) await hub.presence.restore(room, s.nick, s.sid);
   await s.saveState();
   if (s.waiting) await enqueue(s, 'requeue');
 }

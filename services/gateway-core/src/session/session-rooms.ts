@@ -15,12 +15,9 @@ import {
   planRoomLock,
   readHistory,
   readMatch,
-  readPosition,
   refundPasswordAttempt,
   reservePasswordAttempt,
   roomExists,
-  roomMembers,
-  sendMessage,
 } from '@chatfleet/store';
 import { byAddress, charge, chargeText } from './budgets.js';
 import { endOwnMatch } from './session-match.js';
@@ -39,8 +36,8 @@ export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
   if (s.rooms.has(f.room)) {
     // Already in: nothing was missed here, but the epoch still lets the client rejoin later.
     const [members, pos] = await Promise.all([
-      roomMembers(s.hub.store, f.room),
-      readPosition(s.hub.store, conv.room(f.room)),
+      s.hub.presence.members(f.room),
+      s.hub.broker.position(conv.room(f.room)),
     ]);
     return s.emit({
       type: 'joined',
@@ -166,7 +163,7 @@ export async function onSay(s: Session, f: F<'say'>): Promise<void> {
   if (f.ref !== undefined) s.openRef(f.ref);
   let m: StoredMessage;
   try {
-    m = await sendMessage(s.hub.store, {
+    m = await s.hub.broker.publish({
       conv: conv.room(f.room),
       room: f.room,
       from: s.nick ?? '',
@@ -192,7 +189,7 @@ export async function onWho(s: Session, f: F<'who'>): Promise<void> {
   s.emit({
     type: 'members',
     room: f.room,
-    nicks: await roomMembers(s.hub.store, f.room),
+    nicks: await s.hub.presence.members(f.room),
     ...withRef(f.ref),
   });
 }

@@ -1,0 +1,43 @@
+import type { StoredMessage } from '@chatfleet/protocol';
+import type { LiveEnvelope } from '../envelopes.js';
+import type { Position, SendInput } from '../messages.js';
+
+/** What a catch-up read returns: where the conversation stands and what came after a point. */
+export interface CatchUp {
+  pos: Position;
+  messages: StoredMessage[];
+}
+
+/** What a broker tells the one listener of its live events. */
+export interface BrokerListener {
+  /** An event published to a subscribed conversation; undefined when it could not be read. */
+  message(conv: string, env: LiveEnvelope | undefined): void;
+  /** The live connection dropped: every subscription is gone, and events meanwhile are lost. */
+  down(): void;
+  /** The live connection is usable (again): nothing is subscribed until subscribed again. */
+  up(): void;
+}
+
+/**
+ * Conversations as the gateway core sees them, in the spirit of centrifuge's Broker: append
+ * and publish in one step, live events at most once, and a window to catch up from, so that
+ * whoever missed events can tell (by seq and epoch) and read them again.
+ */
+export interface ConversationBroker {
+  /** Appends one message and publishes it atomically; resolves with it stamped (its position). */
+  publish(m: SendInput): Promise<StoredMessage & { epoch: string }>;
+  /** A conversation's position right now (epoch '' if it has none yet). */
+  position(conv: string): Promise<Position>;
+  /** The position and every message after `afterId` in the window, read in one step. */
+  catchUp(conv: string, afterId: number): Promise<CatchUp>;
+  /** Sets the one listener; call once, before subscribing. */
+  listen(l: BrokerListener): void;
+  /** Whether the live connection is usable now (`up` fires each time it becomes so). */
+  connected(): boolean;
+  /** Resolves once the store confirmed every subscription; throws if the connection dropped. */
+  subscribe(convs: string[]): Promise<void>;
+  /** Stops hearing a conversation (nothing more is handed to the listener for it). */
+  unsubscribe(conv: string): void;
+  /** The live connection's state, for /healthz. */
+  status(): string;
+}

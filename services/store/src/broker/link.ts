@@ -1,0 +1,23 @@
+import type { Redis } from 'ioredis';
+
+/** A connection to the store as health checks see it: usable or not, and when that changes. */
+export interface Link {
+  /** Whether commands can be sent now. */
+  ready(): boolean;
+  /** Its state in a word, for /healthz. */
+  status(): string;
+  /** `down` whenever it closes, `up` whenever it is usable again. */
+  watch(l: { down(): void; up(): void }): void;
+}
+
+/** The link of one ioredis connection. */
+export function redisLink(redis: Redis): Link {
+  return {
+    ready: () => redis.status === 'ready',
+    status: () => redis.status,
+    watch(l) {
+      redis.on('close', () => l.down());
+      redis.on('ready', () => l.up());
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis';
+import type { StoredMessage } from '@chatfleet/protocol';
+import type { StoreContext } from '../context.js';
+import { type LiveEnvelope, parseEnvelope } from '../envelopes.js';
+import { catchUp, type Position, readPosition, type SendInput, sendMessage } from '../messages.js';
+import type { BrokerListener, CatchUp, ConversationBroker } from './conversation-broker.js';
+
+/** Conversations in one Redis: the `send` script, and Pub/Sub on a subscriber connection. */
+export class RedisConversationBroker implements ConversationBroker {
+  /** The conversations subscribed to, by their live channel. */
+  private readonly convs = new Map<string, string>();
+
+  constructor(
+    private readonly store: StoreContext,
+    private readonly sub: Redis,
+  ) {}
+
+  publish(m: SendInput): Promise<StoredMessage & { epoch: string }> {
+    return sendMessage(this.store, m);
+  }
+
+  position(conv: string): Promise<Position> {
+    return readPosition(this.store, conv);
+  }
+
+  catchUp(conv: string, afterId: number): Promise<CatchUp> {
+    return catchUp(this.store, conv, afterId);
+  }
+
+  listen(l: BrokerListener): void {
+    this.sub.on('message', (channel: string, payload: string) => {
+      const conv = this.convs.get(channel);
+      if (conv !== undefined) l.message(conv, parseEnvelope<LiveEnvelope>(payload));
+    });
+    this.sub.on('close', () => l.down());
+    this.sub.on('ready', () => l.up());
+  }
+
+  connected(): boolean {
+    return this.sub.status === 'ready';
+  }
+
+  async subscribe(convs: string[]): Promise<void> {
+    const channels = convs.map((c) => {
+      const channel = this.store.keys.live(c);
+      this.convs.set(channel, c);
+      return channel;
+    });
+    // ioredis resolves once Redis answered every SUBSCRIBE: from then on nothing is missed.
+    await this.sub.subscribe(...channels);
+  }
+
+  unsubscribe(conv: string): void {
+    const channel = this.store.keys.live(conv);
+    this.convs.delete(channel);
+    if (this.connected()) this.sub.unsubscribe(channel).catch(() => undefined);
+  }
+
+  status(): string {
+    return this.sub.status;
+  }
+}

@@ -1,0 +1,75 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { gatewayContextFromConfig } from '@chatfleet/gateway-core';
+import { createLogger } from '@chatfleet/runtime';
+import type { ConversationBroker } from '@chatfleet/store';
+import { type Fleet, JsonClient, sendSequence, startFleet, waitForAll } from '@chatfleet/testing';
+import { readConfig } from '../config.js';
+import { createTcpGateway, type TcpGateway } from '../tcp-gateway.js';
+
+/** The Redis broker, losing some live messages as Pub/Sub may, on a connection that stays up. */
+function lossy(inner: ConversationBroker, lose: (seq: number) => boolean) {
+  const lost: number[] = [];
+  const broker: ConversationBroker = Object.assign(Object.create(inner) as ConversationBroker, {
+    listen: (l: Parameters<ConversationBroker['listen']>[0]) =>
+      inner.listen({
+        ...l,
+        message: (conv, env) => {
+          const seq = env?.k === 'm' ? env.m.seq : undefined;
+          if (seq !== undefined && lose(seq)) return void lost.push(seq);
+          l.message(conv, env);
+        },
+      }),
+  });
+  return { broker, lost };
+}
+
+// The gateway core is written against the ConversationBroker seam, and a gateway's context
+// takes another one in `overrides`. Here it is the Redis broker dropping some live messages
+// outright (no disconnect to give it away): only seq tells the gateway it missed them.
+describe('a gateway behind a broker that loses live messages', () => {
+  let fleet: Fleet;
+  let gw: TcpGateway;
+  let lost: number[];
+  before(async () => {
+    fleet = await startFleet({ gateways: 1, matchmaker: false });
+    const config = readConfig({
+      ...fleet.env,
+      TCP_HOST: '127.0.0.1',
+      TCP_PORT: '0',
+      METRICS_PORT: '0',
+      RATE_PER_SEC: '1000',
+      RATE_BURST: '1000',
+    });
+    const log = createLogger('tcp-gateway', 'silent');
+    const names = { service: 'tcp-gateway', transport: 'tcp' };
+    const { backend } = gatewayContextFromConfig(config, log, names);
+    // Every seventh message of the first 50 is lost; the last ones always arrive, so each loss
+    // is followed by a message whose seq shows the hole.
+    const l = lossy(backend.broker, (seq) => seq < 50 && seq % 7 === 3);
+    lost = l.lost;
+    gw = createTcpGateway(config, log, { backend: { ...backend, broker: l.broker } });
+    await gw.start();
+  });
+  after(async () => {
+    await gw.stop();
+    await fleet.stop();
+  });
+
+  it('reads the messages it missed from the window and delivers all, in order, once', async () => {
+    const { c: sender } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'seam-s');
+    const { c: listener } = await JsonClient.hello(gw.tcpPort(), 'seam-l');
+    for (const c of [sender, listener])
+      await c.frames.request((f) => c.send(f), { type: 'join', room: 'seam' });
+    const acked = await sendSequence(sender, 'seam', { count: 60, perSec: 100, tag: 'seam' });
+    assert.equal(acked.length, 60);
+    const r = await waitForAll(listener.frames, 'seam', acked, 15_000);
+    assert.ok(lost.length >= 7, `the broker lost ${lost.length} messages`);
+    assert.deepEqual(r.missing, []);
+    assert.deepEqual(r.duplicates, []);
+    assert.ok(r.inOrder);
+    assert.deepEqual(r.resyncs, [], 'told of a loss the window could still fill');
+    sender.close();
+    listener.close();
+  });
+});

@@ -10,7 +10,7 @@ import { type GatewayBackend, redisGatewayBackend } from '@chatfleet/store';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { GatewayCore } from './gateway-core.js';
-import type { Broadcast } from './topic-fanout.js';
+import type { Broadcast } from '../delivery/topic-fanout.js';
 
 /** What a gateway is built from: its config, logger, metrics and the store behind its seams. */
 export interface GatewayContext {

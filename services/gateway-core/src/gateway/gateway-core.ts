@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { type SeenIds, type StoredMessage, toMessageFrame } from '@chatfleet/protocol';
+import type { SeenIds, StoredMessage } from '@chatfleet/protocol';
 import { Cached, type Logger, Slots } from '@chatfleet/runtime';
 import {
   appendInbox,
@@ -12,7 +12,6 @@ import {
   heartbeat,
   type Link,
   listRooms,
-  type LiveEnvelope,
   type Presence,
   recordCount,
   type RoomListing,
@@ -22,7 +21,6 @@ import {
 import { AddressBudget } from '../limits/address-budget.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { dmShown } from '../session/session-identity.js';
-import { Wire } from '../session/wire.js';
 import type { Hub, SessionLimits, Transport } from '../session/hub.js';
 import { Session } from '../session/session.js';
 import { startHousekeeping } from './housekeeping.js';
@@ -31,8 +29,8 @@ import { runInbox } from './inbox-reader.js';
 import { renewLeases } from './leases.js';
 import { restoreAll } from './restore-all.js';
 import { Subscriptions } from './subscriptions.js';
-import type { ConvSub } from './conv-sub.js';
-import { TopicFanout, type Broadcast } from './topic-fanout.js';
+import { dispatchLive } from '../delivery/dispatch.js';
+import { TopicFanout, type Broadcast } from '../delivery/topic-fanout.js';
 import type { GatewayParts } from './gateway-parts.js';
 
 export interface GatewayCoreOptions {
@@ -123,7 +121,7 @@ export class GatewayCore implements Hub, GatewayParts {
       log: this.log,
       metrics: o.metrics,
       joinWaitMs: o.limits.joinWaitMs,
-      dispatch: (c, env) => this.dispatch(c, env),
+      dispatch: (c, env) => dispatchLive(this, c.conv, c.sids, env),
     });
     const { broadcast } = o;
     this.topics = broadcast
@@ -237,20 +235,6 @@ export class GatewayCore implements Hub, GatewayParts {
     if (gw === this.gw) return this.sessions.get(sid)?.bye(reason);
     const env: ControlEnvelope = { k: 'kick', sid, reason };
     await appendInbox(this.store, gw, env).catch(() => undefined);
-  }
-
-  private dispatch(c: ConvSub, env: LiveEnvelope): void {
-    if (env.k === 'm' && !env.frame) {
-      // Built once per gateway, not once per member.
-      env.frame = toMessageFrame(env.m);
-      env.wire = new Wire(JSON.stringify(env.frame));
-    }
-    const t0 = performance.now();
-    const each = (sid: string) => this.sessions.get(sid)?.live(env);
-    if (env.k !== 'm' || !this.topics?.deliver(c.conv, c.sids, env, each))
-      for (const sid of c.sids) each(sid);
-    // Fan-out is timed per message; presence and the like are not messages.
-    if (env.k === 'm') this.metrics.fanout.observe((performance.now() - t0) / 1000);
   }
 
   /** Renews this gateway's liveness lease (one at a time) and acts on what it finds. */

@@ -9,7 +9,7 @@ import type {
 } from '@chatfleet/store';
 import type { AddressBudget } from '../limits/address-budget.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import type { RoomState } from './room-delivery.js';
+import type { RoomState } from '../delivery/room-delivery.js';
 import type { Session } from './session.js';
 
 export interface SessionLimits {

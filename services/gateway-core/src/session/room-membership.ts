@@ -1,6 +1,6 @@
 import { isMatchRoom } from '@chatfleet/protocol';
 import { conv, type JoinResult, type LockPlan } from '@chatfleet/store';
-import { newRoomState } from './room-delivery.js';
+import { newRoomState } from '../delivery/room-delivery.js';
 import type { Session } from './session.js';
 
 // A session's place in a room, in Redis and on this gateway: used by joins and by matches.

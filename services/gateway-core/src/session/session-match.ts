@@ -1,7 +1,7 @@
 import { type ClientFrame, ProtocolError } from '@chatfleet/protocol';
 import { abandonMatch, clearAssigned, endMatch, readMatch, requestMatch } from '@chatfleet/store';
 import { addressGroup } from '../limits/address.js';
-import { queueFirst, releaseRoom } from './room-delivery.js';
+import { queueFirst, releaseRoom } from '../delivery/room-delivery.js';
 import type { Session } from './session.js';
 import { enterRoom, exitRoom } from './room-membership.js';
 

@@ -22,7 +22,7 @@ import {
 import { byAddress, charge, chargeText } from './budgets.js';
 import { endOwnMatch } from './session-match.js';
 import { enterRoom, exitRoom } from './room-membership.js';
-import { delivered, queueFirst, releaseRoom } from './room-delivery.js';
+import { ackOwnMessage, queueFirst, releaseRoom } from '../delivery/room-delivery.js';
 import type { Session } from './session.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
@@ -178,8 +178,7 @@ export async function onSay(s: Session, f: F<'say'>): Promise<void> {
     throw err;
   }
   if (f.ref === undefined || !s.hasOpenRef(f.ref)) return;
-  if (m.id > delivered(st)) (st.acks ??= new Map()).set(m.id, f.ref);
-  else if (s.closeRef(f.ref)) s.emit({ ...toMessageFrame(m), ref: f.ref });
+  ackOwnMessage(s, st, m, f.ref);
 }
 
 export async function onWho(s: Session, f: F<'who'>): Promise<void> {

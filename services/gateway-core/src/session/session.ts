@@ -26,7 +26,7 @@ import { FloodGuard, TokenBucket } from '../limits/rate-limiter.js';
 import { onHello, onDm, onDmDelivered } from './session-identity.js';
 import { onMatch, onMatched, onNext, onPartnerEnd } from './session-match.js';
 import { onHistory, onJoin, onLeave, onRooms, onSay, onWho } from './session-rooms.js';
-import { onLive, type RoomState } from './room-delivery.js';
+import { onLive, type RoomState } from '../delivery/room-delivery.js';
 import { onBlock, onReport, onUnblock } from './session-safety.js';
 
 export type { RoomState };

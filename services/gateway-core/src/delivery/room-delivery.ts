@@ -1,6 +1,6 @@
 import { isMatchRoom, type StoredMessage, toMessageFrame } from '@chatfleet/protocol';
 import type { LiveEnvelope } from '@chatfleet/store';
-import type { Session } from './session.js';
+import type { Session } from '../session/session.js';
 
 /** One room of one session, as far as delivery goes. */
 export interface RoomState {
@@ -162,6 +162,15 @@ function deliverNow(s: Session, st: RoomState, env: LiveEnvelope): void {
   } else if (env.k === 'end') {
     s.partnerEnded(env.room, env.sid, env.why);
   }
+}
+
+/**
+ * The sender's own message was stored: its copy, in id order, is the reply to its `say`. If
+ * that copy already went out (without the ref) the reply is sent now; otherwise it waits.
+ */
+export function ackOwnMessage(s: Session, st: RoomState, m: StoredMessage, ref: string): void {
+  if (m.id > delivered(st)) (st.acks ??= new Map()).set(m.id, ref);
+  else if (s.closeRef(ref)) s.emit({ ...toMessageFrame(m), ref });
 }
 
 /** The ref to put on this copy: the sender's own, if its `say` is still waiting for it. */

@@ -1,7 +1,7 @@
 import { conv, type LiveEnvelope } from '@chatfleet/store';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { TopicMembership } from '../session/hub.js';
-import type { RoomState } from '../session/room-delivery.js';
+import type { RoomState } from './room-delivery.js';
 import type { Session } from '../session/session.js';
 
 /** Sends bytes to every connection subscribed to a topic, in native code (uWS `app.publish`). */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import type { LiveEnvelope } from '@chatfleet/store';
 import { createGatewayMetrics } from '../metrics/gateway-metrics.js';
-import { delivered, newRoomState, type RoomState } from '../session/room-delivery.js';
+import { delivered, newRoomState, type RoomState } from './room-delivery.js';
 import type { Session } from '../session/session.js';
 import { Wire } from '../session/wire.js';
 import { TopicFanout } from './topic-fanout.js';

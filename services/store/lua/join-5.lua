@@ -27,6 +27,7 @@
            if they all died and nobody reaped them)
 ]]
 --- @include "includes/new-epoch"
+--- @include "includes/lost"
 local lockHash = redis.call('HGET', KEYS[3], 'hash')
 local plan = ARGV[8]
 if plan == 'open' and lockHash then return {'refused', 'locked'} end
@@ -41,9 +42,14 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[11])
 local count = redis.call('HLEN', KEYS[1])
 redis.call('PUBLISH', KEYS[5], ARGV[3] .. ',"event":"join","count":' .. count .. '}')
-local p = redis.call('HMGET', KEYS[4], 'seq', 'epoch')
+local p = redis.call('HMGET', KEYS[4], 'seq', 'epoch', 'id')
 local seq = tonumber(p[1] or '0')
 local epoch = p[2]
+-- The client saw a message of this epoch that Redis no longer has (a failover lost it): the
+-- join says so. Only the gateways, which saw it themselves, start a new epoch (catch-up, send):
+-- a client's word must not break the room for everyone.
+local lost = epoch ~= nil and ARGV[4] ~= '' and
+  lostSince(epoch, tonumber(p[3] or '0'), KEYS[2], ARGV[7], tonumber(ARGV[4]))
 if not epoch then
   local t = redis.call('TIME')
   epoch = newEpoch(t)
@@ -59,7 +65,7 @@ if ARGV[4] == '' then
 else
   local since = ARGV[4]
   history = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. since, '+inf')
-  if ARGV[7] ~= '' and ARGV[7] ~= epoch then
+  if lost or (ARGV[7] ~= '' and ARGV[7] ~= epoch) then
     recovered = 0
   elseif redis.call('ZCOUNT', KEYS[2], since, since) > 0 then
     recovered = 1

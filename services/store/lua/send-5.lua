@@ -13,7 +13,11 @@
   ARGV[4] ttlMs
   ARGV[5] eventsMaxLen
   ARGV[6] envelopePrefix: the live envelope up to its epoch ('' = do not publish: DMs are routed)
+  ARGV[7] seenEpoch: the epoch of the last message the sender's gateway saw here ('' = none)
+  ARGV[8] seenId: that message's id (0 = none)
 ]]
+local seenEpoch = ARGV[7]
+local seenId = tonumber(ARGV[8])
 --- @include "includes/stamp"
 
 redis.call('PEXPIRE', KEYS[1], ARGV[4])

@@ -15,6 +15,17 @@ export interface SendInput {
   publish: boolean;
   sid: string;
   ref?: string;
+  /**
+   * The last message the sender's gateway saw in the conversation: if Redis no longer has it
+   * (a failover lost it), the message starts a new epoch rather than reuse a seq.
+   */
+  seen?: Seen;
+}
+
+/** A message someone saw: its conversation's epoch and its id. */
+export interface Seen {
+  epoch: string;
+  id: number;
 }
 
 /** Where a conversation stands: its epoch, the last seq and id stamped in it. */
@@ -49,6 +60,8 @@ export async function sendMessage(
       recentMax: limits.recentMax,
       ttlMs: limits.recentTtlMs,
       eventsMaxLen: limits.eventsMaxLen,
+      seenEpoch: m.seen?.epoch ?? '',
+      seenId: m.seen?.id ?? 0,
     }),
   )) as [string, string, string, string];
   return {
@@ -113,14 +126,18 @@ export async function readPosition(ctx: StoreContext, conv: string): Promise<Pos
   return { epoch: epoch ?? '', seq: Number(seq ?? 0), id: Number(id ?? 0) };
 }
 
-/** The position and every message after `afterId` in the window, read in one step. */
+/**
+ * The position and every message after `from` in the window, read in one step. If Redis no
+ * longer has the message `from` names (a failover lost it), the conversation starts a new epoch
+ * first, and the position returned is in it.
+ */
 export async function catchUp(
   ctx: StoreContext,
   conv: string,
-  afterId: number,
+  from: Seen,
 ): Promise<{ pos: Position; messages: StoredMessage[] }> {
   const [epoch, seq, id, raw] = (await guarded(() =>
-    catchUpScript.run(ctx.redis, ctx.keys, { conv, afterId }),
+    catchUpScript.run(ctx.redis, ctx.keys, { conv, afterId: from.id, seenEpoch: from.epoch }),
   )) as [string, string, string, string[]];
   return {
     pos: { epoch, seq: Number(seq), id: Number(id) },

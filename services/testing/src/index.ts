@@ -1,4 +1,5 @@
 export * from './clients.js';
+export * from './failover.js';
 export * from './fleet.js';
 export * from './ports.js';
 export * from './redis-server.js';

@@ -10,6 +10,8 @@ import { freePort, waitUntil } from './ports.js';
 export interface TestRedis {
   port: number;
   url: string;
+  /** Its data directory (dump.rdb, the AOF). */
+  dir: string;
   /** Stops the server (SIGKILL when hard), keeping its data directory. */
   stop(hard?: boolean): Promise<void>;
   /** Starts it again on the same port and data directory. */
@@ -69,6 +71,7 @@ export async function startRedis(
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    dir,
     stop,
     start,
     async destroy() {

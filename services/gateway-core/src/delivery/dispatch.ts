@@ -2,12 +2,12 @@ import { performance } from 'node:perf_hooks';
 import { toMessageFrame } from '@chatfleet/protocol';
 import type { LiveEnvelope } from '@chatfleet/store';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import type { Session } from '../session/session.js';
+import type { SessionState } from '../session/session-state.js';
 import { Wire } from '../session/wire.js';
 import type { TopicFanout } from './topic-fanout.js';
 
 export interface DispatchTarget {
-  sessions: ReadonlyMap<string, Session>;
+  sessions: ReadonlyMap<string, SessionState>;
   topics: TopicFanout | undefined;
   metrics: GatewayMetrics;
 }

@@ -1,37 +1,7 @@
 import { isMatchRoom, type StoredMessage, toMessageFrame } from '@chatfleet/protocol';
 import type { LiveEnvelope } from '@chatfleet/store';
-import type { Session } from '../session/session.js';
-
-/** One room of one session, as far as delivery goes. */
-export interface RoomState {
-  /** Highest message id delivered: anything at or below it is a duplicate. */
-  lastId: number;
-  /** While set, live events wait here: during the join, or while paced to a slow reader. */
-  buffer: LiveEnvelope[] | undefined;
-  /** The join's reply is not out yet: hold everything, do not start pacing. */
-  joining: boolean;
-  /** A paced drain of the buffer is running. */
-  draining: boolean;
-  /** Refs of this session's own messages, by id, for copies that arrive without them; made
-   * on the first `say` that waits for its copy, as most members never speak. */
-  acks: Map<number, string> | undefined;
-  /** Set while the room's messages reach this session through a topic, up to its lastId. */
-  topic: { readonly lastId: number } | undefined;
-  /** Bytes of the live events in the buffer (what a client behind makes this gateway hold). */
-  bufferBytes: number;
-}
-
-export function newRoomState(): RoomState {
-  return {
-    lastId: 0,
-    buffer: [],
-    joining: true,
-    draining: false,
-    acks: undefined,
-    topic: undefined,
-    bufferBytes: 0,
-  };
-}
+import type { SessionState } from '../session/session-state.js';
+import { type RoomState } from './room-state.js';
 
 /**
  * What holding a live event costs, about. History, catch-up and gap notices (made by this
@@ -48,7 +18,7 @@ function heldBytes(env: LiveEnvelope): number {
  * client is disconnected as slow: a reader that takes a little now and then must not make
  * the gateway hold a flooded room for it without bound.
  */
-function hold(s: Session, st: RoomState, env: LiveEnvelope): void {
+function hold(s: SessionState, st: RoomState, env: LiveEnvelope): void {
   (st.buffer ??= []).push(env);
   st.bufferBytes += heldBytes(env);
   let total = 0;
@@ -66,7 +36,7 @@ export const asEnvelope = (m: StoredMessage): LiveEnvelope => ({ k: 'm', sid: ''
  * A live event for one of this session's rooms. Goes out at once unless the room is holding
  * back (joining, catching up) or the client is behind; then it waits its turn in the buffer.
  */
-export function onLive(s: Session, env: LiveEnvelope): void {
+export function onLive(s: SessionState, env: LiveEnvelope): void {
   const room = env.k === 'm' ? env.m.room : env.room;
   const st = room !== undefined ? s.rooms.get(room) : undefined;
   if (!st || room === undefined) return;
@@ -85,7 +55,7 @@ export function onLive(s: Session, env: LiveEnvelope): void {
 }
 
 /** Ends the join's hold: what waited goes out, paced. */
-export function releaseRoom(s: Session, room: string): void {
+export function releaseRoom(s: SessionState, room: string): void {
   const st = s.rooms.get(room);
   if (!st) return;
   st.joining = false;
@@ -98,7 +68,7 @@ export function queueFirst(st: RoomState, msgs: StoredMessage[]): void {
 }
 
 /** Sends a room's buffer in order, waiting for the client to read whenever it is behind. */
-export function drainRoom(s: Session, room: string, st: RoomState): void {
+export function drainRoom(s: SessionState, room: string, st: RoomState): void {
   if (st.draining || st.joining || !st.buffer) return;
   st.draining = true;
   void (async () => {
@@ -130,7 +100,7 @@ export function drainRoom(s: Session, room: string, st: RoomState): void {
   })();
 }
 
-function deliverNow(s: Session, st: RoomState, env: LiveEnvelope): void {
+function deliverNow(s: SessionState, st: RoomState, env: LiveEnvelope): void {
   if (env.k === 'm') {
     if (env.m.id <= st.lastId) return;
     st.lastId = env.m.id;
@@ -168,13 +138,13 @@ function deliverNow(s: Session, st: RoomState, env: LiveEnvelope): void {
  * The sender's own message was stored: its copy, in id order, is the reply to its `say`. If
  * that copy already went out (without the ref) the reply is sent now; otherwise it waits.
  */
-export function ackOwnMessage(s: Session, st: RoomState, m: StoredMessage, ref: string): void {
+export function ackOwnMessage(s: SessionState, st: RoomState, m: StoredMessage, ref: string): void {
   if (m.id > delivered(st)) (st.acks ??= new Map()).set(m.id, ref);
   else if (s.closeRef(ref)) s.emit({ ...toMessageFrame(m), ref });
 }
 
 /** The ref to put on this copy: the sender's own, if its `say` is still waiting for it. */
-function takeAck(s: Session, st: RoomState, env: Extract<LiveEnvelope, { k: 'm' }>) {
+function takeAck(s: SessionState, st: RoomState, env: Extract<LiveEnvelope, { k: 'm' }>) {
   let ref = st.acks?.get(env.m.id);
   if (ref !== undefined) st.acks?.delete(env.m.id);
   else if (env.sid === s.sid) ref = env.ref;

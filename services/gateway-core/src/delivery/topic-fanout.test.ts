@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import type { LiveEnvelope } from '@chatfleet/store';
 import { createGatewayMetrics } from '../metrics/gateway-metrics.js';
-import { delivered, newRoomState, type RoomState } from './room-delivery.js';
-import type { Session } from '../session/session.js';
+import { delivered } from './room-delivery.js';
+import { newRoomState, type RoomState } from './room-state.js';
+import type { SessionState } from '../session/session-state.js';
 import { Wire } from '../session/wire.js';
 import { TopicFanout } from './topic-fanout.js';
 
@@ -25,7 +26,7 @@ function member(sid: string, log: string[]) {
     rooms: new Map([['lobby', st]]),
     transport: { ...t, backlog: () => t.backlog },
   };
-  return { s: s as unknown as Session, st, t };
+  return { s: s as unknown as SessionState, st, t };
 }
 
 /** Members `sids`, each entered onto the topic. */

@@ -1,8 +1,7 @@
 import { conv, type LiveEnvelope } from '@chatfleet/store';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import type { TopicMembership } from '../session/hub.js';
-import type { RoomState } from './room-delivery.js';
-import type { Session } from '../session/session.js';
+import type { TopicMember, TopicMembership } from '../session/hub.js';
+import type { RoomState } from './room-state.js';
 
 /** Sends bytes to every connection subscribed to a topic, in native code (uWS `app.publish`). */
 export type Broadcast = (topic: string, bytes: Uint8Array) => void;
@@ -13,7 +12,7 @@ const CHECK_MS = 50;
 type MessageEnvelope = Extract<LiveEnvelope, { k: 'm' }>;
 
 interface Member {
-  s: Session;
+  s: TopicMember;
   st: RoomState;
 }
 
@@ -48,7 +47,7 @@ export class TopicFanout implements TopicMembership {
 
   constructor(private readonly o: TopicFanoutOptions) {}
 
-  enter(s: Session, room: string, st: RoomState): void {
+  enter(s: TopicMember, room: string, st: RoomState): void {
     const t = s.transport;
     // A topic member that sends must be able to publish past itself (its copy goes apart).
     if (!t.subscribe || !t.publishOthers) return;
@@ -70,7 +69,7 @@ export class TopicFanout implements TopicMembership {
     t.subscribe(g.topic);
   }
 
-  exit(s: Session, room: string): void {
+  exit(s: TopicMember, room: string): void {
     this.leave(conv.room(room), s.sid);
   }
 

@@ -15,6 +15,11 @@ export interface ConvSub {
   epoch: string;
   seq: number;
   id: number;
+  /**
+   * The epoch `id` was stamped in: after an epoch change with nothing dispatched since, it is
+   * the old one, so what this gateway saw is never taken for a message of the new epoch.
+   */
+  idEpoch: string;
   held: LiveEnvelope[];
   /** Held events were dropped for space: read the window once more before going live. */
   stale: boolean;

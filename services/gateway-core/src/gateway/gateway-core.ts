@@ -15,6 +15,7 @@ import {
   type Presence,
   recordCount,
   type RoomListing,
+  type Seen,
   type StoreContext,
   takeReapedMark,
 } from '@chatfleet/store';
@@ -224,6 +225,10 @@ export class GatewayCore implements Hub, GatewayParts {
 
   subscribe(conv: string, room: string, sid: string): Promise<void> {
     return this.subs.add(conv, room, sid);
+  }
+
+  seen(conv: string): Seen | undefined {
+    return this.subs.seen(conv);
   }
 
   unsubscribe(conv: string, sid: string): void {

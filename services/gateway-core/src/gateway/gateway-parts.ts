@@ -3,7 +3,7 @@ import type { Logger } from '@chatfleet/runtime';
 import type { Presence, StoreContext } from '@chatfleet/store';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { SessionLimits } from '../session/hub.js';
-import type { Session } from '../session/session.js';
+import type { SessionState } from '../session/session-state.js';
 
 /**
  * What the gateway's loops (inbox events, housekeeping, leases, restore) use of the core that
@@ -16,7 +16,7 @@ export interface GatewayParts {
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   readonly limits: SessionLimits;
-  readonly sessions: ReadonlyMap<string, Session>;
+  readonly sessions: ReadonlyMap<string, SessionState>;
   /** Whether a session that closed recently had already shown this DM. */
   dmShown(sid: string, m: StoredMessage): boolean;
   beat(): Promise<void>;

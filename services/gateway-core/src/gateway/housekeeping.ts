@@ -9,7 +9,7 @@ import {
   recordedSessions,
   sessionRecord,
 } from '@chatfleet/store';
-import type { Session } from '../session/session.js';
+import type { SessionState } from '../session/session-state.js';
 import type { GatewayParts } from './gateway-parts.js';
 
 /** Runs `fn` every `ms` until aborted; a failed round is logged and the next one tries again. */
@@ -85,8 +85,8 @@ async function reconcile(core: GatewayParts): Promise<void> {
  * for them; matched sessions whose match record is gone hear that their partner left.
  */
 async function reconcileMatches(core: GatewayParts): Promise<void> {
-  const waiting: Session[] = [];
-  const matched: Session[] = [];
+  const waiting: SessionState[] = [];
+  const matched: SessionState[] = [];
   for (const s of core.sessions.values()) {
     if (s.closed) continue;
     if (s.match) matched.push(s);

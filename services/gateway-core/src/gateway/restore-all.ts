@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { reconnectDelay } from '@chatfleet/protocol';
-import type { Session } from '../session/session.js';
+import type { SessionState } from '../session/session-state.js';
 import { restoreSession } from '../session/session-restore.js';
 import type { GatewayParts } from './gateway-parts.js';
 
@@ -15,7 +15,7 @@ const RETRY_MAX_MS = 5000;
 export async function restoreAll(core: GatewayParts, signal: AbortSignal): Promise<void> {
   let pending = [...core.sessions.values()].filter((s) => !s.closed);
   for (let round = 1; pending.length > 0 && !signal.aborted; round++) {
-    const failed: Session[] = [];
+    const failed: SessionState[] = [];
     for (let i = 0; i < pending.length; i += WAVE) {
       await Promise.all(pending.slice(i, i + WAVE).map((s) => restoreOne(core, s, failed)));
     }
@@ -28,7 +28,11 @@ export async function restoreAll(core: GatewayParts, signal: AbortSignal): Promi
   }
 }
 
-async function restoreOne(core: GatewayParts, s: Session, failed: Session[]): Promise<void> {
+async function restoreOne(
+  core: GatewayParts,
+  s: SessionState,
+  failed: SessionState[],
+): Promise<void> {
   let ok = false;
   await s.run(async () => {
     try {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@chatfleet/runtime';
 import { UnavailableError } from '@chatfleet/protocol';
-import type { CatchUp, ConversationBroker, LiveEnvelope } from '@chatfleet/store';
+import type { CatchUp, ConversationBroker, LiveEnvelope, Seen } from '@chatfleet/store';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { nextExpected, type ConvSub } from './conv-sub.js';
 
@@ -57,6 +57,12 @@ export class Subscriptions {
     return this.convs.get(conv)?.id;
   }
 
+  /** The last message dispatched in a conversation, with its epoch, if there was one. */
+  seen(conv: string): Seen | undefined {
+    const c = this.convs.get(conv);
+    return c?.known && c.id > 0 ? { epoch: c.idEpoch, id: c.id } : undefined;
+  }
+
   /** Adds a listener; resolves when the conversation is live, or throws `unavailable`. */
   async add(conv: string, room: string, sid: string): Promise<void> {
     let c = this.convs.get(conv);
@@ -93,6 +99,7 @@ export class Subscriptions {
       epoch: '',
       seq: 0,
       id: 0,
+      idEpoch: '',
       held: [],
       stale: false,
       recovering: false,
@@ -186,12 +193,14 @@ export class Subscriptions {
     const seq = env.m.seq;
     if (seq === undefined) return this.deliver(c, env); // stamped before seq existed
     const epoch = env.e ?? '';
-    if (epoch === c.epoch && seq <= c.seq) return; // already dispatched (a catch-up had it)
+    // Already dispatched (a catch-up had it).
+    if (epoch === c.epoch && seq <= c.seq && env.m.id <= c.id) return;
     if ((epoch === c.epoch && seq === c.seq + 1) || (c.epoch === '' && c.seq === 0 && seq === 1)) {
       c.epoch = epoch;
       return this.deliver(c, env);
     }
-    // A hole or a new epoch: we cannot know what we missed without reading the window.
+    // A hole, a new epoch, or a seq given twice (Redis lost messages we dispatched, and nobody
+    // started a new epoch yet): we cannot know what we missed without reading the window.
     this.o.log.info({ conv: c.conv, epoch, seq, have: c.seq }, 'gap in live stream');
     c.state = 'recovering';
     this.hold(c, env);
@@ -210,6 +219,7 @@ export class Subscriptions {
   private deliver(c: ConvSub, env: Extract<LiveEnvelope, { k: 'm' }>): void {
     if (env.m.id <= c.id) return;
     c.id = env.m.id;
+    c.idEpoch = env.e ?? c.epoch;
     if (env.m.seq !== undefined) c.seq = env.m.seq;
     this.o.dispatch(c, env);
   }
@@ -232,6 +242,7 @@ export class Subscriptions {
           c.epoch = got.pos.epoch;
           c.seq = got.pos.seq;
           c.id = got.pos.id;
+          c.idEpoch = got.pos.epoch;
           continue;
         }
         const { pos, messages } = got;
@@ -247,7 +258,9 @@ export class Subscriptions {
         c.epoch = pos.epoch;
         c.seq = 0;
         for (const m of messages) this.deliver(c, { k: 'm', sid: '', e: pos.epoch, m });
-        c.seq = Math.max(c.seq, pos.seq);
+        // The position read with the window: after a new epoch, messages stamped in the old one
+        // may follow the last one dispatched, and their seq says nothing of the new epoch's.
+        c.seq = pos.seq;
       } while (c.stale && this.current(c, gen));
       if (!this.current(c, gen)) return;
       const held = c.held;
@@ -270,7 +283,7 @@ export class Subscriptions {
           return { pos: await this.o.broker.position(c.conv), messages: [] };
         }
         this.o.metrics.catchUps.inc();
-        return await this.o.broker.catchUp(c.conv, c.id);
+        return await this.o.broker.catchUp(c.conv, { epoch: c.idEpoch, id: c.id });
       } catch (err) {
         this.o.log.debug({ conv: c.conv, err: String(err) }, 'catch-up read failed, retrying');
         await sleep(Math.min(100 * 2 ** attempt, 2000));

@@ -1,7 +1,7 @@
 import { ProtocolError } from '@chatfleet/protocol';
 import { type Budget, spendBudget } from '@chatfleet/store';
 import { addressGroup } from '../limits/address.js';
-import type { Session } from './session.js';
+import type { SessionState } from './session-state.js';
 
 const HOUR = 3600_000;
 
@@ -12,7 +12,7 @@ export function retryIn(ms: number): string {
 }
 
 /** The fleet-wide budgets a session's requests spend from (docs/protocol.md, Budgets). */
-export function budgets(s: Session): Record<Budget['kind'], Budget> {
+export function budgets(s: SessionState): Record<Budget['kind'], Budget> {
   const l = s.hub.limits;
   return {
     reports: { kind: 'reports', limit: l.reportsPerAddressHour, windowMs: HOUR },
@@ -22,12 +22,12 @@ export function budgets(s: Session): Record<Budget['kind'], Budget> {
 }
 
 /** Who spends: the session's address group, and its identity where it is asked for too. */
-export const byAddress = (s: Session): string => `a:${addressGroup(s.address())}`;
-export const byIdentity = (s: Session): string => `i:${s.ident}`;
+export const byAddress = (s: SessionState): string => `a:${addressGroup(s.address())}`;
+export const byIdentity = (s: SessionState): string => `i:${s.ident}`;
 
 /** Spends one from each `who` (an address, an identity) or refuses with `rate_limited`. */
 export async function charge(
-  s: Session,
+  s: SessionState,
   kind: Budget['kind'],
   who: string[],
   what: string,
@@ -41,7 +41,7 @@ export async function charge(
 }
 
 /** Message text this gateway stores for the session's address, or `rate_limited`. */
-export function chargeText(s: Session, text: string): void {
+export function chargeText(s: SessionState, text: string): void {
   const wait = s.hub.textBudget.spend(s.address(), Buffer.byteLength(text));
   if (wait > 0)
     throw new ProtocolError(

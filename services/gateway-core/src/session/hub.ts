@@ -5,12 +5,12 @@ import type {
   EncodedFrame,
   Presence,
   RoomListing,
+  Seen,
   StoreContext,
 } from '@chatfleet/store';
 import type { AddressBudget } from '../limits/address-budget.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import type { RoomState } from '../delivery/room-delivery.js';
-import type { Session } from './session.js';
+import type { RoomState } from '../delivery/room-state.js';
 
 export interface SessionLimits {
   maxTextChars: number;
@@ -72,12 +72,20 @@ export interface Transport {
   publishOthers?(topic: string, bytes: Uint8Array): void;
 }
 
+/** What the native fan-out needs of a session. */
+export interface TopicMember {
+  readonly sid: string;
+  readonly transport: Transport;
+  readonly rooms: ReadonlyMap<string, RoomState>;
+  readonly closed: boolean;
+}
+
 /** Moves steady room members onto the transport's native fan-out, and back off it. */
 export interface TopicMembership {
   /** The room is steady for this session (joined, nothing held back): try the topic path. */
-  enter(s: Session, room: string, st: RoomState): void;
+  enter(s: TopicMember, room: string, st: RoomState): void;
   /** Back to per-session delivery, to pace a client that fell behind. */
-  exit(s: Session, room: string): void;
+  exit(s: TopicMember, room: string): void;
 }
 
 /** What a session needs from the gateway process it lives in. */
@@ -104,6 +112,8 @@ export interface Hub {
   /** Resolves once the gateway hears the conversation live (every event after this point). */
   subscribe(conv: string, room: string, sid: string): Promise<void>;
   unsubscribe(conv: string, sid: string): void;
+  /** The last message this gateway dispatched in a conversation it listens to, if any. */
+  seen(conv: string): Seen | undefined;
   /** Tells another (or this) gateway to disconnect one of its sessions. */
   kick(gw: string, sid: string, reason: string): Promise<void>;
   /**

@@ -1,7 +1,7 @@
 import { isMatchRoom } from '@chatfleet/protocol';
 import { conv, type JoinResult, type LockPlan } from '@chatfleet/store';
-import { newRoomState } from '../delivery/room-delivery.js';
-import type { Session } from './session.js';
+import { newRoomState } from '../delivery/room-state.js';
+import type { SessionState } from './session-state.js';
 
 // A session's place in a room, in Redis and on this gateway: used by joins and by matches.
 
@@ -10,7 +10,7 @@ import type { Session } from './session.js';
  * reads history in one step; live events wait in the room's buffer until `releaseRoom`.
  */
 export async function enterRoom(
-  s: Session,
+  s: SessionState,
   room: string,
   since?: number,
   epoch?: string,
@@ -39,7 +39,7 @@ export async function enterRoom(
   }
 }
 
-export async function exitRoom(s: Session, room: string): Promise<void> {
+export async function exitRoom(s: SessionState, room: string): Promise<void> {
   s.rooms.delete(room);
   s.joinOrder = s.joinOrder.filter((r) => r !== room);
   s.hub.unsubscribe(conv.room(room), s.sid);

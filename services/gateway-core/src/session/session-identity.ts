@@ -20,7 +20,7 @@ import {
   routeDm,
   takeMailbox,
 } from '@chatfleet/store';
-import type { Session } from './session.js';
+import type { SessionState } from './session-state.js';
 import { byAddress, byIdentity, charge, chargeText } from './budgets.js';
 import { enqueue } from './session-match.js';
 
@@ -29,7 +29,7 @@ type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 // Guest nicks are drawn from 2^40 values, so one does not come round again for someone else.
 const guestNick = () => `${GUEST_PREFIX}${randomBytes(5).toString('hex')}`;
 
-async function claim(s: Session, nick: string, token?: string): Promise<ClaimResult> {
+async function claim(s: SessionState, nick: string, token?: string): Promise<ClaimResult> {
   const { hub } = s;
   // Held in `claimed` until we know: a timeout may still have taken the nick in Redis.
   s.claimed.add(nick);
@@ -59,7 +59,7 @@ function refusal(nick: string, status: 'taken' | 'held' | 'gone'): ProtocolError
 }
 
 /** Names the connection (or renames it), then hands out DMs kept while the nick was offline. */
-export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
+export async function onHello(s: SessionState, f: F<'hello'>): Promise<void> {
   const ref = f.ref !== undefined ? { ref: f.ref } : {};
   if (
     s.nick !== undefined &&
@@ -79,7 +79,11 @@ export async function onHello(s: Session, f: F<'hello'>): Promise<void> {
   }
 }
 
-async function claimAndWelcome(s: Session, f: F<'hello'>, ref: { ref?: string }): Promise<void> {
+async function claimAndWelcome(
+  s: SessionState,
+  f: F<'hello'>,
+  ref: { ref?: string },
+): Promise<void> {
   let nick = f.nick;
   let res: ClaimResult = { status: 'taken' };
   if (nick !== undefined) {
@@ -132,7 +136,7 @@ async function claimAndWelcome(s: Session, f: F<'hello'>, ref: { ref?: string })
   }
 }
 
-export async function onDm(s: Session, f: F<'dm'>): Promise<void> {
+export async function onDm(s: SessionState, f: F<'dm'>): Promise<void> {
   const me = s.nick ?? '';
   if (f.to.toLowerCase() === me.toLowerCase())
     throw new ProtocolError('forbidden', 'you cannot DM yourself');
@@ -175,14 +179,14 @@ export function dmShown(seen: Pick<SeenIds<string>, 'has'>, m: StoredMessage): b
 }
 
 /** A DM routed to this session through the gateway's control channel. */
-export function onDmDelivered(s: Session, raw: unknown): void {
+export function onDmDelivered(s: SessionState, raw: unknown): void {
   const m = raw as StoredMessage;
   if (typeof m?.id !== 'number' || typeof m.conv !== 'string' || typeof m.from !== 'string') return;
   if (s.heldDms) s.heldDms.push(m);
   else deliver(s, m, 'live');
 }
 
-function deliver(s: Session, m: StoredMessage, how: 'live' | 'mailbox'): void {
+function deliver(s: SessionState, m: StoredMessage, how: 'live' | 'mailbox'): void {
   if (!remember(s, m)) return;
   if (how === 'live')
     s.hub.metrics.delivery.observe(
@@ -193,6 +197,6 @@ function deliver(s: Session, m: StoredMessage, how: 'live' | 'mailbox'): void {
 }
 
 /** DMs may reach a session twice (live and replayed); ids seen recently are dropped. */
-function remember(s: Session, m: StoredMessage): boolean {
+function remember(s: SessionState, m: StoredMessage): boolean {
   return s.dmSeen.add(dmKey(m));
 }

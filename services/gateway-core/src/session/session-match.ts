@@ -2,7 +2,7 @@ import { type ClientFrame, ProtocolError } from '@chatfleet/protocol';
 import { abandonMatch, clearAssigned, endMatch, readMatch, requestMatch } from '@chatfleet/store';
 import { addressGroup } from '../limits/address.js';
 import { queueFirst, releaseRoom } from '../delivery/room-delivery.js';
-import type { Session } from './session.js';
+import type { SessionState } from './session-state.js';
 import { enterRoom, exitRoom } from './room-membership.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
@@ -12,7 +12,7 @@ type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
  * (a rename while waiting) replaces the waiting ticket in its place, if it is still waiting.
  */
 export async function enqueue(
-  s: Session,
+  s: SessionState,
   how: 'new' | 'requeue' | 'update' = 'new',
 ): Promise<void> {
   const { hub } = s;
@@ -31,7 +31,7 @@ export async function enqueue(
 }
 
 /** Ends this session's match: the partner gets partner_left through the match room. */
-export async function endOwnMatch(s: Session): Promise<void> {
+export async function endOwnMatch(s: SessionState): Promise<void> {
   const m = s.match;
   if (!m) return;
   s.match = undefined;
@@ -41,7 +41,7 @@ export async function endOwnMatch(s: Session): Promise<void> {
 }
 
 /** Moving on from a stranger is limited: skipping through people is how random chats get abused. */
-function moveOn(s: Session): void {
+function moveOn(s: SessionState): void {
   if (!s.match) return;
   const every = s.hub.limits.nextIntervalMs;
   const wait = (s.movedOnAt ?? -Infinity) + every - Date.now();
@@ -53,7 +53,7 @@ function moveOn(s: Session): void {
   s.movedOnAt = Date.now();
 }
 
-export async function onMatch(s: Session, f: F<'match'>): Promise<void> {
+export async function onMatch(s: SessionState, f: F<'match'>): Promise<void> {
   moveOn(s);
   await endOwnMatch(s);
   s.lastTags = f.tags;
@@ -61,7 +61,7 @@ export async function onMatch(s: Session, f: F<'match'>): Promise<void> {
   s.emit({ type: 'waiting', tags: s.lastTags, ...(f.ref !== undefined ? { ref: f.ref } : {}) });
 }
 
-export async function onNext(s: Session, f: F<'next'>): Promise<void> {
+export async function onNext(s: SessionState, f: F<'next'>): Promise<void> {
   if (!s.match && !s.waiting)
     throw new ProtocolError('not_matched', 'you are not matched with anyone: send match first');
   if (s.match) {
@@ -78,7 +78,7 @@ export async function onNext(s: Session, f: F<'next'>): Promise<void> {
  * repeated or late `matched` for a room already handled is ignored.
  */
 export async function onMatched(
-  s: Session,
+  s: SessionState,
   room: string,
   partner: string,
   tags: string[],
@@ -127,7 +127,7 @@ export async function onMatched(
 
 /** The partner ended the match; `gone` means they never got it, so we queue again. */
 export async function onPartnerEnd(
-  s: Session,
+  s: SessionState,
   room: string,
   bySid: string,
   why?: 'gone',

@@ -1,5 +1,5 @@
 import { claimNick } from '@chatfleet/store';
-import type { Session } from './session.js';
+import type { SessionState } from './session-state.js';
 import { enqueue } from './session-match.js';
 
 /**
@@ -7,7 +7,7 @@ import { enqueue } from './session-match.js';
  * nick (with the same token), its places in member lists, its ticket. Idempotent when nothing
  * was lost. A nick somebody else took meanwhile ends this session.
  */
-export async function restoreSession(s: Session): Promise<void> {
+export async function restoreSession(s: SessionState): Promise<void> {
   const { hub } = s;
   if (s.nick === undefined || s.closed) return;
   const res = await claimNick(hub.store, {

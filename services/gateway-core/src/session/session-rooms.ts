@@ -23,7 +23,7 @@ import { byAddress, charge, chargeText } from './budgets.js';
 import { endOwnMatch } from './session-match.js';
 import { enterRoom, exitRoom } from './room-membership.js';
 import { ackOwnMessage, queueFirst, releaseRoom } from '../delivery/room-delivery.js';
-import type { Session } from './session.js';
+import type { SessionState } from './session-state.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
@@ -32,7 +32,7 @@ export const withRef = (ref: string | undefined) => (ref !== undefined ? { ref }
 // A reply with history stays under this size; the rest follows as paced `message` frames.
 const HISTORY_CHUNK_BYTES = 64 * 1024;
 
-export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
+export async function onJoin(s: SessionState, f: F<'join'>): Promise<void> {
   if (s.rooms.has(f.room)) {
     // Already in: nothing was missed here, but the epoch still lets the client rejoin later.
     const [members, pos] = await Promise.all([
@@ -88,7 +88,7 @@ export async function onJoin(s: Session, f: F<'join'>): Promise<void> {
  * Checks the password, then joins holding the join script to what was checked: a lock set or
  * changed in between makes the script refuse, and the check runs once more against it.
  */
-async function joinLocked(s: Session, f: F<'join'>): Promise<JoinResult> {
+async function joinLocked(s: SessionState, f: F<'join'>): Promise<JoinResult> {
   const { store, limits } = s.hub;
   const address = s.address();
   // A guess is counted before it is hashed; a right one is given back.
@@ -141,7 +141,7 @@ function partHistory(history: StoredMessage[]): {
   return { now: history.slice(0, n), later: history.slice(n) };
 }
 
-export async function onLeave(s: Session, f: F<'leave'>): Promise<void> {
+export async function onLeave(s: SessionState, f: F<'leave'>): Promise<void> {
   if (!s.rooms.has(f.room)) throw new ProtocolError('not_in_room', `you are not in ${f.room}`);
   if (s.match?.room === f.room) {
     await endOwnMatch(s);
@@ -151,7 +151,7 @@ export async function onLeave(s: Session, f: F<'leave'>): Promise<void> {
   s.emit({ type: 'left', room: f.room, ...withRef(f.ref) });
 }
 
-export async function onSay(s: Session, f: F<'say'>): Promise<void> {
+export async function onSay(s: SessionState, f: F<'say'>): Promise<void> {
   const st = s.rooms.get(f.room);
   if (!st) {
     throw isMatchRoom(f.room)
@@ -163,9 +163,12 @@ export async function onSay(s: Session, f: F<'say'>): Promise<void> {
   if (f.ref !== undefined) s.openRef(f.ref);
   let m: StoredMessage;
   try {
+    const c = conv.room(f.room);
+    const seen = s.hub.seen(c);
     m = await s.hub.broker.publish({
-      conv: conv.room(f.room),
+      conv: c,
       room: f.room,
+      ...(seen ? { seen } : {}),
       from: s.nick ?? '',
       text: f.text,
       publish: true,
@@ -181,7 +184,7 @@ export async function onSay(s: Session, f: F<'say'>): Promise<void> {
   ackOwnMessage(s, st, m, f.ref);
 }
 
-export async function onWho(s: Session, f: F<'who'>): Promise<void> {
+export async function onWho(s: SessionState, f: F<'who'>): Promise<void> {
   if (!s.rooms.has(f.room) && (isMatchRoom(f.room) || (await isRoomLocked(s.hub.store, f.room)))) {
     throw new ProtocolError('forbidden', `${f.room} is private`);
   }
@@ -193,11 +196,11 @@ export async function onWho(s: Session, f: F<'who'>): Promise<void> {
   });
 }
 
-export async function onRooms(s: Session, f: F<'rooms'>): Promise<void> {
+export async function onRooms(s: SessionState, f: F<'rooms'>): Promise<void> {
   s.emit({ type: 'rooms', rooms: await s.hub.roomList(), ...withRef(f.ref) });
 }
 
-export async function onHistory(s: Session, f: F<'history'>): Promise<void> {
+export async function onHistory(s: SessionState, f: F<'history'>): Promise<void> {
   const range = { before: f.before, after: f.after };
   if (f.room !== undefined) {
     if (!s.rooms.has(f.room))

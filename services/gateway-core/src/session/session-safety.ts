@@ -9,7 +9,7 @@ import {
   readHistory,
   removeBlock,
 } from '@chatfleet/store';
-import type { Session, Stranger } from './session.js';
+import type { SessionState, Stranger } from './session-state.js';
 import { byAddress, charge } from './budgets.js';
 import { endOwnMatch } from './session-match.js';
 import { withRef } from './session-rooms.js';
@@ -32,7 +32,7 @@ interface Target {
 }
 
 /** A stranger as a target: who they are now, whatever nick they were matched under. */
-async function asStranger(s: Session, st: Stranger, nick = st.partner): Promise<Target> {
+async function asStranger(s: SessionState, st: Stranger, nick = st.partner): Promise<Target> {
   const ident = st.partnerIdent ?? (await nickIdent(s.hub.store, st.partner));
   return { nick, ident, convId: conv.room(st.room), where: st.room, stranger: st };
 }
@@ -43,7 +43,7 @@ async function asStranger(s: Session, st: Stranger, nick = st.partner): Promise<
  * by, or by the nick they took since, it is still them, and the match room is the context.
  */
 async function target(
-  s: Session,
+  s: SessionState,
   f: { nick?: string; room?: string },
   verb: string,
 ): Promise<Target> {
@@ -75,7 +75,7 @@ async function target(
 }
 
 /** Blocks someone for good (see docs/protocol.md); blocking your stranger ends the chat. */
-export async function onBlock(s: Session, f: F<'block'>): Promise<void> {
+export async function onBlock(s: SessionState, f: F<'block'>): Promise<void> {
   const t = await target(s, f, 'block');
   if ((await blockCount(s.hub.store, s.ident)) >= MAX_BLOCKS)
     throw new ProtocolError('forbidden', `you have blocked ${MAX_BLOCKS} people already`);
@@ -87,14 +87,14 @@ export async function onBlock(s: Session, f: F<'block'>): Promise<void> {
   s.emit({ type: 'blocked', nick: t.nick, ...withRef(f.ref) });
 }
 
-export async function onUnblock(s: Session, f: F<'unblock'>): Promise<void> {
+export async function onUnblock(s: SessionState, f: F<'unblock'>): Promise<void> {
   const ident = await nickIdent(s.hub.store, f.nick);
   await removeBlock(s.hub.store, s.ident, ident);
   s.emit({ type: 'unblocked', nick: f.nick, ...withRef(f.ref) });
 }
 
 /** Files a report with the conversation's last messages, for moderators to read. */
-export async function onReport(s: Session, f: F<'report'>): Promise<void> {
+export async function onReport(s: SessionState, f: F<'report'>): Promise<void> {
   if (s.reportsFiled >= REPORTS_PER_SESSION)
     throw new ProtocolError('rate_limited', `at most ${REPORTS_PER_SESSION} reports a connection`);
   const t = await target(s, f, 'report');

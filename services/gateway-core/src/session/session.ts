@@ -26,25 +26,18 @@ import { FloodGuard, TokenBucket } from '../limits/rate-limiter.js';
 import { onHello, onDm, onDmDelivered } from './session-identity.js';
 import { onMatch, onMatched, onNext, onPartnerEnd } from './session-match.js';
 import { onHistory, onJoin, onLeave, onRooms, onSay, onWho } from './session-rooms.js';
-import { onLive, type RoomState } from '../delivery/room-delivery.js';
+import { onLive } from '../delivery/room-delivery.js';
+import type { RoomState } from '../delivery/room-state.js';
 import { onBlock, onReport, onUnblock } from './session-safety.js';
+import type { SessionState, Stranger } from './session-state.js';
 
-export type { RoomState };
+export type { RoomState, Stranger };
 
 /** Shared by every session that has not joined a room yet. */
 const NONE: readonly string[] = Object.freeze([]);
 
 /** Strangers a session remembers for `block {room}` and `report {room}`. */
 const STRANGERS_KEPT = 20;
-
-/** A stranger this session was matched with: the identity is who they are, the nick may change. */
-export interface Stranger {
-  room: string;
-  /** Their nick as this session last heard it (a rename in the match updates it). */
-  partner: string;
-  /** Absent only for a match made by a matchmaker older than identity-based strangers. */
-  partnerIdent?: string;
-}
 
 /** Requests that speak to others: carried out even when the connection closed right after. */
 const SPOKEN: ReadonlySet<string> = new Set(['say', 'dm']);
@@ -54,7 +47,7 @@ const SPOKEN: ReadonlySet<string> = new Set(['say', 'dm']);
  * connection; gateways are thin transports around it. Frames are handled one at a time,
  * in order, so replies come back in the order requests were made.
  */
-export class Session {
+export class Session implements SessionState {
   readonly sid: string;
   nick: string | undefined;
   token = '';

@@ -3,6 +3,9 @@
   wall time, safe integers in JSON, and still increasing if Redis lost its data. seq counts
   1, 2, 3… within an epoch, so a hole is visible. Reads and writes the position, KEYS[1];
   leaves ids, mss, seqs (strings) and epoch for the script that includes it.
+  The including script sets seenEpoch and seenId: the last message its caller saw in the
+  conversation ('' and 0 if none). A position behind it means Redis lost acknowledged messages:
+  a new epoch starts (ids still above everything seen), so no seq is handed out twice in one.
 ]]
 --- @include "new-epoch"
 local t = redis.call('TIME')
@@ -11,6 +14,10 @@ local p = redis.call('HMGET', KEYS[1], 'id', 'seq', 'epoch')
 local last = tonumber(p[1] or '0')
 local seq = tonumber(p[2] or '0') + 1
 local epoch = p[3]
+if epoch and epoch == seenEpoch and last < seenId then
+  epoch = nil
+  last = seenId
+end
 if not epoch then
   epoch = newEpoch(t)
   seq = 1

@@ -1,6 +1,6 @@
 import type { StoredMessage } from '@chatfleet/protocol';
 import type { LiveEnvelope } from '../envelopes.js';
-import type { Position, SendInput } from '../messages.js';
+import type { Position, Seen, SendInput } from '../messages.js';
 
 /** What a catch-up read returns: where the conversation stands and what came after a point. */
 export interface CatchUp {
@@ -24,12 +24,19 @@ export interface BrokerListener {
  * whoever missed events can tell (by seq and epoch) and read them again.
  */
 export interface ConversationBroker {
-  /** Appends one message and publishes it atomically; resolves with it stamped (its position). */
+  /**
+   * Appends one message and publishes it atomically; resolves with it stamped (its position).
+   * A position behind `m.seen` (the store lost messages) starts a new epoch first.
+   */
   publish(m: SendInput): Promise<StoredMessage & { epoch: string }>;
   /** A conversation's position right now (epoch '' if it has none yet). */
   position(conv: string): Promise<Position>;
-  /** The position and every message after `afterId` in the window, read in one step. */
-  catchUp(conv: string, afterId: number): Promise<CatchUp>;
+  /**
+   * The position and every message after `from` in the window, read in one step. When the store
+   * no longer has `from` (it lost acknowledged messages), the conversation starts a new epoch
+   * first: the caller sees the epoch change and says so.
+   */
+  catchUp(conv: string, from: Seen): Promise<CatchUp>;
   /** Sets the one listener; call once, before subscribing. */
   listen(l: BrokerListener): void;
   /** Whether the live connection is usable now (`up` fires each time it becomes so). */

@@ -2,7 +2,14 @@ import type { Redis } from 'ioredis';
 import type { StoredMessage } from '@chatfleet/protocol';
 import type { StoreContext } from '../context.js';
 import { type LiveEnvelope, parseEnvelope } from '../envelopes.js';
-import { catchUp, type Position, readPosition, type SendInput, sendMessage } from '../messages.js';
+import {
+  catchUp,
+  type Position,
+  readPosition,
+  type Seen,
+  type SendInput,
+  sendMessage,
+} from '../messages.js';
 import type { BrokerListener, CatchUp, ConversationBroker } from './conversation-broker.js';
 
 /** Conversations in one Redis: the `send` script, and Pub/Sub on a subscriber connection. */
@@ -23,8 +30,8 @@ export class RedisConversationBroker implements ConversationBroker {
     return readPosition(this.store, conv);
   }
 
-  catchUp(conv: string, afterId: number): Promise<CatchUp> {
-    return catchUp(this.store, conv, afterId);
+  catchUp(conv: string, from: Seen): Promise<CatchUp> {
+    return catchUp(this.store, conv, from);
   }
 
   listen(l: BrokerListener): void {

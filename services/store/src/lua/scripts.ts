@@ -27,6 +27,9 @@ export const sendScript = scriptCommand(
       recentMax: number;
       ttlMs: number;
       eventsMaxLen: number;
+      /** The last message the sender's gateway saw in the conversation, if any. */
+      seenEpoch: string;
+      seenId: number;
     },
   ) => ({
     keys: [
@@ -36,7 +39,7 @@ export const sendScript = scriptCommand(
       p.isRoom ? k.roomLock(p.conv) : k.recent(p.conv),
       k.live(p.conv),
     ],
-    args: [p.conv, p.body, p.recentMax, p.ttlMs, p.eventsMaxLen, p.envelope],
+    args: [p.conv, p.body, p.recentMax, p.ttlMs, p.eventsMaxLen, p.envelope, p.seenEpoch, p.seenId],
   }),
 );
 
@@ -79,9 +82,9 @@ export const joinScript = scriptCommand(
 export const catchUpScript = scriptCommand(
   STORE_LUA,
   'catch-up',
-  (k, p: { conv: string; afterId: number }) => ({
+  (k, p: { conv: string; afterId: number; seenEpoch: string }) => ({
     keys: [k.pos(p.conv), k.recent(p.conv)],
-    args: [p.afterId],
+    args: [p.afterId, p.seenEpoch],
   }),
 );
 

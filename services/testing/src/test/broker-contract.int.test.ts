@@ -45,6 +45,8 @@ async function open(redis: TestRedis) {
 const say = (b: GatewayBackend, room: string, text: string) =>
   b.broker.publish({ conv: conv.room(room), room, from: 'ada', text, publish: true, sid: 's1' });
 
+const backendKey = (b: GatewayBackend, kind: 'pos' | 'recent', c: string) => b.store.keys[kind](c);
+
 const texts = (heard: Heard[], room: string) =>
   heard.flatMap((h) => (h.conv === conv.room(room) && h.env?.k === 'm' ? [h.env.m.text] : []));
 
@@ -114,13 +116,59 @@ describe('the Redis backend keeps the broker and presence contracts', () => {
     assert.deepEqual(await backend.broker.position(c), { epoch: '', seq: 0, id: 0 });
     const sent = [];
     for (const t of ['x', 'y', 'z']) sent.push(await say(backend, 'window', t));
-    const got = await backend.broker.catchUp(c, sent[0]!.id);
+    const got = await backend.broker.catchUp(c, { epoch: sent[0]!.epoch, id: sent[0]!.id });
     assert.deepEqual(
       got.messages.map((m) => m.text),
       ['y', 'z'],
     );
     assert.deepEqual(got.pos, { epoch: sent[0]!.epoch, seq: 3, id: sent[2]!.id });
     assert.deepEqual(await backend.broker.position(c), got.pos);
+    await backend.close();
+  });
+
+  it('starts a new epoch when the caller saw a message Redis no longer has', async () => {
+    const { backend } = await open(redis);
+    const c = conv.room('failover');
+    const kept = await say(backend, 'failover', 'kept');
+    // What a failover to a replica that lagged leaves: the last message and its position gone.
+    const snapshot = await admin.hgetall(backendKey(backend, 'pos', c));
+    const lost = await say(backend, 'failover', 'lost');
+    await admin.zremrangebyscore(backendKey(backend, 'recent', c), lost.id, lost.id);
+    await admin.hset(backendKey(backend, 'pos', c), snapshot);
+    const got = await backend.broker.catchUp(c, { epoch: lost.epoch, id: lost.id });
+    assert.notEqual(got.pos.epoch, kept.epoch);
+    assert.equal(got.pos.seq, 0);
+    assert.deepEqual(got.messages, []);
+    // Seq starts again in the new epoch; ids stay above everything anyone saw.
+    const next = await say(backend, 'failover', 'next');
+    assert.deepEqual([next.epoch, next.seq], [got.pos.epoch, 1]);
+    assert.ok(next.id > lost.id);
+    // A caller that saw only what Redis kept changes nothing.
+    const again = await backend.broker.catchUp(c, { epoch: next.epoch, id: next.id });
+    assert.deepEqual(again.pos, { epoch: next.epoch, seq: 1, id: next.id });
+    await backend.close();
+  });
+
+  it('stamps the first message after a loss in a new epoch instead of reusing a seq', async () => {
+    const { backend } = await open(redis);
+    const c = conv.room('resend');
+    await say(backend, 'resend', 'one');
+    const snapshot = await admin.hgetall(backendKey(backend, 'pos', c));
+    const lost = await say(backend, 'resend', 'two');
+    await admin.zremrangebyscore(backendKey(backend, 'recent', c), lost.id, lost.id);
+    await admin.hset(backendKey(backend, 'pos', c), snapshot);
+    const m = await backend.broker.publish({
+      conv: c,
+      room: 'resend',
+      from: 'ada',
+      text: 'three',
+      publish: true,
+      sid: 's1',
+      seen: { epoch: lost.epoch, id: lost.id },
+    });
+    assert.notEqual(m.epoch, lost.epoch);
+    assert.equal(m.seq, 1);
+    assert.ok(m.id > lost.id);
     await backend.close();
   });
 

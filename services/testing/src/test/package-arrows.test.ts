@@ -111,8 +111,14 @@ describe('the arrows between packages (.dependency-cruiser.cjs)', () => {
       );
       // One violation per circle, named by a module in it.
       assert.equal(cyclic.size, 2, [...cyclic].join());
-      assert.ok(['b.ts', 'index.ts'].some((f) => cyclic.has(f)), 'the circle of values');
-      assert.ok(['t.ts', 'u.ts'].some((f) => cyclic.has(f)), 'the circle of types');
+      assert.ok(
+        ['b.ts', 'index.ts'].some((f) => cyclic.has(f)),
+        'the circle of values',
+      );
+      assert.ok(
+        ['t.ts', 'u.ts'].some((f) => cyclic.has(f)),
+        'the circle of types',
+      );
       assert.deepEqual([...rules].sort(), [
         'no-circular',
         'production-code-does-not-use-the-harness',

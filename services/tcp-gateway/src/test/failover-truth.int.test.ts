@@ -11,6 +11,7 @@ import {
   startFleet,
   startReplicatedRedis,
   waitForAll,
+  WsClient,
 } from '@chatfleet/testing';
 
 /** Every (epoch, seq) a client was shown, with the ids shown under it: one each, or a lie. */
@@ -44,6 +45,7 @@ describe('a failover to a replica that lagged behind acknowledged messages', () 
     fleet = await startFleet({
       redis: rr.primary,
       gateways: 2,
+      wsGateways: 1,
       matchmaker: false,
       env: { RATE_PER_SEC: '1000', RATE_BURST: '1000' },
     });
@@ -60,7 +62,8 @@ describe('a failover to a replica that lagged behind acknowledged messages', () 
     const { c: near } = await JsonClient.hello(g1!.tcpPort, 'ft-near');
     const { c: far } = await JsonClient.hello(g2!.tcpPort, 'ft-far');
     const { c: away } = await JsonClient.hello(g2!.tcpPort, 'ft-away');
-    for (const c of [sender, near, far, away]) await c.request({ type: 'join', room });
+    const { c: web } = await WsClient.hello(fleet.wsGateways[0]!.wsPort, 'ft-web');
+    for (const c of [sender, near, far, away, web]) await c.request({ type: 'join', room });
     const kept = await sendSequence(sender, room, { count: 10, perSec: 50, tag: 'kept' });
     await rr.freezeReplica();
     // Acknowledged by the primary for 1.5 s after the replica stopped following it.
@@ -83,6 +86,7 @@ describe('a failover to a replica that lagged behind acknowledged messages', () 
     for (const [name, l] of [
       ['near', near],
       ['far', far],
+      ['web', web],
       ['sender', sender],
     ] as const) {
       const r = await waitForAll(l.frames, room, later, 15_000);
@@ -102,7 +106,7 @@ describe('a failover to a replica that lagged behind acknowledged messages', () 
     const joined = await back.request({ type: 'join', room, since: awayLast, epoch: awayEpoch });
     assert.equal(joined.type, 'joined');
     assert.equal(joined['recovered'], false, 'a rejoin across the loss said recovered: true');
-    for (const c of [sender, near, far, back]) c.close();
+    for (const c of [sender, near, far, web, back]) c.close();
   });
 
   it('does not drop a live message whose seq was given before, and says what happened', async () => {

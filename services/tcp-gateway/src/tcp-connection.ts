@@ -93,18 +93,25 @@ export class TcpConnection implements Transport {
   }
 
   private onTextLine(line: string): void {
-    const input = parseTextLine(line, this.session.currentRoom(), {
-      maxTextChars: this.config.session.maxTextChars,
-    });
+    const limits = { maxTextChars: this.config.session.maxTextChars };
+    const input = parseTextLine(line, this.session.currentRoom(), limits);
     switch (input.kind) {
       case 'frame':
+      case 'error':
         // A greeting that failed (Redis away) is retried before the user's next command; one
         // still on its way is not (lines pasted at once would each greet again).
-        if (this.session.nick === undefined && !this.greeting && input.frame.type !== 'hello')
+        if (
+          input.kind === 'frame' &&
+          this.session.nick === undefined &&
+          !this.greeting &&
+          input.frame.type !== 'hello'
+        )
           this.greet();
-        return this.session.receiveFrame(input.frame);
-      case 'error':
-        return this.session.receiveInvalid(input.code, input.message);
+        // Read again at its turn: `/join tea` and `hi` in one paste send `hi` to tea.
+        return this.session.receiveLater(() => {
+          const now = parseTextLine(line, this.session.currentRoom(), limits);
+          return now.kind === 'frame' ? now.frame : now.kind === 'error' ? now : undefined;
+        });
       case 'help':
         return this.write(HELP.map((l) => `* ${l}\n`).join(''));
       case 'json':

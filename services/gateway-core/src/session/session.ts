@@ -39,6 +39,12 @@ const NONE: readonly string[] = Object.freeze([]);
 /** Strangers a session remembers for `block {room}` and `report {room}`. */
 const STRANGERS_KEPT = 20;
 
+/** Input that never became a request, with the reason it is refused. */
+export interface BadInput {
+  code: ErrorCode;
+  message: string;
+}
+
 /** Requests that speak to others: carried out even when the connection closed right after. */
 const SPOKEN: ReadonlySet<string> = new Set(['say', 'dm']);
 
@@ -159,6 +165,22 @@ export class Session implements SessionState {
     if (this.admit()) this.enqueue(frame);
   }
 
+  /**
+   * Input whose meaning depends on the session when its turn comes (a text-mode line goes to
+   * the room joined just before it, even when both came in one write): admitted now, made into
+   * a frame (or refused) in order with the rest. `undefined`: nothing to do.
+   */
+  receiveLater(make: () => ClientFrame | BadInput | undefined): void {
+    if (!this.admit()) return;
+    void this.run(async () => {
+      const f = make();
+      if (f === undefined) return;
+      if ('code' in f) return this.invalid(f.code, f.message);
+      this.hub.metrics.framesIn.inc({ type: f.type });
+      await this.process(f);
+    });
+  }
+
   /** Input the transport rejected itself: oversized or undecodable. */
   receiveInvalid(code: ErrorCode, message: string): void {
     if (this.admit()) this.invalid(code, message);
@@ -212,27 +234,30 @@ export class Session implements SessionState {
 
   private enqueue(frame: ClientFrame): void {
     this.hub.metrics.framesIn.inc({ type: frame.type });
-    void this.run(async () => {
-      const fenced = this.hub.fence();
-      if (fenced) await fenced;
-      // Reaped while this gateway stalled: the nick and places are no longer this session's.
-      if (this.revoked) return;
-      // What the client said before it hung up still goes out (`echo hi | nc`): the frames
-      // were read before the close, and the cleanup queued behind them runs after.
-      if (this.closed && !SPOKEN.has(frame.type)) return;
-      try {
-        await this.handle(frame);
-      } catch (err) {
-        // Every request gets its one reply: `internal` for what the client cannot fix.
-        const e = err instanceof ProtocolError ? err : new InternalError(err);
-        if (e.code === 'internal' || e.code === 'unavailable')
-          this.hub.log.warn(
-            { sid: this.sid, type: frame.type, code: e.code, cause: String(e.cause ?? err) },
-            'request failed',
-          );
-        this.refuse(e.code, e.message, frame.ref);
-      }
-    });
+    void this.run(() => this.process(frame));
+  }
+
+  /** One request, at its turn in the session's queue. */
+  private async process(frame: ClientFrame): Promise<void> {
+    const fenced = this.hub.fence();
+    if (fenced) await fenced;
+    // Reaped while this gateway stalled: the nick and places are no longer this session's.
+    if (this.revoked) return;
+    // What the client said before it hung up still goes out (`echo hi | nc`): the frames
+    // were read before the close, and the cleanup queued behind them runs after.
+    if (this.closed && !SPOKEN.has(frame.type)) return;
+    try {
+      await this.handle(frame);
+    } catch (err) {
+      // Every request gets its one reply: `internal` for what the client cannot fix.
+      const e = err instanceof ProtocolError ? err : new InternalError(err);
+      if (e.code === 'internal' || e.code === 'unavailable')
+        this.hub.log.warn(
+          { sid: this.sid, type: frame.type, code: e.code, cause: String(e.cause ?? err) },
+          'request failed',
+        );
+      this.refuse(e.code, e.message, frame.ref);
+    }
   }
 
   /** A `say` with this ref is waiting for its acknowledgement. */

@@ -125,6 +125,27 @@ describe('tcp text mode', () => {
     b.close();
   });
 
+  it('sends a line pasted with /join to the room it joins, and answers in the order asked', async () => {
+    const quiet = await fleet.add('tcp-gateway', { AUTOMATCH: 'false' });
+    const listener = await LineClient.connect(quiet.tcpPort);
+    await listener.waitLine('* welcome');
+    listener.line('/nick pastelisten');
+    listener.line('/join pasteroom');
+    await listener.waitLine('* joined pasteroom');
+    const c = await LineClient.connect(quiet.tcpPort);
+    await c.waitLine('* welcome');
+    // One write: every line is read before the join is done.
+    c.write('/nick paster\n/join pasteroom\nhello in one paste\n/nick\n');
+    await listener.waitLine('[pasteroom] <paster> hello in one paste');
+    const bad = await c.waitLine(/^! bad_nick/);
+    const lines = c.lines.items;
+    assert.ok(!lines.some((l) => l.includes('not_matched')), lines.join('\n'));
+    // The refused /nick was the last line: its answer comes after the others'.
+    assert.ok(lines.indexOf(bad) > lines.findIndex((l) => l.startsWith('* joined pasteroom')));
+    listener.close();
+    c.close();
+  });
+
   it('switches to NDJSON on /json and detects JSON clients by their first byte', async () => {
     const c = await LineClient.connect(port);
     await c.waitLine('* welcome');

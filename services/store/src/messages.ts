@@ -1,6 +1,6 @@
 import type { StoredMessage } from '@chatfleet/protocol';
 import { catchUpScript, sendScript } from './lua/scripts.js';
-import { guarded, type StoreContext } from './context.js';
+import { execAll, guarded, type StoreContext } from './context.js';
 import { messageEnvelopePrefix } from './envelopes.js';
 
 export interface SendInput {
@@ -118,12 +118,29 @@ export async function readHistory(
   return forward ? all.slice(0, limit) : all.slice(-limit);
 }
 
+const toPosition = ([id, seq, epoch]: (string | null)[]): Position => ({
+  epoch: epoch ?? '',
+  seq: Number(seq ?? 0),
+  id: Number(id ?? 0),
+});
+
 /** A conversation's position right now (epoch '' if it has none yet). */
 export async function readPosition(ctx: StoreContext, conv: string): Promise<Position> {
-  const [id, seq, epoch] = await guarded(() =>
-    ctx.redis.hmget(ctx.keys.pos(conv), 'id', 'seq', 'epoch'),
-  );
-  return { epoch: epoch ?? '', seq: Number(seq ?? 0), id: Number(id ?? 0) };
+  return toPosition(await guarded(() => ctx.redis.hmget(ctx.keys.pos(conv), 'id', 'seq', 'epoch')));
+}
+
+const POSITIONS_CHUNK = 1000;
+
+/** Many conversations' positions, a pipeline per thousand. */
+export async function readPositions(ctx: StoreContext, convs: string[]): Promise<Position[]> {
+  const out: Position[] = [];
+  for (let i = 0; i < convs.length; i += POSITIONS_CHUNK) {
+    const pipe = ctx.redis.pipeline();
+    for (const c of convs.slice(i, i + POSITIONS_CHUNK))
+      pipe.hmget(ctx.keys.pos(c), 'id', 'seq', 'epoch');
+    for (const [, r] of await execAll(pipe)) out.push(toPosition(r as (string | null)[]));
+  }
+  return out;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface ConvSub {
    * the old one, so what this gateway saw is never taken for a message of the new epoch.
    */
   idEpoch: string;
+  /** The store's position at the previous position check, if this gateway was behind it. */
+  owed?: { epoch: string; id: number };
   held: LiveEnvelope[];
   /** Held events were dropped for space: read the window once more before going live. */
   stale: boolean;

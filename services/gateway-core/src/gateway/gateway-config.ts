@@ -22,6 +22,8 @@ export interface GatewayConfig extends BaseConfig {
   maxBacklogBytes: number;
   heartbeatMs: number;
   healthGraceMs: number;
+  /** How often a gateway compares its conversations' positions with what it dispatched. */
+  positionCheckMs: number;
   /** V8's --optimize-for-size: a third of the memory per idle connection, for some CPU. */
   optimizeForSize: boolean;
 }
@@ -76,6 +78,7 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
     maxBacklogBytes: envInt(env, 'MAX_BACKLOG_BYTES', 1_048_576, 1024, 1_073_741_824),
     heartbeatMs: envInt(env, 'HEARTBEAT_MS', 2000, 100, 60_000),
     healthGraceMs: envInt(env, 'HEALTH_GRACE_MS', 3000, 0, 600_000),
+    positionCheckMs: envInt(env, 'POSITION_CHECK_MS', 10_000, 100, 600_000),
     optimizeForSize: envBool(env, 'OPTIMIZE_FOR_SIZE', false),
   };
   // A lease renewed every GATEWAY_TIMEOUT_MS must survive a few missed renewals, or a slow

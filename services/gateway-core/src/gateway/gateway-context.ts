@@ -82,6 +82,7 @@ export function createGatewayRuntime(ctx: GatewayContext, broadcast?: Broadcast)
     metrics,
     limits: config.session,
     heartbeatMs: config.heartbeatMs,
+    positionCheckMs: config.positionCheckMs,
     healthGraceMs: config.healthGraceMs,
     ...(ctx.gatewayId !== undefined ? { gatewayId: ctx.gatewayId } : {}),
     ...(broadcast ? { broadcast } : {}),

@@ -49,6 +49,8 @@ export interface GatewayCoreOptions {
   metrics: GatewayMetrics;
   limits: SessionLimits;
   heartbeatMs: number;
+  /** How often every conversation's position is compared with what was dispatched. */
+  positionCheckMs: number;
   /** How long a connection to Redis may be down before /healthz says 503. */
   healthGraceMs: number;
   /** Random by default; set it only in tests. */
@@ -159,7 +161,7 @@ export class GatewayCore implements Hub, GatewayParts {
       { inbox: this.inbox, log: this.log, handle: (env) => handleControl(this, env) },
       this.abort.signal,
     );
-    const housekeeping = startHousekeeping(this, this.o.heartbeatMs, this.abort.signal);
+    const housekeeping = startHousekeeping(this, this.o, this.abort.signal);
     this.loops = Promise.all([inbox, housekeeping]);
   }
 
@@ -225,6 +227,10 @@ export class GatewayCore implements Hub, GatewayParts {
 
   subscribe(conv: string, room: string, sid: string): Promise<void> {
     return this.subs.add(conv, room, sid);
+  }
+
+  checkPositions(): Promise<void> {
+    return this.subs.checkPositions();
   }
 
   seen(conv: string): Seen | undefined {

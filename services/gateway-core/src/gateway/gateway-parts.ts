@@ -20,5 +20,7 @@ export interface GatewayParts {
   /** Whether a session that closed recently had already shown this DM. */
   dmShown(sid: string, m: StoredMessage): boolean;
   beat(): Promise<void>;
+  /** Catches up conversations whose position is out of step with what was dispatched. */
+  checkPositions(): Promise<void>;
   renew(): Promise<void>;
 }

@@ -32,14 +32,16 @@ async function every(
 
 /**
  * The gateway's background loops, each on its own timer so that slow work never delays the
- * heartbeat: the heartbeat itself, lease renewal, cleanup after dead gateways, and a reconcile
- * of its own records with its live sessions (cleanups that failed while Redis was away).
+ * heartbeat: the heartbeat itself, lease renewal, cleanup after dead gateways, a reconcile of
+ * its own records with its live sessions (cleanups that failed while Redis was away), and the
+ * check of its conversations' positions against what it dispatched.
  */
 export function startHousekeeping(
   core: GatewayParts,
-  everyMs: number,
+  t: { heartbeatMs: number; positionCheckMs: number },
   signal: AbortSignal,
 ): Promise<unknown> {
+  const everyMs = t.heartbeatMs;
   const { store, log, metrics, limits } = core;
   const reap = async () => {
     for (const gw of await deadGateways(store, limits.gatewayTimeoutMs)) {
@@ -63,6 +65,7 @@ export function startHousekeeping(
     // gateway's users are cleaned up soon after its timeout rather than up to a beat later.
     every(Math.max(100, Math.floor(everyMs / 4)), signal, 'reap', core, reap),
     every(everyMs, signal, 'reconcile', core, reconcileAll),
+    every(t.positionCheckMs, signal, 'positions', core, () => core.checkPositions()),
   ]);
 }
 

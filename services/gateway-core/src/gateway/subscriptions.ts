@@ -63,6 +63,43 @@ export class Subscriptions {
     return c?.known && c.id > 0 ? { epoch: c.idEpoch, id: c.id } : undefined;
   }
 
+  /**
+   * Compares every live conversation's position with what this gateway dispatched. Pub/Sub may
+   * lose a message that nothing follows (and Redis may lose messages a failover did not carry
+   * over): no later seq then shows the hole. A conversation out of step is caught up, which
+   * delivers what was missed or tells the clients it is gone.
+   */
+  async checkPositions(): Promise<void> {
+    if (!this.up) return;
+    const gen = this.generation;
+    const live = [...this.convs.values()].filter((c) => c.state === 'live' && c.known);
+    if (live.length === 0) return;
+    const pos = await this.o.broker.positions(live.map((c) => c.conv));
+    live.forEach((c, i) => {
+      const p = pos[i];
+      if (!p || !this.current(c, gen) || c.state !== 'live') return;
+      // In step, or nothing was ever said (a join made the epoch after we subscribed).
+      if ((p.epoch === c.epoch && p.seq === c.seq) || (p.seq === 0 && c.seq === 0)) {
+        c.owed = undefined;
+        return;
+      }
+      const behind = p.epoch === c.epoch && p.seq < c.seq;
+      // Ahead, or in another epoch: a message may be on its way right now. Only what the store
+      // had a whole period ago and this gateway still has not dispatched was lost.
+      const { owed } = c;
+      const stillOwed = owed !== undefined && (c.id < owed.id || c.epoch !== owed.epoch);
+      if (!behind && !stillOwed) {
+        c.owed = { epoch: p.epoch, id: p.id };
+        return;
+      }
+      c.owed = undefined;
+      this.o.metrics.positionsOutOfStep.inc();
+      this.o.log.info({ conv: c.conv, have: c.seq, store: p.seq }, 'position out of step');
+      c.state = 'recovering';
+      void this.recover(c, gen);
+    });
+  }
+
   /** Adds a listener; resolves when the conversation is live, or throws `unavailable`. */
   async add(conv: string, room: string, sid: string): Promise<void> {
     let c = this.convs.get(conv);

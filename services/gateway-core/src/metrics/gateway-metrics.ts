@@ -50,6 +50,7 @@ export interface GatewayMetrics {
   subscriberUp: Gauge;
   resubscribes: Counter;
   catchUps: Counter;
+  positionsOutOfStep: Counter;
   recoveries: Counter<'recovered'>;
   recoveryNotices: Counter;
   heartbeats: Counter<'outcome'>;
@@ -144,6 +145,11 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
     catchUps: new Counter({
       name: 'chat_catchup_reads_total',
       help: 'Reads of a recovery window after the gateway could not be sure it heard everything',
+      ...r,
+    }),
+    positionsOutOfStep: new Counter({
+      name: 'chat_position_checks_out_of_step_total',
+      help: 'Conversations the periodic position check found ahead of or behind what was dispatched',
       ...r,
     }),
     recoveries: new Counter({

@@ -31,6 +31,8 @@ export interface ConversationBroker {
   publish(m: SendInput): Promise<StoredMessage & { epoch: string }>;
   /** A conversation's position right now (epoch '' if it has none yet). */
   position(conv: string): Promise<Position>;
+  /** The positions of many conversations, in their order, read in as few round trips as may be. */
+  positions(convs: string[]): Promise<Position[]>;
   /**
    * The position and every message after `from` in the window, read in one step. When the store
    * no longer has `from` (it lost acknowledged messages), the conversation starts a new epoch

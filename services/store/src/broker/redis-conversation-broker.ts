@@ -6,6 +6,7 @@ import {
   catchUp,
   type Position,
   readPosition,
+  readPositions,
   type Seen,
   type SendInput,
   sendMessage,
@@ -28,6 +29,10 @@ export class RedisConversationBroker implements ConversationBroker {
 
   position(conv: string): Promise<Position> {
     return readPosition(this.store, conv);
+  }
+
+  positions(convs: string[]): Promise<Position[]> {
+    return readPositions(this.store, convs);
   }
 
   catchUp(conv: string, from: Seen): Promise<CatchUp> {

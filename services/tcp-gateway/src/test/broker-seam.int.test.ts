@@ -73,3 +73,47 @@ describe('a gateway behind a broker that loses live messages', () => {
     listener.close();
   });
 });
+
+// Nothing follows the lost message, so no seq shows the hole: the periodic position check
+// (POSITION_CHECK_MS) finds the conversation behind and catches it up.
+describe('a gateway whose broker loses the last message of a burst', () => {
+  let fleet: Fleet;
+  let gw: TcpGateway;
+  let lost: number[];
+  before(async () => {
+    fleet = await startFleet({ gateways: 1, matchmaker: false });
+    const config = readConfig({
+      ...fleet.env,
+      TCP_HOST: '127.0.0.1',
+      TCP_PORT: '0',
+      METRICS_PORT: '0',
+      POSITION_CHECK_MS: '300',
+    });
+    const log = createLogger('tcp-gateway', 'silent');
+    const names = { service: 'tcp-gateway', transport: 'tcp' };
+    const { backend } = gatewayContextFromConfig(config, log, names);
+    const l = lossy(backend.broker, (seq) => seq === 5);
+    lost = l.lost;
+    gw = createTcpGateway(config, log, { backend: { ...backend, broker: l.broker } });
+    await gw.start();
+  });
+  after(async () => {
+    await gw.stop();
+    await fleet.stop();
+  });
+
+  it('delivers it after the next position check', async () => {
+    const { c: sender } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'tail-s');
+    const { c: listener } = await JsonClient.hello(gw.tcpPort(), 'tail-l');
+    for (const c of [sender, listener])
+      await c.frames.request((f) => c.send(f), { type: 'join', room: 'tail' });
+    const acked = await sendSequence(sender, 'tail', { count: 5, perSec: 50, tag: 'tail' });
+    const r = await waitForAll(listener.frames, 'tail', acked, 5000);
+    assert.deepEqual(lost, [5]);
+    assert.deepEqual(r.missing, []);
+    assert.deepEqual(r.duplicates, []);
+    assert.deepEqual(r.resyncs, []);
+    sender.close();
+    listener.close();
+  });
+});

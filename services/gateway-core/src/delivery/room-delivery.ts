@@ -62,6 +62,15 @@ export function releaseRoom(s: SessionState, room: string): void {
   drainRoom(s, room, st);
 }
 
+/**
+ * The join's reply carries `shown` (its history); `later` follows it as ordinary frames, ahead
+ * of the live events waiting in the room's buffer.
+ */
+export function afterJoinReply(st: RoomState, shown: StoredMessage[], later: StoredMessage[]) {
+  st.lastId = shown.reduce((max, m) => Math.max(max, m.id), 0);
+  queueFirst(st, later);
+}
+
 /** Puts messages at the head of the room's queue (history that did not fit in a reply). */
 export function queueFirst(st: RoomState, msgs: StoredMessage[]): void {
   st.buffer = [...msgs.map(asEnvelope), ...(st.buffer ?? [])];

@@ -22,7 +22,7 @@ import {
 import { byAddress, charge, chargeText } from './budgets.js';
 import { endOwnMatch } from './session-match.js';
 import { enterRoom, exitRoom } from './room-membership.js';
-import { ackOwnMessage, queueFirst, releaseRoom } from '../delivery/room-delivery.js';
+import { ackOwnMessage, afterJoinReply, releaseRoom } from '../delivery/room-delivery.js';
 import type { SessionState } from './session-state.js';
 
 type F<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
@@ -67,10 +67,7 @@ export async function onJoin(s: SessionState, f: F<'join'>): Promise<void> {
   const res = await joinLocked(s, f);
   const { now, later } = partHistory(res.history);
   const st = s.rooms.get(f.room);
-  if (st) {
-    st.lastId = now.reduce((max, m) => Math.max(max, m.id), 0);
-    queueFirst(st, later);
-  }
+  if (st) afterJoinReply(st, now, later);
   s.emit({
     type: 'joined',
     room: f.room,

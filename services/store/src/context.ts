@@ -76,5 +76,24 @@ export async function execAll(pipe: ChainableCommander): Promise<[Error | null, 
   return res;
 }
 
+/**
+ * One command per item, queued a pipeline of `chunk` items at a time; the replies in item
+ * order. A failed command fails the call, as in `execAll`.
+ */
+export async function pipelineEach<T>(
+  ctx: StoreContext,
+  items: readonly T[],
+  chunk: number,
+  queue: (pipe: ChainableCommander, item: T) => void,
+): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (let i = 0; i < items.length; i += chunk) {
+    const pipe = ctx.redis.pipeline();
+    for (const item of items.slice(i, i + chunk)) queue(pipe, item);
+    for (const [, reply] of await execAll(pipe)) out.push(reply);
+  }
+  return out;
+}
+
 /** Message ids carry their time: id = ms * 1000 + n. */
 export const idFromMs = (ms: number) => ms * 1000;

@@ -1,5 +1,5 @@
 import type { StreamEntry } from './streams/consumer-group.js';
-import { execAll, guarded, type StoreContext } from './context.js';
+import { execAll, guarded, pipelineEach, type StoreContext } from './context.js';
 import { conv } from './keys.js';
 import { dropInboxEntries, inboxEvent } from './inbox.js';
 import { abandonMatch, endMatch } from './matches.js';
@@ -47,12 +47,7 @@ export async function renewHoldings(ctx: StoreContext, h: Holdings): Promise<voi
   const all = new Set<string>([keys.gatewayState(h.gw)]);
   for (const nick of h.nicks) all.add(keys.nick(nick.toLowerCase()));
   for (const room of h.rooms) all.add(keys.members(conv.room(room)));
-  const list = [...all];
-  for (let i = 0; i < list.length; i += RENEW_CHUNK) {
-    const pipe = ctx.redis.pipeline();
-    for (const k of list.slice(i, i + RENEW_CHUNK)) pipe.pexpire(k, ctx.limits.leaseMs);
-    await execAll(pipe);
-  }
+  await pipelineEach(ctx, [...all], RENEW_CHUNK, (pipe, k) => pipe.pexpire(k, ctx.limits.leaseMs));
 }
 
 /** The sessions a gateway has records of. */

@@ -1,6 +1,6 @@
 import type { StoredMessage } from '@chatfleet/protocol';
 import { catchUpScript, sendScript } from './lua/scripts.js';
-import { execAll, guarded, type StoreContext } from './context.js';
+import { guarded, pipelineEach, type StoreContext } from './context.js';
 import { messageEnvelopePrefix } from './envelopes.js';
 
 export interface SendInput {
@@ -133,14 +133,10 @@ const POSITIONS_CHUNK = 1000;
 
 /** Many conversations' positions, a pipeline per thousand. */
 export async function readPositions(ctx: StoreContext, convs: string[]): Promise<Position[]> {
-  const out: Position[] = [];
-  for (let i = 0; i < convs.length; i += POSITIONS_CHUNK) {
-    const pipe = ctx.redis.pipeline();
-    for (const c of convs.slice(i, i + POSITIONS_CHUNK))
-      pipe.hmget(ctx.keys.pos(c), 'id', 'seq', 'epoch');
-    for (const [, r] of await execAll(pipe)) out.push(toPosition(r as (string | null)[]));
-  }
-  return out;
+  const replies = await pipelineEach(ctx, convs, POSITIONS_CHUNK, (pipe, c) =>
+    pipe.hmget(ctx.keys.pos(c), 'id', 'seq', 'epoch'),
+  );
+  return replies.map((r) => toPosition(r as (string | null)[]));
 }
 
 /**

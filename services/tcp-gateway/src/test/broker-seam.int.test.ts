@@ -24,6 +24,28 @@ function lossy(inner: ConversationBroker, lose: (seq: number) => boolean) {
   return { broker, lost };
 }
 
+/**
+ * A fleet with one tcp-gateway process, and a gateway in this process behind a broker that
+ * loses the live messages `lose` picks.
+ */
+async function startLossy(env: Record<string, string>, lose: (seq: number) => boolean) {
+  const fleet = await startFleet({ gateways: 1, matchmaker: false });
+  const config = readConfig({
+    ...fleet.env,
+    TCP_HOST: '127.0.0.1',
+    TCP_PORT: '0',
+    METRICS_PORT: '0',
+    ...env,
+  });
+  const log = createLogger('tcp-gateway', 'silent');
+  const names = { service: 'tcp-gateway', transport: 'tcp' };
+  const { backend } = gatewayContextFromConfig(config, log, names);
+  const l = lossy(backend.broker, lose);
+  const gw = createTcpGateway(config, log, { backend: { ...backend, broker: l.broker } });
+  await gw.start();
+  return { fleet, gw, lost: l.lost };
+}
+
 // The gateway core is written against the ConversationBroker seam, and a gateway's context
 // takes another one in `overrides`. Here it is the Redis broker dropping some live messages
 // outright (no disconnect to give it away): only seq tells the gateway it missed them.
@@ -32,24 +54,12 @@ describe('a gateway behind a broker that loses live messages', () => {
   let gw: TcpGateway;
   let lost: number[];
   before(async () => {
-    fleet = await startFleet({ gateways: 1, matchmaker: false });
-    const config = readConfig({
-      ...fleet.env,
-      TCP_HOST: '127.0.0.1',
-      TCP_PORT: '0',
-      METRICS_PORT: '0',
-      RATE_PER_SEC: '1000',
-      RATE_BURST: '1000',
-    });
-    const log = createLogger('tcp-gateway', 'silent');
-    const names = { service: 'tcp-gateway', transport: 'tcp' };
-    const { backend } = gatewayContextFromConfig(config, log, names);
     // Every seventh message of the first 50 is lost; the last ones always arrive, so each loss
     // is followed by a message whose seq shows the hole.
-    const l = lossy(backend.broker, (seq) => seq < 50 && seq % 7 === 3);
-    lost = l.lost;
-    gw = createTcpGateway(config, log, { backend: { ...backend, broker: l.broker } });
-    await gw.start();
+    ({ fleet, gw, lost } = await startLossy(
+      { RATE_PER_SEC: '1000', RATE_BURST: '1000' },
+      (seq) => seq < 50 && seq % 7 === 3,
+    ));
   });
   after(async () => {
     await gw.stop();
@@ -81,21 +91,7 @@ describe('a gateway whose broker loses the last message of a burst', () => {
   let gw: TcpGateway;
   let lost: number[];
   before(async () => {
-    fleet = await startFleet({ gateways: 1, matchmaker: false });
-    const config = readConfig({
-      ...fleet.env,
-      TCP_HOST: '127.0.0.1',
-      TCP_PORT: '0',
-      METRICS_PORT: '0',
-      POSITION_CHECK_MS: '300',
-    });
-    const log = createLogger('tcp-gateway', 'silent');
-    const names = { service: 'tcp-gateway', transport: 'tcp' };
-    const { backend } = gatewayContextFromConfig(config, log, names);
-    const l = lossy(backend.broker, (seq) => seq === 5);
-    lost = l.lost;
-    gw = createTcpGateway(config, log, { backend: { ...backend, broker: l.broker } });
-    await gw.start();
+    ({ fleet, gw, lost } = await startLossy({ POSITION_CHECK_MS: '300' }, (seq) => seq === 5));
   });
   after(async () => {
     await gw.stop();

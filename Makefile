@@ -1,10 +1,11 @@
 # chatfleet: `make up` runs the fleet locally, `make test` runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help install install-test build lint deps test test-unit test-int up observe k6 loadtest screenshot synth plan deploy destroy infra-validate compose-up compose-down bench bench-smoke clean
+.PHONY: help install install-test build lint deps test test-unit test-int up up-cluster observe k6 loadtest screenshot synth plan deploy destroy infra-validate compose-up compose-down bench bench-smoke clean
 
 help:
 	@echo "make up      install what is missing, build, run the whole fleet (Ctrl-C stops it)"
+	@echo "make up-cluster  the same on a local Redis Cluster (3 primaries, 3 replicas, ports 7001-7006)"
 	@echo "make test    install what is missing, build, lint, run every test"
 	@echo "make observe     Prometheus (with the alert rules) and Grafana if installed, against make up's fleet"
 	@echo "make bench        chatfleet side by side with the floor, Socket.IO and Centrifugo: rate sweep, memory, plots (docs/benchmarks.md)"
@@ -44,6 +45,9 @@ test-int: install-test build
 
 up: build
 	node scripts/up.mjs
+
+up-cluster: build
+	REDIS_CLUSTER=1 node scripts/up.mjs
 
 observe:
 	@scripts/observe.sh

@@ -1,5 +1,6 @@
 // `make up`: a local redis-server (unless REDIS_URL is set), then the four services in the
-// foreground with prefixed, readable logs. Ctrl-C stops everything.
+// foreground with prefixed, readable logs. Ctrl-C stops everything. With REDIS_CLUSTER=1
+// (`make up-cluster`), a local Redis Cluster of 3 primaries and 3 replicas instead.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -65,13 +66,13 @@ function stop(code = 0) {
   console.log('\nstopping the fleet…');
   const services = children.filter((c) => c.spawnargs[0] !== 'redis-server');
   for (const c of services) c.kill('SIGTERM');
-  const redis = children.find((c) => c.spawnargs[0] === 'redis-server');
+  const redis = children.filter((c) => c.spawnargs[0] === 'redis-server');
   const exited = (c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null);
   // Redis last: the services drain (sessions leave rooms, tickets are cancelled) against it.
   Promise.all(services.map(exited))
     .then(() => {
-      redis?.kill('SIGTERM');
-      return redis && exited(redis);
+      for (const c of redis) c.kill('SIGTERM');
+      return Promise.all(redis.map(exited));
     })
     .then(() => process.exit(code));
   setTimeout(() => process.exit(code), 15_000).unref();
@@ -82,6 +83,52 @@ process.on('SIGTERM', () => stop(0));
 process.on('exit', () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
 });
+
+const cluster = /^(1|true|yes|on)$/i.test(env.REDIS_CLUSTER ?? '');
+
+/** redis-cli's answer, or '' if it failed. */
+const cli = (port, ...args) =>
+  spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).stdout ?? '';
+
+// Six redis-server in cluster mode on REDIS_PORT (default 7001) and the five ports after it,
+// each with its folder under .tmp (nodes.conf and the AOF, so the next run finds them again).
+async function startCluster() {
+  const first = Number(env.REDIS_PORT ?? 7001);
+  const ports = [0, 1, 2, 3, 4, 5].map((i) => first + i);
+  for (const port of ports) {
+    if (await answers(port)) continue;
+    const dir = `.tmp/cluster-${port}`;
+    mkdirSync(dir, { recursive: true });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir];
+    args.push('--appendonly', 'yes', '--save', '', '--cluster-enabled', 'yes');
+    args.push('--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000');
+    // The other shards keep serving while one has no primary (ElastiCache's default too).
+    args.push('--cluster-require-full-coverage', 'no');
+    run('redis', 'redis-server', args, { detached: true });
+  }
+  for (const port of ports)
+    for (let i = 0; i < 100 && !(await answers(port)); i++)
+      await new Promise((r) => setTimeout(r, 100));
+  if (!/cluster_slots_assigned:16384/.test(cli(first, 'cluster', 'info'))) {
+    console.log(`forming a cluster on ports ${first}-${first + 5}`);
+    const nodes = ports.map((p) => `127.0.0.1:${p}`);
+    const made = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...nodes, '--cluster-replicas', '1', '--cluster-yes'],
+      { encoding: 'utf8' },
+    );
+    if (made.status !== 0) {
+      console.error(`redis-cli --cluster create failed:\n${made.stdout}${made.stderr}`);
+      stop(1);
+      await new Promise(() => {}); // stop() exits once Redis is down
+    }
+  }
+  for (let i = 0; i < 200 && !/cluster_state:ok/.test(cli(first, 'cluster', 'info')); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  env.REDIS_URL = ports.map((p) => `redis://127.0.0.1:${p}`).join(',');
+}
+
+if (!env.REDIS_URL && cluster) await startCluster();
 
 if (!env.REDIS_URL) {
   const port = Number(env.REDIS_PORT ?? 6379);
@@ -142,7 +189,8 @@ for (const svc of ['matchmaker', 'history-writer', 'tcp-gateway', 'ws-gateway'])
 }
 const tcp = env.TCP_PORT ?? '8888';
 setTimeout(() => {
-  console.log(`\nchatfleet is up (Redis at ${env.REDIS_URL}).`);
+  const where = cluster ? `Redis Cluster, seeds ${env.REDIS_URL}` : `Redis at ${env.REDIS_URL}`;
+  console.log(`\nchatfleet is up (${where}).`);
   console.log(`  in a browser:         http://localhost:${env.WS_PORT ?? '8080'}`);
   console.log(`  talk to a stranger:   nc -N localhost ${tcp}  (run it twice), or npm run client`);
   console.log(

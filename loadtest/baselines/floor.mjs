@@ -7,8 +7,8 @@ import { Redis } from 'ioredis';
 import uWS from 'uWebSockets.js';
 
 const port = Number(process.env.PORT);
-const pub = new Redis(process.env.REDIS_URL);
-const sub = new Redis(process.env.REDIS_URL);
+const pub = new Redis(process.env.REDIS_URL, { protocol: 2 });
+const sub = new Redis(process.env.REDIS_URL, { protocol: 2 });
 const subscribed = new Set();
 const app = uWS.App();
 

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 
 const port = Number(process.env.PORT);
-const pub = new Redis(process.env.REDIS_URL);
+const pub = new Redis(process.env.REDIS_URL, { protocol: 2 });
 const sub = pub.duplicate();
 const http = createServer();
 const io = new Server(http, {

@@ -35,7 +35,7 @@ export async function openRooms(c, clients, rooms, sink) {
 // Redis's CPU, and (reset at the start of a step) the time it spent in each command: where a
 // contender's Redis work goes, per message.
 async function redisCpu(url, reset) {
-  const r = new Redis(url);
+  const r = new Redis(url, { protocol: 2 });
   const info = await r.info('cpu');
   const stats = reset ? await r.config('RESETSTAT') : await r.info('commandstats');
   await r.quit();

@@ -49,7 +49,7 @@ export async function historyDrain(n, convs, writerEnv = {}) {
     historyWriter: false,
     env: { LOG_LEVEL: 'warn', EVENTS_MAXLEN: String(Math.max(100_000, n)) },
   });
-  const redis = new Redis(fleet.redis.url);
+  const redis = new Redis(fleet.redis.url, { protocol: 2 });
   try {
     const keys = createKeys(fleet.prefix, 16);
     await fill(redis, keys, n, convs);

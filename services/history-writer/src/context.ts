@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import { createKeys, type Keys, type StoreContext } from '@chatfleet/store';
 import {
   createWorkerRuntime,
   FleetClock,
   type Logger,
   type WorkerRuntime,
+  type RedisClient,
 } from '@chatfleet/runtime';
 import type { HistoryWriterConfig } from './config.js';
 import { createWriterMetrics, type WriterMetrics } from './metrics.js';
@@ -13,8 +13,8 @@ export interface WriterContext {
   config: HistoryWriterConfig;
   /** Connections, metrics registry, the one AbortSignal and the service's lifecycle. */
   runtime: WorkerRuntime;
-  redis: Redis;
-  reader: Redis;
+  redis: RedisClient;
+  reader: RedisClient;
   keys: Keys;
   store: StoreContext;
   log: Logger;
@@ -34,7 +34,7 @@ export function writerContextFromConfig(
 ): WriterContext {
   const runtime = overrides.runtime ?? createWorkerRuntime(config, log, 'history-writer');
   const { redis, reader } = runtime;
-  const keys = overrides.keys ?? createKeys(config.prefix, config.partitions);
+  const keys = overrides.keys ?? createKeys(config.prefix, config.partitions, config.redisCluster);
   return {
     config,
     runtime,

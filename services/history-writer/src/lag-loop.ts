@@ -13,7 +13,8 @@ export async function lagLoop(
     try {
       let lag = 0;
       let pending = 0;
-      let oldestUnread = Infinity;
+      // Each stream's oldest unread entry against its own node's clock, which stamped it.
+      let lagMs = 0;
       for (const stream of ctx.keys.allEvents()) {
         const groups = (await ctx.redis.xinfo('GROUPS', stream)) as unknown[][];
         for (const g of groups) {
@@ -22,8 +23,11 @@ export async function lagLoop(
           const behind = Number(info.get('lag') ?? 0) || 0;
           lag += behind;
           pending += Number(info.get('pending') ?? 0) || 0;
-          if (behind > 0)
-            oldestUnread = Math.min(oldestUnread, await firstAfter(ctx, stream, info));
+          if (behind > 0) {
+            const oldest = await firstAfter(ctx, stream, info);
+            if (Number.isFinite(oldest))
+              lagMs = Math.max(lagMs, (await redisTimeMs(ctx, stream)) - oldest);
+          }
         }
         const consumers = (await ctx.redis.xinfo('CONSUMERS', stream, GROUP)) as unknown[][];
         for (const c of consumers) {
@@ -35,10 +39,7 @@ export async function lagLoop(
       }
       ctx.metrics.lagEntries.set(lag);
       ctx.metrics.pendingEntries.set(pending);
-      const now = await redisTimeMs(ctx.redis);
-      ctx.metrics.lagSeconds.set(
-        Number.isFinite(oldestUnread) ? Math.max(0, now - oldestUnread) / 1000 : 0,
-      );
+      ctx.metrics.lagSeconds.set(Math.max(0, lagMs) / 1000);
     } catch (err) {
       ctx.log.debug({ err: String(err) }, 'lag probe failed');
     }

@@ -1,6 +1,7 @@
 import {
+  Batch,
   conv,
-  execAll,
+  execBatch,
   historyAppendScript,
   idFromMs,
   parseStored,
@@ -42,13 +43,13 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
   }
   if (byConv.size > 0) {
     const write = () => {
-      const pipe = redis.pipeline();
+      const batch = new Batch(redis);
       for (const [c, members] of byConv) {
         // Nobody can open a match room again once it ended: its history goes soon after.
         const keep = c.startsWith(MATCH_CONV)
           ? Math.min(config.historyMaxAgeMs, config.store.matchKeepMs)
           : config.historyMaxAgeMs;
-        historyAppendScript.queue(pipe, keys, {
+        historyAppendScript.batch(batch, keys, {
           conv: c,
           maxCount: config.historyMaxCount,
           minId,
@@ -56,7 +57,7 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
           members,
         });
       }
-      return execAll(pipe);
+      return execBatch(batch);
     };
     // A Redis that restarted has forgotten the script: the batch is written again (idempotent).
     await withScripts(redis, [historyAppendScript], write);

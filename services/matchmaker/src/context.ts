@@ -1,6 +1,10 @@
-import type { Redis } from 'ioredis';
 import { createKeys, type Keys } from '@chatfleet/store';
-import { createWorkerRuntime, type Logger, type WorkerRuntime } from '@chatfleet/runtime';
+import {
+  createWorkerRuntime,
+  type Logger,
+  type WorkerRuntime,
+  type RedisClient,
+} from '@chatfleet/runtime';
 import type { MatchmakerConfig } from './config.js';
 import { createMatchmakerMetrics, type MatchmakerMetrics } from './metrics.js';
 
@@ -8,8 +12,8 @@ export interface MatchmakerContext {
   config: MatchmakerConfig;
   /** Connections, metrics registry, the one AbortSignal and the service's lifecycle. */
   runtime: WorkerRuntime;
-  redis: Redis;
-  reader: Redis;
+  redis: RedisClient;
+  reader: RedisClient;
   keys: Keys;
   log: Logger;
   metrics: MatchmakerMetrics;
@@ -32,7 +36,7 @@ export function matchmakerContextFromConfig(
     runtime,
     redis: runtime.redis,
     reader: runtime.reader,
-    keys: overrides.keys ?? createKeys(config.prefix, config.partitions),
+    keys: overrides.keys ?? createKeys(config.prefix, config.partitions, config.redisCluster),
     log,
     metrics: overrides.metrics ?? createMatchmakerMetrics(runtime.registry),
     ...overrides,

@@ -23,7 +23,7 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
   try {
     const queue = await loadQueue(redis, keys, config.passMax);
     // Waits are measured on Redis's clock, which dated the tickets.
-    const now = await redisTimeMs(redis);
+    const now = await redisTimeMs(ctx, keys.matchRequests());
     const alive = await liveGateways(ctx, config.gatewayTimeoutMs);
     const live = [];
     for (const q of queue) {

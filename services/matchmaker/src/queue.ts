@@ -1,5 +1,5 @@
+import type { RedisClient } from '@chatfleet/runtime';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import {
   appendInbox,
   assignmentJson,
@@ -25,7 +25,7 @@ const DAY = 24 * 3600 * 1000;
  * stream id (Redis's clock), or keeps the date it carries when the fleet queues it again.
  */
 export async function applyRequest(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   id: string,
   fields: Record<string, string>,
@@ -57,8 +57,12 @@ export async function applyRequest(
 }
 
 /** The oldest `max` waiting tickets, oldest first. */
-export async function loadQueue(redis: Redis, keys: Keys, max: number): Promise<QueuedTicket[]> {
-  const sids = await redis.zrange(keys.matchQueue(), 0, max - 1);
+export async function loadQueue(
+  redis: RedisClient,
+  keys: Keys,
+  max: number,
+): Promise<QueuedTicket[]> {
+  const sids = await redis.zrange(keys.matchQueue(), 0, String(max - 1));
   if (sids.length === 0) return [];
   const raws = await redis.hmget(keys.matchTickets(), ...sids);
   const out: QueuedTicket[] = [];
@@ -76,7 +80,7 @@ export async function loadQueue(redis: Redis, keys: Keys, max: number): Promise<
   return out;
 }
 
-export async function dropTicket(redis: Redis, keys: Keys, q: QueuedTicket): Promise<void> {
+export async function dropTicket(redis: RedisClient, keys: Keys, q: QueuedTicket): Promise<void> {
   await dropTicketScript.run(redis, keys, { sid: q.ticket.sid, raw: q.raw });
 }
 

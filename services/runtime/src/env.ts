@@ -47,7 +47,7 @@ export function envPort(env: Env, name: string, def: number): number {
  * REDIS_URL, or the contents of the file REDIS_URL_FILE names: a URL with a password then never
  * shows in the process environment (`docker inspect`, /proc/PID/environ).
  */
-export function envRedisUrl(env: Env): string {
+export function envRedisUrl(env: Env, cluster = false): string {
   const file = env['REDIS_URL_FILE'];
   let url: string;
   if (file) {
@@ -58,11 +58,17 @@ export function envRedisUrl(env: Env): string {
       throw new ConfigError(`REDIS_URL_FILE ${file} cannot be read: ${(err as Error).message}`);
     }
   } else url = envString(env, 'REDIS_URL', 'redis://127.0.0.1:6379');
-  if (!/^rediss?:\/\/[^\s]+$/.test(url))
+  const name = file ? 'REDIS_URL_FILE' : 'REDIS_URL';
+  const urls = cluster ? url.split(',').map((u) => u.trim()) : [url];
+  if (!urls.every((u) => /^rediss?:\/\/[^\s,]+$/.test(u)))
     throw new ConfigError(
-      `${file ? 'REDIS_URL_FILE' : 'REDIS_URL'} must hold a redis:// or rediss:// URL`,
+      cluster
+        ? `${name} must hold redis:// or rediss:// seed node URLs separated by commas`
+        : `${name} must hold a redis:// or rediss:// URL`,
     );
-  return url;
+  if (new Set(urls.map((u) => u.split(':')[0])).size > 1)
+    throw new ConfigError(`${name}: the seed nodes must all use redis:// or all rediss://`);
+  return urls.join(',');
 }
 
 export function envPrefix(env: Env): string {
@@ -90,7 +96,10 @@ export function envGitSha(env: Env): string {
 
 /** Settings every service shares: Redis, key layout, logs, metrics. */
 export interface BaseConfig {
+  /** One URL, or with `redisCluster` seed node URLs separated by commas. */
   redisUrl: string;
+  /** REDIS_CLUSTER: Redis Cluster (ElastiCache cluster mode) instead of one Redis. */
+  redisCluster: boolean;
   prefix: string;
   partitions: number;
   logLevel: string;
@@ -105,10 +114,13 @@ export interface BaseConfig {
 }
 
 export function readBaseConfig(env: Env, defaultMetricsPort: number): BaseConfig {
+  const redisCluster = envBool(env, 'REDIS_CLUSTER', false);
   return {
-    redisUrl: envRedisUrl(env),
+    redisUrl: envRedisUrl(env, redisCluster),
+    redisCluster,
     prefix: envPrefix(env),
-    partitions: envInt(env, 'PARTITIONS', 16, 1, 1024),
+    // On a cluster, enough partitions to spread over about 32 shards (see docs/capacity.md).
+    partitions: envInt(env, 'PARTITIONS', redisCluster ? 128 : 16, 1, 1024),
     logLevel: envLogLevel(env),
     // Loopback by default: /metrics tells an outsider more than it should (deployments that
     // scrape from another host set METRICS_HOST=0.0.0.0, as the AWS stack and compose do).

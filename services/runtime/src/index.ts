@@ -5,6 +5,7 @@ export * from './metrics/redis-metrics.js';
 export * from './metrics/registry.js';
 export * from './redis/clients.js';
 export * from './redis/close.js';
+export * from './redis/redis-client.js';
 export * from './service/abortable.js';
 export * from './service/cached.js';
 export * from './service/fleet-clock.js';

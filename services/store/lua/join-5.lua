@@ -25,6 +25,7 @@
   ARGV[10] hash (plans 'create' and 'keep')
   ARGV[11] leaseMs: the lease on the member list (its members' gateways renew it; it expires
            if they all died and nobody reaped them)
+  ARGV[12] publish: PUBLISH, or SPUBLISH on Redis Cluster
 ]]
 --- @include "includes/new-epoch"
 --- @include "includes/lost"
@@ -41,7 +42,7 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[11])
 local count = redis.call('HLEN', KEYS[1])
-redis.call('PUBLISH', KEYS[5], ARGV[3] .. ',"event":"join","count":' .. count .. '}')
+redis.call(ARGV[12], KEYS[5], ARGV[3] .. ',"event":"join","count":' .. count .. '}')
 local p = redis.call('HMGET', KEYS[4], 'seq', 'epoch', 'id')
 local seq = tonumber(p[1] or '0')
 local epoch = p[2]

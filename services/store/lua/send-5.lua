@@ -15,6 +15,7 @@
   ARGV[6] envelopePrefix: the live envelope up to its epoch ('' = do not publish: DMs are routed)
   ARGV[7] seenEpoch: the epoch of the last message the sender's gateway saw here ('' = none)
   ARGV[8] seenId: that message's id (0 = none)
+  ARGV[9] publish: PUBLISH, or SPUBLISH on Redis Cluster (the channel is in this script's slot)
 ]]
 local seenEpoch = ARGV[7]
 local seenId = tonumber(ARGV[8])
@@ -28,6 +29,6 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[4], ARGV[4])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'c', ARGV[1], 'm', msg)
 if ARGV[6] ~= '' then
-  redis.call('PUBLISH', KEYS[5], ARGV[6] .. ',"e":"' .. epoch .. '","m":' .. msg .. '}')
+  redis.call(ARGV[9], KEYS[5], ARGV[6] .. ',"e":"' .. epoch .. '","m":' .. msg .. '}')
 end
 return {ids, mss, seqs, epoch}

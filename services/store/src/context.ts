@@ -1,7 +1,8 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { InternalError, ProtocolError, UnavailableError } from '@chatfleet/protocol';
-import type { FleetClock } from '@chatfleet/runtime';
+import type { FleetClock, RedisClient } from '@chatfleet/runtime';
 import type { Keys } from './keys.js';
+import { Batch, type Reply } from './batch.js';
 
 /** Retention and window sizes shared by the gateways and the history-writer. */
 export interface StoreLimits {
@@ -35,7 +36,7 @@ export const DEFAULT_STORE_LIMITS: StoreLimits = {
 };
 
 export interface StoreContext {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   limits: StoreLimits;
   /** Redis's clock, estimated (message ages, mailbox trims); a gateway's heartbeats teach it. */
@@ -76,21 +77,30 @@ export async function execAll(pipe: ChainableCommander): Promise<[Error | null, 
   return res;
 }
 
+/** Sends a batch; the first command that failed fails the call, classified as `guarded` does. */
+export async function execBatch(batch: Batch): Promise<Reply[]> {
+  const res = await guarded(() => batch.exec());
+  const failed = res.find(([err]) => err)?.[0];
+  if (failed) throw classifyRedisError(failed);
+  return res;
+}
+
 /**
- * One command per item, queued a pipeline of `chunk` items at a time; the replies in item
- * order. A failed command fails the call, as in `execAll`.
+ * One command per item (on the key `keyOf` names), sent `chunk` items at a time; the replies
+ * in item order. A failed command fails the call, as in `execBatch`.
  */
 export async function pipelineEach<T>(
   ctx: StoreContext,
   items: readonly T[],
   chunk: number,
+  keyOf: (item: T) => string,
   queue: (pipe: ChainableCommander, item: T) => void,
 ): Promise<unknown[]> {
   const out: unknown[] = [];
   for (let i = 0; i < items.length; i += chunk) {
-    const pipe = ctx.redis.pipeline();
-    for (const item of items.slice(i, i + chunk)) queue(pipe, item);
-    for (const [, reply] of await execAll(pipe)) out.push(reply);
+    const batch = new Batch(ctx.redis);
+    for (const item of items.slice(i, i + chunk)) batch.add(keyOf(item), (p) => queue(p, item));
+    for (const [, reply] of await execBatch(batch)) out.push(reply);
   }
   return out;
 }

@@ -47,7 +47,13 @@ export async function renewHoldings(ctx: StoreContext, h: Holdings): Promise<voi
   const all = new Set<string>([keys.gatewayState(h.gw)]);
   for (const nick of h.nicks) all.add(keys.nick(nick.toLowerCase()));
   for (const room of h.rooms) all.add(keys.members(conv.room(room)));
-  await pipelineEach(ctx, [...all], RENEW_CHUNK, (pipe, k) => pipe.pexpire(k, ctx.limits.leaseMs));
+  await pipelineEach(
+    ctx,
+    [...all],
+    RENEW_CHUNK,
+    (k) => k,
+    (pipe, k) => pipe.pexpire(k, ctx.limits.leaseMs),
+  );
 }
 
 /** The sessions a gateway has records of. */

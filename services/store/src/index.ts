@@ -1,3 +1,5 @@
+export * from './batch.js';
+export * from './broker/cluster-conversation-broker.js';
 export * from './broker/conversation-broker.js';
 export * from './broker/gateway-inbox.js';
 export * from './broker/link.js';
@@ -23,4 +25,5 @@ export * from './password-attempts.js';
 export * from './reap.js';
 export * from './rooms.js';
 export * from './safety.js';
+export * from './slots.js';
 export * from './streams/consumer-group.js';

@@ -1,3 +1,5 @@
+import { spreadTags } from './slots.js';
+
 // Every Redis key, stream and channel name lives here. Keys of one conversation share a
 // partition hash tag ({p7}) so a script touching them stays in one Redis Cluster slot.
 
@@ -6,6 +8,8 @@ export type ConvId = string;
 export interface Keys {
   readonly prefix: string;
   readonly partitions: number;
+  /** How scripts publish to a live channel: SPUBLISH (a shard channel) on Redis Cluster. */
+  readonly publish: 'PUBLISH' | 'SPUBLISH';
   partitionOf(conv: ConvId): number;
   /** Partition stream: every message of every conversation in partition p. */
   events(p: number): string;
@@ -76,8 +80,13 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-export function createKeys(prefix: string, partitions: number): Keys {
-  const tag = (p: number) => `${prefix}:{p${p}}`;
+/**
+ * On Redis Cluster (`cluster`), partitions take tags spread evenly over the slots; a single
+ * Redis keeps `{p0}`…, the names its stored data already has.
+ */
+export function createKeys(prefix: string, partitions: number, cluster = false): Keys {
+  const tags = cluster ? spreadTags(partitions) : undefined;
+  const tag = (p: number) => `${prefix}:{${tags?.[p] ?? `p${p}`}}`;
   const partitionOf = (s: string) => fnv1a(s) % partitions;
   const inConv = (conv: ConvId, kind: string) => `${tag(partitionOf(conv))}:${kind}:${conv}`;
   const inNick = (lc: string, kind: string) => `${tag(partitionOf(`n:${lc}`))}:${kind}:${lc}`;
@@ -86,6 +95,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
   return {
     prefix,
     partitions,
+    publish: cluster ? 'SPUBLISH' : 'PUBLISH',
     partitionOf,
     events: (p) => `${tag(p)}:events`,
     allEvents: () => Array.from({ length: partitions }, (_, p) => `${tag(p)}:events`),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { gatewaysByTimeScript, heartbeatScript } from './lua/scripts.js';
+import { clockScript, gatewaysByTimeScript, heartbeatScript } from './lua/scripts.js';
 import { guarded, type StoreContext } from './context.js';
 
 // Gateway liveness as leases on Redis's clock: a heartbeat renews one, and a gateway whose
@@ -25,10 +25,15 @@ export async function takeReapedMark(ctx: StoreContext, gw: string): Promise<boo
   return (await guarded(() => ctx.redis.del(ctx.keys.reaped(gw)))) === 1;
 }
 
-/** Redis's clock now (ms), for the few comparisons that are not inside a script. */
-export async function redisTimeMs(redis: StoreContext['redis']): Promise<number> {
-  const [sec, usec] = await redis.time();
-  return Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+/**
+ * Redis's clock now (ms), for the few comparisons that are not inside a script: read on the
+ * node serving `key`, whose clock stamped what it is compared with (on one Redis, the one).
+ */
+export async function redisTimeMs(
+  ctx: Pick<StoreContext, 'redis' | 'keys'>,
+  key: string,
+): Promise<number> {
+  return Number(await clockScript.run(ctx.redis, ctx.keys, { key }));
 }
 
 type Liveness = Pick<StoreContext, 'redis' | 'keys'>;

@@ -1,7 +1,8 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { RedisClient } from '@chatfleet/runtime';
 import { conv } from './keys.js';
 import { clearAssignedScript } from './lua/scripts.js';
-import { execAll, guarded, type StoreContext } from './context.js';
+import { Batch } from './batch.js';
+import { execBatch, guarded, type StoreContext } from './context.js';
 import { endEnvelope } from './envelopes.js';
 
 export interface Ticket {
@@ -82,17 +83,18 @@ export async function endMatch(
   sid: string,
   why?: 'gone',
 ): Promise<void> {
-  const pipe = ctx.redis.pipeline();
-  queueEndMatch(pipe, ctx, room, sid, why);
-  await execAll(pipe);
+  const batch = new Batch(ctx.redis);
+  queueEndMatch(batch, ctx, room, sid, why);
+  await execBatch(batch);
 }
 
 /**
- * Adds an `endMatch` to a pipeline: the record's DEL, the `end` event, and a short life for
- * what the match room kept (nobody can open it again). Returns the number of replies it adds.
+ * Adds an `endMatch` to a batch: the record's DEL (done first, on a cluster too), the `end`
+ * event, and a short life for what the match room kept (nobody can open it again). Returns the
+ * number of replies it adds.
  */
 export function queueEndMatch(
-  pipe: ChainableCommander,
+  batch: Batch,
   ctx: StoreContext,
   room: string,
   sid: string,
@@ -100,9 +102,11 @@ export function queueEndMatch(
 ): number {
   const c = conv.room(room);
   const { keys } = ctx;
-  pipe.del(keys.match(room)).publish(keys.live(c), endEnvelope(sid, room, why));
+  batch.add(keys.match(room), (p) => p.del(keys.match(room)));
+  const live = keys.live(c);
+  batch.add(live, (p) => p.call(keys.publish, live, endEnvelope(sid, room, why)), 1);
   const kept = [keys.pos(c), keys.recent(c), keys.history(c)];
-  for (const k of kept) pipe.pexpire(k, ctx.limits.matchKeepMs);
+  for (const k of kept) batch.add(k, (p) => p.pexpire(k, ctx.limits.matchKeepMs), 1);
   return 2 + kept.length;
 }
 
@@ -152,7 +156,7 @@ export async function readAssignments(
 
 /** MGET of one key per item, 500 at a time (all under {mm}): the items whose key has a value. */
 export async function mgetChunked(
-  redis: Redis,
+  redis: RedisClient,
   items: string[],
   key: (item: string) => string,
 ): Promise<Map<string, string>> {
@@ -168,14 +172,14 @@ export async function mgetChunked(
 }
 
 /** Forgets a session's assignment once handled, unless it is already a newer one. */
-/** Adds a `clearAssigned` to a pipeline. */
+/** Adds a `clearAssigned` to a batch. */
 export function queueClearAssigned(
-  pipe: ChainableCommander,
+  batch: Batch,
   ctx: StoreContext,
   sid: string,
   room: string,
 ): void {
-  clearAssignedScript.queue(pipe, ctx.keys, { sid, room });
+  clearAssignedScript.batch(batch, ctx.keys, { sid, room }, 1);
 }
 
 export async function clearAssigned(ctx: StoreContext, sid: string, room: string): Promise<void> {

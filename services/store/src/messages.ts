@@ -133,8 +133,12 @@ const POSITIONS_CHUNK = 1000;
 
 /** Many conversations' positions, a pipeline per thousand. */
 export async function readPositions(ctx: StoreContext, convs: string[]): Promise<Position[]> {
-  const replies = await pipelineEach(ctx, convs, POSITIONS_CHUNK, (pipe, c) =>
-    pipe.hmget(ctx.keys.pos(c), 'id', 'seq', 'epoch'),
+  const replies = await pipelineEach(
+    ctx,
+    convs,
+    POSITIONS_CHUNK,
+    (c) => ctx.keys.pos(c),
+    (pipe, c) => pipe.hmget(ctx.keys.pos(c), 'id', 'seq', 'epoch'),
   );
   return replies.map((r) => toPosition(r as (string | null)[]));
 }

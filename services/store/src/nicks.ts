@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { ChainableCommander } from 'ioredis';
 import { ProtocolError, type StoredMessage } from '@chatfleet/protocol';
 import {
   claimNickScript,
@@ -8,6 +7,7 @@ import {
   routeDmScript,
   takeMailboxScript,
 } from './lua/scripts.js';
+import type { Batch } from './batch.js';
 import { guarded, idFromMs, type StoreContext } from './context.js';
 import { gatewayAlive } from './liveness.js';
 import { appendInbox } from './inbox.js';
@@ -112,14 +112,9 @@ export async function releaseNick(
   );
 }
 
-/** Adds a session's `releaseNick` (with its hold) to a pipeline. */
-export function queueReleaseNick(
-  pipe: ChainableCommander,
-  ctx: StoreContext,
-  nick: string,
-  sid: string,
-): void {
-  releaseNickScript.queue(pipe, ctx.keys, { nick, sid, holdMs: ctx.limits.nickHoldMs });
+/** Adds a session's `releaseNick` (with its hold) to a batch, after its match ended. */
+export function queueReleaseNick(batch: Batch, ctx: StoreContext, nick: string, sid: string): void {
+  releaseNickScript.batch(batch, ctx.keys, { nick, sid, holdMs: ctx.limits.nickHoldMs }, 1);
 }
 
 export async function takeMailbox(ctx: StoreContext, nick: string): Promise<StoredMessage[]> {

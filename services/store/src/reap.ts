@@ -1,4 +1,5 @@
 import type { Logger } from '@chatfleet/runtime';
+import { Batch } from './batch.js';
 import { fieldsOf } from './streams/consumer-group.js';
 import {
   clearAssignedScript,
@@ -95,7 +96,7 @@ async function reapChunk(
     ctx,
     entries.map(([sid]) => sid),
   );
-  const pipe = ctx.redis.pipeline();
+  const batch = new Batch(ctx.redis);
   const plan: { sid: string; from: number; to: number; rooms: string[] }[] = [];
   let at = 0;
   for (const [sid, raw] of entries) {
@@ -110,20 +111,20 @@ async function reapChunk(
     const from = at;
     const a = assigned.get(sid);
     if (a && a.room !== rec.match) {
-      at += queueEndMatch(pipe, ctx, a.room, sid, 'gone');
-      queueClearAssigned(pipe, ctx, sid, a.room);
+      at += queueEndMatch(batch, ctx, a.room, sid, 'gone');
+      queueClearAssigned(batch, ctx, sid, a.room);
       at += 1;
     }
     if (rec.match) {
-      at += queueEndMatch(pipe, ctx, rec.match, sid);
+      at += queueEndMatch(batch, ctx, rec.match, sid);
     }
-    for (const room of rec.rooms) queueLeave(pipe, ctx, room, rec.nick, sid);
+    for (const room of rec.rooms) queueLeave(batch, ctx, room, rec.nick, sid);
     at += rec.rooms.length;
-    queueReleaseNick(pipe, ctx, rec.nick, sid);
+    queueReleaseNick(batch, ctx, rec.nick, sid);
     at += 1;
     plan.push({ sid, from, to: at, rooms: rec.rooms });
   }
-  const res = (await guarded(() => pipe.exec())) ?? [];
+  const res = await guarded(() => batch.exec());
   const done: string[] = [];
   const emptied = new Set<string>();
   let failed = 0;

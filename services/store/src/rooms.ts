@@ -1,8 +1,8 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { ChainableCommander } from 'ioredis';
 import { isMatchRoom, ProtocolError, type StoredMessage } from '@chatfleet/protocol';
 import type { Slots } from '@chatfleet/runtime';
+import { Batch } from './batch.js';
 import { conv as convId } from './keys.js';
 import { joinScript, leaveScript } from './lua/scripts.js';
 import { execAll, guarded, type StoreContext } from './context.js';
@@ -145,15 +145,15 @@ export async function leaveRoom(
   return count;
 }
 
-/** Adds a `leaveRoom` (without the index upkeep) to a pipeline: its reply is the new count. */
+/** Adds a `leaveRoom` (without the index upkeep) to a batch: its reply is the new count. */
 export function queueLeave(
-  pipe: ChainableCommander,
+  batch: Batch,
   ctx: StoreContext,
   room: string,
   nick: string,
   sid: string,
 ): void {
-  leaveScript.queue(pipe, ctx.keys, { room, nick, sid });
+  leaveScript.batch(batch, ctx.keys, { room, nick, sid }, 1);
 }
 
 /** Takes rooms that emptied out of the index, putting back any somebody joined meanwhile. */
@@ -161,9 +161,12 @@ export async function dropEmptyRooms(ctx: StoreContext, rooms: string[]): Promis
   const pub = rooms.filter((r) => !isMatchRoom(r));
   if (pub.length === 0) return;
   await guarded(() => ctx.redis.srem(ctx.keys.roomIndex(), ...pub));
-  const pipe = ctx.redis.pipeline();
-  for (const r of pub) pipe.hlen(ctx.keys.members(convId.room(r)));
-  const counts = (await guarded(() => pipe.exec())) ?? [];
+  const batch = new Batch(ctx.redis);
+  for (const r of pub) {
+    const key = ctx.keys.members(convId.room(r));
+    batch.add(key, (p) => p.hlen(key));
+  }
+  const counts = await guarded(() => batch.exec());
   const back = pub.filter((_, i) => Number(counts[i]?.[1] ?? 0) > 0);
   if (back.length > 0) await guarded(() => ctx.redis.sadd(ctx.keys.roomIndex(), ...back));
 }
@@ -194,10 +197,12 @@ export interface RoomListing {
 export async function listRooms(ctx: StoreContext): Promise<RoomListing[]> {
   const names = await guarded(() => ctx.redis.smembers(ctx.keys.roomIndex()));
   if (names.length === 0) return [];
-  const pipe = ctx.redis.pipeline();
-  for (const r of names)
-    pipe.hlen(ctx.keys.members(convId.room(r))).exists(ctx.keys.roomLock(convId.room(r)));
-  const res = (await guarded(() => pipe.exec())) ?? [];
+  const batch = new Batch(ctx.redis);
+  for (const r of names) {
+    const [members, lock] = [ctx.keys.members(convId.room(r)), ctx.keys.roomLock(convId.room(r))];
+    batch.add(members, (p) => p.hlen(members)).add(lock, (p) => p.exists(lock));
+  }
+  const res = await guarded(() => batch.exec());
   const out: RoomListing[] = [];
   const empty: string[] = [];
   names.forEach((room, i) => {
@@ -216,9 +221,12 @@ export async function listRooms(ctx: StoreContext): Promise<RoomListing[]> {
  * with its next join; the second look keeps that window to a moment.
  */
 async function pruneIndex(ctx: StoreContext, rooms: string[]): Promise<void> {
-  const look = ctx.redis.pipeline();
-  for (const r of rooms) look.exists(ctx.keys.members(convId.room(r)));
-  const res = (await guarded(() => look.exec())) ?? [];
+  const look = new Batch(ctx.redis);
+  for (const r of rooms) {
+    const key = ctx.keys.members(convId.room(r));
+    look.add(key, (p) => p.exists(key));
+  }
+  const res = await guarded(() => look.exec());
   const gone = rooms.filter((_, i) => Number(res[i]?.[1] ?? 1) === 0);
   if (gone.length > 0) await guarded(() => ctx.redis.srem(ctx.keys.roomIndex(), ...gone));
 }

@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chatfleet/runtime';
 import type { StoredMessage } from '@chatfleet/protocol';
+import { Batch } from './batch.js';
 import type { Keys } from './keys.js';
 import { execAll, guarded, type StoreContext } from './context.js';
 
@@ -65,15 +66,18 @@ export async function blockedBetween(ctx: StoreContext, a: string, b: string): P
 
 /** The blocks of many identities at once (the matchmaker's pass). */
 export async function blocksOf(
-  ctx: { redis: Redis; keys: Keys },
+  ctx: { redis: RedisClient; keys: Keys },
   idents: string[],
 ): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
   const unique = [...new Set(idents.filter((i) => i !== ''))];
   if (unique.length === 0) return out;
-  const pipe = ctx.redis.pipeline();
-  for (const id of unique) pipe.smembers(ctx.keys.blocks(id));
-  const res = (await pipe.exec()) ?? [];
+  const batch = new Batch(ctx.redis);
+  for (const id of unique) {
+    const key = ctx.keys.blocks(id);
+    batch.add(key, (p) => p.smembers(key));
+  }
+  const res = await batch.exec();
   unique.forEach((id, i) => {
     const members = res[i]?.[1];
     if (Array.isArray(members) && members.length > 0) out.set(id, new Set(members as string[]));

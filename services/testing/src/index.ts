@@ -13,3 +13,4 @@ export * from './k6.js';
 export * from './crowd.js';
 export * from './settings.js';
 export * from './attack.js';
+export * from './cluster.js';

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { createLogger, createRedis } from '@chatfleet/runtime';
+import type { Cluster, Redis } from 'ioredis';
+import { createLogger, createRedis, createRedisCluster } from '@chatfleet/runtime';
 import { freePort, waitUntil } from './ports.js';
 
 export interface TestRedis {
@@ -16,6 +16,8 @@ export interface TestRedis {
   stop(hard?: boolean): Promise<void>;
   /** Starts it again on the same port and data directory. */
   start(): Promise<void>;
+  /** Whether its process is up. */
+  running(): boolean;
   /** Stops it and removes its data. */
   destroy(): Promise<void>;
 }
@@ -32,9 +34,9 @@ const ping = (port: number) =>
 
 /** A real redis-server on a free port, never 6379, with its own data directory. */
 export async function startRedis(
-  opts: { appendonly?: boolean; args?: string[] } = {},
+  opts: { appendonly?: boolean; args?: string[]; port?: number } = {},
 ): Promise<TestRedis> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'chatfleet-redis-'));
   let proc: ChildProcess | undefined;
   const start = async () => {
@@ -62,7 +64,7 @@ export async function startRedis(
   };
   const stop = async (hard = false) => {
     const p = proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill(hard ? 'SIGKILL' : 'SIGTERM');
     await exited;
@@ -74,6 +76,7 @@ export async function startRedis(
     dir,
     stop,
     start,
+    running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
     async destroy() {
       await stop(true);
       rmSync(dir, { recursive: true, force: true });
@@ -84,6 +87,18 @@ export async function startRedis(
 /** A connected command client for a test to look inside Redis. */
 export async function redisClient(url: string): Promise<Redis> {
   const c = createRedis({
+    url,
+    role: 'commands',
+    name: 'test',
+    logger: createLogger('test', 'silent'),
+  });
+  await c.connect();
+  return c;
+}
+
+/** A connected Redis Cluster command client (seed URLs comma-separated) for a test. */
+export async function clusterClient(url: string): Promise<Cluster> {
+  const c = createRedisCluster({
     url,
     role: 'commands',
     name: 'test',

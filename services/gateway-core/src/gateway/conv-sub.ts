@@ -7,8 +7,8 @@ export interface ConvSub {
   readonly sids: Set<string>;
   /** live: events go straight out; otherwise they are held until a catch-up read. */
   state: 'subscribing' | 'live' | 'recovering';
-  /** The subscriber generation whose SUBSCRIBE covered this conversation (-1: none yet). */
-  subGen: number;
+  /** Bumped whenever its subscription drops: reads and waits begun before prove nothing. */
+  gen: number;
   /** Whether the position below was ever read (a fresh subscription has nothing to recover). */
   known: boolean;
   /** The last message dispatched: its epoch, seq and id. */
@@ -25,7 +25,8 @@ export interface ConvSub {
   held: LiveEnvelope[];
   /** Held events were dropped for space: read the window once more before going live. */
   stale: boolean;
-  recovering: boolean;
+  /** The catch-up in flight, if any; `again` asks for another once it ends. */
+  recovering?: { gen: number; again: boolean };
   waiters: ((live: boolean) => void)[];
 }
 

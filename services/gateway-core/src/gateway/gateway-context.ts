@@ -44,6 +44,7 @@ export function gatewayContextFromConfig(
     overrides.backend ??
     redisGatewayBackend({
       url: config.redisUrl,
+      cluster: config.redisCluster,
       service: names.service,
       prefix: config.prefix,
       partitions: config.partitions,

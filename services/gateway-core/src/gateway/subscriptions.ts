@@ -7,7 +7,6 @@ import { nextExpected, type ConvSub } from './conv-sub.js';
 
 // Past this many held-back events a conversation drops them and reads the window once more.
 const HELD_MAX = 5000;
-const SUBSCRIBE_CHUNK = 1000;
 const RECOVERY_CONCURRENCY = 32;
 
 export interface SubscriptionsOptions {
@@ -22,15 +21,13 @@ export interface SubscriptionsOptions {
 
 /**
  * This gateway's conversation subscriptions. Pub/Sub is at-most-once, so each conversation
- * tracks the last position it dispatched; whenever it cannot be sure it heard everything (the
- * subscriber connection dropped, a seq jumped, the epoch changed) it holds live events back,
+ * tracks the last position it dispatched; whenever it cannot be sure it heard everything (its
+ * subscription dropped, a seq jumped, the epoch changed) it holds live events back,
  * reads the recovery window from that position once for the whole gateway, dispatches what it
  * missed in order, says `gap` if the window no longer reaches back, and goes live again.
  */
 export class Subscriptions {
   private readonly convs = new Map<string, ConvSub>();
-  /** Bumped whenever the subscriber connection closes: older subscribe acks prove nothing. */
-  private generation = 0;
   private up = false;
   private downSince: number | undefined = Date.now();
 
@@ -41,10 +38,10 @@ export class Subscriptions {
     const { broker } = this.o;
     broker.listen({
       message: (conv, env) => this.onMessage(conv, env),
-      down: () => this.onDown(),
-      up: () => void this.onReady(),
+      down: (convs) => this.onDown(convs),
+      up: (convs) => void this.onUp(convs),
     });
-    if (broker.connected()) await this.onReady();
+    if (broker.connected()) await this.onUp(undefined);
   }
 
   /** How long the subscriber has been unusable (0 while it is subscribed). */
@@ -71,12 +68,13 @@ export class Subscriptions {
    */
   async checkPositions(): Promise<void> {
     if (!this.up) return;
-    const gen = this.generation;
     const live = [...this.convs.values()].filter((c) => c.state === 'live' && c.known);
     if (live.length === 0) return;
+    const gens = live.map((c) => c.gen);
     const pos = await this.o.broker.positions(live.map((c) => c.conv));
     live.forEach((c, i) => {
       const p = pos[i];
+      const gen = gens[i] ?? -1;
       if (!p || !this.current(c, gen) || c.state !== 'live') return;
       // In step, or nothing was ever said (a join made the epoch after we subscribed).
       if ((p.epoch === c.epoch && p.seq === c.seq) || (p.seq === 0 && c.seq === 0)) {
@@ -105,7 +103,7 @@ export class Subscriptions {
     let c = this.convs.get(conv);
     if (!c) {
       c = this.create(conv, room);
-      if (this.up) void this.establish(c, this.generation);
+      void this.establish(c);
     }
     c.sids.add(sid);
     if (c.state === 'live') return;
@@ -131,7 +129,7 @@ export class Subscriptions {
       room,
       sids: new Set(),
       state: 'subscribing',
-      subGen: -1,
+      gen: 0,
       known: false,
       epoch: '',
       seq: 0,
@@ -139,7 +137,7 @@ export class Subscriptions {
       idEpoch: '',
       held: [],
       stale: false,
-      recovering: false,
+      recovering: undefined,
       waiters: [],
     };
     this.convs.set(conv, c);
@@ -163,59 +161,61 @@ export class Subscriptions {
   }
 
   private current(c: ConvSub, gen: number): boolean {
-    return gen === this.generation && this.convs.get(c.conv) === c;
+    return gen === c.gen && this.convs.get(c.conv) === c;
   }
 
-  /** First subscription of a conversation: SUBSCRIBE, then learn its position. */
-  private async establish(c: ConvSub, gen: number): Promise<void> {
-    c.subGen = gen;
+  /**
+   * First subscription of a conversation: subscribe, then learn its position. If that fails,
+   * the broker still holds it and says `up` once it could subscribe it after all.
+   */
+  private async establish(c: ConvSub): Promise<void> {
+    const gen = c.gen;
     try {
       await this.o.broker.subscribe([c.conv]);
     } catch {
-      return; // the connection dropped: the resubscribe after it covers this conversation
+      return;
     }
     if (this.current(c, gen)) await this.recover(c, gen);
   }
 
-  private onDown(): void {
-    this.generation++;
-    if (this.up) this.o.log.warn({ convs: this.convs.size }, 'subscriber lost, holding back');
-    this.up = false;
-    this.downSince ??= Date.now();
-    this.o.metrics.subscriberUp.set(0);
-    for (const c of this.convs.values()) {
+  /** Subscriptions dropped: those conversations hold live events back until caught up. */
+  private onDown(convs: string[] | undefined): void {
+    if (convs === undefined) {
+      if (this.up) this.o.log.warn({ convs: this.convs.size }, 'subscriber lost, holding back');
+      this.up = false;
+      this.downSince ??= Date.now();
+      this.o.metrics.subscriberUp.set(0);
+    } else {
+      this.o.log.warn({ convs: convs.length }, 'subscriptions moved, holding back');
+    }
+    for (const c of this.affected(convs)) {
+      c.gen++;
       if (c.state === 'live') c.state = 'recovering';
     }
   }
 
-  /** Connected again: resubscribe everything, and only once Redis confirmed it, catch up. */
-  private async onReady(): Promise<void> {
-    const gen = this.generation;
-    const all = [...this.convs.values()];
-    try {
-      for (let i = 0; i < all.length; i += SUBSCRIBE_CHUNK) {
-        const chunk = all.slice(i, i + SUBSCRIBE_CHUNK);
-        for (const c of chunk) c.subGen = gen;
-        await this.o.broker.subscribe(chunk.map((c) => c.conv));
-      }
-    } catch {
-      return; // dropped again; the next ready starts over
+  private affected(convs: string[] | undefined): ConvSub[] {
+    if (convs === undefined) return [...this.convs.values()];
+    return convs.flatMap((conv) => this.convs.get(conv) ?? []);
+  }
+
+  /** Subscribed again and confirmed by the broker: catch each conversation up. */
+  private async onUp(convs: string[] | undefined): Promise<void> {
+    const list = this.affected(convs);
+    if (convs === undefined) {
+      this.up = true;
+      this.downSince = undefined;
+      this.o.metrics.subscriberUp.set(1);
     }
-    if (gen !== this.generation) return;
-    this.up = true;
-    this.downSince = undefined;
-    this.o.metrics.subscriberUp.set(1);
-    if (all.length > 0) {
-      this.o.metrics.resubscribes.inc();
-      this.o.log.info({ convs: all.length }, 'subscriber back, catching up');
-    }
-    // Conversations added while this ran were never subscribed.
-    for (const c of this.convs.values()) if (c.subGen !== gen) void this.establish(c, gen);
+    if (list.length === 0) return;
+    this.o.metrics.resubscribes.inc();
+    this.o.log.info({ convs: list.length }, 'subscriptions back, catching up');
+    const work = list.map((c) => [c, c.gen] as const);
     let next = 0;
     const worker = async () => {
-      while (next < all.length && gen === this.generation) {
-        const c = all[next++];
-        if (c && this.convs.get(c.conv) === c) await this.recover(c, gen);
+      while (next < work.length) {
+        const [c, gen] = work[next++] ?? [];
+        if (c && gen !== undefined && this.current(c, gen)) await this.recover(c, gen);
       }
     };
     await Promise.all(Array.from({ length: RECOVERY_CONCURRENCY }, worker));
@@ -241,7 +241,7 @@ export class Subscriptions {
     this.o.log.info({ conv: c.conv, epoch, seq, have: c.seq }, 'gap in live stream');
     c.state = 'recovering';
     this.hold(c, env);
-    void this.recover(c, this.generation);
+    void this.recover(c, c.gen);
   }
 
   private hold(c: ConvSub, env: LiveEnvelope): void {
@@ -266,8 +266,13 @@ export class Subscriptions {
    * dispatches it and whatever was held back meanwhile, in order, and goes live.
    */
   private async recover(c: ConvSub, gen: number): Promise<void> {
-    if (c.recovering) return;
-    c.recovering = true;
+    if (c.recovering) {
+      // A read of an older generation is in flight: it gives up, and this one runs after it.
+      if (gen !== c.recovering.gen) c.recovering.again = true;
+      return;
+    }
+    const run = { gen, again: false };
+    c.recovering = run;
     try {
       do {
         c.stale = false;
@@ -309,7 +314,8 @@ export class Subscriptions {
       }
       for (const w of c.waiters.splice(0)) w(true);
     } finally {
-      c.recovering = false;
+      c.recovering = undefined;
+      if (run.again && this.convs.get(c.conv) === c) void this.recover(c, c.gen);
     }
   }
 

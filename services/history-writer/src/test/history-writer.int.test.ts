@@ -39,7 +39,7 @@ describe('history-writer', () => {
 
   const keys = () => createKeys(fleet.prefix, 16);
   const history = async (c: string) =>
-    (await redis.zrange(keys().history(c), 0, -1)).map((r) => JSON.parse(r) as StoredMessage);
+    (await redis.zrange(keys().history(c), 0, '-1')).map((r) => JSON.parse(r) as StoredMessage);
 
   it('killed mid-stream and restarted: history is complete and has no duplicates', async () => {
     let writer = await fleet.add('history-writer');

@@ -145,7 +145,7 @@ describe('matchmaker with a long queue', () => {
         limits: DEFAULT_STORE_LIMITS,
         clock: new FleetClock(),
       };
-      const [gw] = await admin.zrange(store.keys.gateways(), 0, 0);
+      const [gw] = await admin.zrange(store.keys.gateways(), 0, '0');
       // Older tickets, each with a tag nobody else has, and far from widening to anyone.
       for (let i = 0; i < 1200; i++)
         await requestMatch(

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Command, Redis } from 'ioredis';
+import { Cluster, type Command } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export const COMMAND_GROUPS = ['read', 'write', 'script', 'stream', 'pubsub', 'blocking', 'other'];
@@ -69,7 +70,7 @@ export function createRedisMetrics(registry: Registry, roles: readonly string[])
  * ioredis's diagnostics channel is process-wide and does not say which connection sent a
  * command (and stringifies every argument), so each client's sendCommand is wrapped instead.
  */
-export function instrumentRedis(client: Redis, role: string, m: RedisMetrics): void {
+export function instrumentRedis(client: RedisClient, role: string, m: RedisMetrics): void {
   const send = client.sendCommand.bind(client);
   client.sendCommand = (cmd: Command, ...rest: unknown[]) => {
     const group = commandGroup(cmd.name);
@@ -94,9 +95,22 @@ export function instrumentRedis(client: Redis, role: string, m: RedisMetrics): v
   });
 }
 
-/** Redis's memory in use and its maxmemory (0: no limit), from INFO memory; NaN where absent. */
-export async function redisMemory(redis: Redis): Promise<{ used: number; max: number }> {
-  const info = await redis.info('memory');
-  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
-  return { used: field('used_memory'), max: field('maxmemory') };
+/**
+ * Redis's memory in use and its maxmemory (0: no limit), from INFO memory; NaN where absent. On
+ * Redis Cluster, the primary that uses the most: the first one full refuses writes.
+ */
+export async function redisMemory(redis: RedisClient): Promise<{ used: number; max: number }> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const all = await Promise.all(
+    nodes.map(async (n) => {
+      const info = await n.info('memory');
+      const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
+      return { used: field('used_memory'), max: field('maxmemory') };
+    }),
+  );
+  const most = all.reduce<{ used: number; max: number } | undefined>(
+    (a, b) => (a === undefined || b.used > a.used ? b : a),
+    undefined,
+  );
+  return most ?? { used: NaN, max: NaN };
 }

@@ -1,19 +1,19 @@
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { BaseConfig } from '../env.js';
 import type { Logger } from '../logger.js';
 import { startMetricsServer } from '../metrics/http-server.js';
 import { createRedisMetrics } from '../metrics/redis-metrics.js';
 import { createRegistry } from '../metrics/registry.js';
-import { connectRedis, createRedis } from '../redis/clients.js';
+import { connectRedis, createRedis, createRedisCluster } from '../redis/clients.js';
 import { closeRedis } from '../redis/close.js';
 
 export interface WorkerRuntime {
-  redis: Redis;
+  redis: RedisClient;
   /** The blocking stream reader's own connection. */
-  reader: Redis;
+  reader: RedisClient;
   registry: Registry;
   /** Aborted once, when the service stops; every loop honours it. */
   signal: AbortSignal;
@@ -33,8 +33,9 @@ export function createWorkerRuntime(
   const registry = createRegistry(service, config.gitSha);
   const redisMetrics = createRedisMetrics(registry, ['commands', 'blocking']);
   const conn = { url: config.redisUrl, logger: log, metrics: redisMetrics };
-  const redis = createRedis({ ...conn, role: 'commands', name: service });
-  const reader = createRedis({ ...conn, role: 'blocking', name: `${service}-reader` });
+  const open = config.redisCluster ? createRedisCluster : createRedis;
+  const redis: RedisClient = open({ ...conn, role: 'commands', name: service });
+  const reader: RedisClient = open({ ...conn, role: 'blocking', name: `${service}-reader` });
   const abort = new AbortController();
   let http: Server | undefined;
   let port = config.metricsPort;

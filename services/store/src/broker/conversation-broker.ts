@@ -12,10 +12,17 @@ export interface CatchUp {
 export interface BrokerListener {
   /** An event published to a subscribed conversation; undefined when it could not be read. */
   message(conv: string, env: LiveEnvelope | undefined): void;
-  /** The live connection dropped: every subscription is gone, and events meanwhile are lost. */
-  down(): void;
-  /** The live connection is usable (again): nothing is subscribed until subscribed again. */
-  up(): void;
+  /**
+   * Subscriptions dropped (a connection closed, a slot moved): those of `convs`, or of every
+   * conversation when undefined. Events published meanwhile are lost.
+   */
+  down(convs?: string[]): void;
+  /**
+   * The broker subscribed these conversations again (every one when undefined) and the store
+   * confirmed it: from here nothing is missed, and what was published since `down` is in the
+   * window to catch up from.
+   */
+  up(convs?: string[]): void;
 }
 
 /**
@@ -43,7 +50,10 @@ export interface ConversationBroker {
   listen(l: BrokerListener): void;
   /** Whether the live connection is usable now (`up` fires each time it becomes so). */
   connected(): boolean;
-  /** Resolves once the store confirmed every subscription; throws if the connection dropped. */
+  /**
+   * Resolves once the store confirmed every subscription; throws if it could not. Either way the
+   * broker keeps them: after a drop it subscribes them again itself, then says `up`.
+   */
   subscribe(convs: string[]): Promise<void>;
   /** Stops hearing a conversation (nothing more is handed to the listener for it). */
   unsubscribe(conv: string): void;

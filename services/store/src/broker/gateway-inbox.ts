@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { untilAborted } from '@chatfleet/runtime';
+import { untilAborted, type RedisClient } from '@chatfleet/runtime';
 import type { ControlEnvelope } from '../envelopes.js';
 import { dropInboxEntries, inboxEvent } from '../inbox.js';
 import type { StoreContext } from '../context.js';
@@ -30,7 +29,7 @@ export interface GatewayInbox {
 /** The inbox stream in Redis, read by a blocking connection of its own. */
 export class RedisGatewayInbox implements GatewayInbox {
   constructor(
-    private readonly reader: Redis,
+    private readonly reader: RedisClient,
     private readonly store: StoreContext,
     private readonly gw: string,
   ) {}

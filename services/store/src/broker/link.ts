@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chatfleet/runtime';
 
 /** A connection to the store as health checks see it: usable or not, and when that changes. */
 export interface Link {
@@ -11,7 +11,7 @@ export interface Link {
 }
 
 /** The link of one ioredis connection. */
-export function redisLink(redis: Redis): Link {
+export function redisLink(redis: RedisClient): Link {
   return {
     ready: () => redis.status === 'ready',
     status: () => redis.status,

@@ -13,10 +13,14 @@ import {
 } from '../messages.js';
 import type { BrokerListener, CatchUp, ConversationBroker } from './conversation-broker.js';
 
+const SUBSCRIBE_CHUNK = 1000;
+
 /** Conversations in one Redis: the `send` script, and Pub/Sub on a subscriber connection. */
 export class RedisConversationBroker implements ConversationBroker {
   /** The conversations subscribed to, by their live channel. */
   private readonly convs = new Map<string, string>();
+  /** Bumped whenever the connection closes: a resubscribe begun before proves nothing. */
+  private generation = 0;
 
   constructor(
     private readonly store: StoreContext,
@@ -44,8 +48,25 @@ export class RedisConversationBroker implements ConversationBroker {
       const conv = this.convs.get(channel);
       if (conv !== undefined) l.message(conv, parseEnvelope<LiveEnvelope>(payload));
     });
-    this.sub.on('close', () => l.down());
-    this.sub.on('ready', () => l.up());
+    this.sub.on('close', () => {
+      this.generation++;
+      l.down();
+    });
+    this.sub.on('ready', () => void this.resubscribe(l));
+  }
+
+  /** Connected again: every channel anew, and only once Redis confirmed them all, `up`. */
+  private async resubscribe(l: BrokerListener): Promise<void> {
+    const gen = this.generation;
+    const channels = [...this.convs.keys()];
+    try {
+      for (let i = 0; i < channels.length; i += SUBSCRIBE_CHUNK) {
+        await this.sub.subscribe(...channels.slice(i, i + SUBSCRIBE_CHUNK));
+      }
+    } catch {
+      return; // dropped again; the next ready starts over
+    }
+    if (gen === this.generation) l.up();
   }
 
   connected(): boolean {

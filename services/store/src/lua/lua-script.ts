@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import { Cluster, type ChainableCommander } from 'ioredis';
+import type { RedisClient } from '@chatfleet/runtime';
 
 /** Redis does not know a script (it restarted, or was told SCRIPT FLUSH); also when wrapped. */
 export function isNoScript(err: unknown): boolean {
@@ -14,8 +15,8 @@ export function isNoScript(err: unknown): boolean {
  * whose writes may safely run twice.
  */
 export async function withScripts<T>(
-  redis: Redis,
-  scripts: { load(redis: Redis): Promise<void> }[],
+  redis: RedisClient,
+  scripts: { load(redis: RedisClient): Promise<void> }[],
   exec: () => Promise<T>,
 ): Promise<T> {
   try {
@@ -45,7 +46,7 @@ export class LuaScript {
       throw new Error(`script ${this.name} takes ${this.numberOfKeys} keys, given ${keys.length}`);
   }
 
-  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
+  async run(redis: RedisClient, keys: string[], args: (string | number)[]): Promise<unknown> {
     this.checkKeys(keys);
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
@@ -57,9 +58,13 @@ export class LuaScript {
     }
   }
 
-  /** Loads the script on this server, so that `queue`d EVALSHAs find it. */
-  async load(redis: Redis): Promise<void> {
-    await redis.script('LOAD', this.source);
+  /**
+   * Loads the script on this server (on every primary of a cluster: a pipeline goes to the node
+   * of its keys), so that `queue`d EVALSHAs find it.
+   */
+  async load(redis: RedisClient): Promise<void> {
+    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    await Promise.all(nodes.map((n) => n.script('LOAD', this.source)));
   }
 
   /** Adds a run to a pipeline (`load` it first: a pipeline cannot fall back on NOSCRIPT). */

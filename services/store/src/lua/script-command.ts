@@ -1,4 +1,6 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '@chatfleet/runtime';
+import type { Batch } from '../batch.js';
 import type { Keys } from '../keys.js';
 import type { LuaScript } from './lua-script.js';
 import { luaScript } from './lua-file.js';
@@ -23,7 +25,7 @@ export class ScriptCommand<P> {
     return this.make(keys, p);
   }
 
-  run(redis: Redis, keys: Keys, p: P): Promise<unknown> {
+  run(redis: RedisClient, keys: Keys, p: P): Promise<unknown> {
     const c = this.make(keys, p);
     return this.script.run(redis, c.keys, c.args);
   }
@@ -34,7 +36,13 @@ export class ScriptCommand<P> {
     this.script.queue(pipe, c.keys, c.args);
   }
 
-  load(redis: Redis): Promise<void> {
+  /** Adds a run to a batch, on its first key's slot (`load` it first, as for `queue`). */
+  batch(b: Batch, keys: Keys, p: P, stage = 0): void {
+    const c = this.make(keys, p);
+    b.add(c.keys[0] ?? '', (pipe) => this.script.queue(pipe, c.keys, c.args), stage);
+  }
+
+  load(redis: RedisClient): Promise<void> {
     return this.script.load(redis);
   }
 }

@@ -39,7 +39,17 @@ export const sendScript = scriptCommand(
       p.isRoom ? k.roomLock(p.conv) : k.recent(p.conv),
       k.live(p.conv),
     ],
-    args: [p.conv, p.body, p.recentMax, p.ttlMs, p.eventsMaxLen, p.envelope, p.seenEpoch, p.seenId],
+    args: [
+      p.conv,
+      p.body,
+      p.recentMax,
+      p.ttlMs,
+      p.eventsMaxLen,
+      p.envelope,
+      p.seenEpoch,
+      p.seenId,
+      k.publish,
+    ],
   }),
 );
 
@@ -75,6 +85,7 @@ export const joinScript = scriptCommand(
       p.salt,
       p.hash,
       p.leaseMs,
+      k.publish,
     ],
   }),
 );
@@ -93,7 +104,7 @@ export const leaveScript = scriptCommand(
   'leave',
   (k, p: { room: string; nick: string; sid: string }) => ({
     keys: inRoom(k, p.room, 'members', 'live'),
-    args: [p.nick.toLowerCase(), p.sid, presencePrefix(p.nick, p.room, p.sid)],
+    args: [p.nick.toLowerCase(), p.sid, presencePrefix(p.nick, p.room, p.sid), k.publish],
   }),
 );
 
@@ -220,6 +231,12 @@ export const gatewaysByTimeScript = scriptCommand(
     args: [p.which, p.timeoutMs, p.gw ?? ''],
   }),
 );
+
+/** The clock of the node serving `key` (any key: the script reads none). */
+export const clockScript = scriptCommand(STORE_LUA, 'clock', (_k, p: { key: string }) => ({
+  keys: [p.key],
+  args: [],
+}));
 
 /** A lock is a key made by `Keys` (a reaper's, the matchmaker's), held by an owner. */
 export const releaseLockScript = scriptCommand(

@@ -33,6 +33,7 @@ const EXAMPLES: Record<string, unknown> = {
   historyAppendScript: { conv: 'r:tea', maxCount: 1, minId: 0, keepMs: 1, members: [1, 'x'] },
   heartbeatScript: { gw: 'g', newEpoch: 'e' },
   gatewaysByTimeScript: { which: 'one', timeoutMs: 1, gw: 'g' },
+  clockScript: { key: keys.matchRequests() },
   releaseLockScript: { lock: keys.reapLock('g'), owner: 'o' },
   renewLockScript: { lock: keys.matchLock(), owner: 'o', ttlMs: 1 },
   spendBudgetScript: { kind: 'reports', who: 'a:127.0.0.1', cost: 1, limit: 1, windowMs: 1 },

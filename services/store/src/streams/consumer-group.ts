@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
-import { type Logger, untilAborted } from '@chatfleet/runtime';
-import { execAll } from '../context.js';
+import { type Logger, untilAborted, type RedisClient } from '@chatfleet/runtime';
+import { Cluster } from 'ioredis';
+import { Batch } from '../batch.js';
+import { execBatch } from '../context.js';
 
 export type StreamEntry = [id: string, fields: string[]];
 
 export interface ConsumerGroupOptions {
   /** Commands: group creation, claims, acknowledgements. */
-  redis: Redis;
+  redis: RedisClient;
   /** A connection of its own for the blocking read. */
-  reader: Redis;
+  reader: RedisClient;
   streams: string[];
   group: string;
   consumer: string;
@@ -56,10 +57,12 @@ async function handleAndAck(o: ConsumerGroupOptions, batches: StreamBatch[]): Pr
   // A read returns up to `count` per stream: handled `count` at a time, as big pipelines of
   // thousands of commands were slower per entry (history-writer drain: 66k/s against 47k/s).
   for (let i = 0; i < valid.length; i += o.count) await o.handle(valid.slice(i, i + o.count));
-  const acks = o.redis.pipeline();
-  for (const [stream, entries] of batches)
-    if (entries.length > 0) acks.xack(stream, o.group, ...entries.map((e) => e[0]));
-  if (acks.length > 0) await execAll(acks);
+  const acks = new Batch(o.redis);
+  for (const [stream, entries] of batches) {
+    const ids = entries.map((e) => e[0]);
+    if (ids.length > 0) acks.add(stream, (p) => p.xack(stream, o.group, ...ids));
+  }
+  if (acks.length > 0) await execBatch(acks);
 }
 
 async function reclaim(o: ConsumerGroupOptions): Promise<void> {
@@ -85,6 +88,36 @@ async function reclaim(o: ConsumerGroupOptions): Promise<void> {
   }
 }
 
+// On Redis Cluster the streams sit in many slots, which one blocking XREADGROUP cannot span:
+// each node's streams are read at once without blocking, and an empty round waits this long.
+const CLUSTER_POLL_MS = 100;
+
+/** One read of every stream: one blocking XREADGROUP, or on a cluster one per stream by node. */
+async function readAll(o: ConsumerGroupOptions): Promise<StreamBatch[] | null> {
+  if (!(o.reader instanceof Cluster)) {
+    return (await o.reader.xreadgroup(
+      'GROUP',
+      o.group,
+      o.consumer,
+      'COUNT',
+      o.count,
+      'BLOCK',
+      5000,
+      'STREAMS',
+      ...o.streams,
+      ...o.streams.map(() => '>'),
+    )) as StreamBatch[] | null;
+  }
+  const batch = new Batch(o.reader);
+  for (const s of o.streams) {
+    batch.add(s, (p) =>
+      p.xreadgroup('GROUP', o.group, o.consumer, 'COUNT', o.count, 'STREAMS', s, '>'),
+    );
+  }
+  const replies = await execBatch(batch);
+  return replies.flatMap(([, r]) => (r as StreamBatch[] | null) ?? []);
+}
+
 /**
  * At-least-once consumption of streams with a consumer group: a batch is acknowledged only
  * after it was handled, so a crash leaves it pending, and what a dead consumer left pending is
@@ -107,23 +140,11 @@ export async function runConsumerGroup(
         lastClaim = Date.now();
         await reclaim(o);
       }
-      const res = (await untilAborted(
-        o.reader.xreadgroup(
-          'GROUP',
-          o.group,
-          o.consumer,
-          'COUNT',
-          o.count,
-          'BLOCK',
-          5000,
-          'STREAMS',
-          ...o.streams,
-          ...o.streams.map(() => '>'),
-        ),
-        signal,
-      )) as StreamBatch[] | null | undefined;
+      const res = (await untilAborted(readAll(o), signal)) as StreamBatch[] | null | undefined;
       if (res === undefined) break; // aborted before Redis answered; a reply that came is handled
       const read = (res ?? []).reduce((n, [, entries]) => n + entries.length, 0);
+      if (read === 0 && o.reader instanceof Cluster)
+        await sleep(CLUSTER_POLL_MS, undefined, { signal }).catch(() => undefined);
       if (res) await handleAndAck(o, res);
       if (res && o.afterBatch) await o.afterBatch();
       if (o.lingerMs && read > 0 && read < o.count)

@@ -87,14 +87,14 @@ describe('chaos: a gateway killed at each step of a DM', () => {
   it('routes a DM again when its session closed between routing and delivery', async () => {
     const [g1] = fleet.gateways;
     const keys = createKeys(fleet.prefix, 16);
-    const [gw] = await admin.zrange(keys.gateways(), 0, -1);
+    const [gw] = await admin.zrange(keys.gateways(), 0, '-1');
     const away = await visitAndLeave(g1!.tcpPort, 'dvanished', admin, keys);
     const { c: s } = await JsonClient.hello(g1!.tcpPort, 'dsender4');
     const sent = await s.request({ type: 'dm', to: 'dvanished', text: 'caught in flight' });
     // The route found a session that then vanished: its gateway's inbox still names it.
     let raw: string | undefined;
     for (let i = 0; i < 50 && !raw; i++) {
-      raw = (await admin.zrange(keys.mailbox('dvanished'), 0, -1))[0];
+      raw = (await admin.zrange(keys.mailbox('dvanished'), 0, '-1'))[0];
       if (!raw) await new Promise((res) => setTimeout(res, 50));
     }
     const m = JSON.parse(raw ?? 'null') as unknown;

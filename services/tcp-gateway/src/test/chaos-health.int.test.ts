@@ -31,7 +31,7 @@ describe('chaos: /healthz tells the truth about the subscriber', () => {
     // Drop the subscribers, then freeze every client for 6 s: they reconnect but cannot resubscribe.
     await admin
       .pipeline()
-      .client('KILL', 'TYPE', 'pubsub')
+      .call('CLIENT', 'KILL', 'TYPE', 'pubsub')
       .call('CLIENT', 'PAUSE', '6000', 'ALL')
       .exec();
     await waitUntil(async () => (await status(tcp)) === 503, 6000, 'tcp-gateway /healthz 503');

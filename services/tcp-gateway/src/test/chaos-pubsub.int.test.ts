@@ -62,7 +62,7 @@ describe('chaos: Pub/Sub connections dropped mid-stream', () => {
 
   it('delivers all 150 messages after one CLIENT KILL TYPE pubsub', async () => {
     const r = await room('kill-once');
-    const killer = setTimeout(() => void admin.client('KILL', 'TYPE', 'pubsub'), 1000);
+    const killer = setTimeout(() => void admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'), 1000);
     const acked = await sendSequence(r.sender, 'kill-once', { count: 150, perSec: 50, tag: 'k1' });
     clearTimeout(killer);
     assert.equal(acked.length, 150);
@@ -75,7 +75,7 @@ describe('chaos: Pub/Sub connections dropped mid-stream', () => {
     let kills = 0;
     const killer = setInterval(() => {
       kills++;
-      void admin.client('KILL', 'TYPE', 'pubsub');
+      void admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     }, 300);
     const stop = setTimeout(() => clearInterval(killer), 5000);
     const acked = await sendSequence(r.sender, 'kill-often', {

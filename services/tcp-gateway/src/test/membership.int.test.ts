@@ -25,7 +25,7 @@ function watchLeases(admin: Redis, keys: Keys, ids: string[], signal: AbortSigna
   const worst = new Map(ids.map((id) => [id, 0]));
   const done = (async () => {
     while (!signal.aborted) {
-      const now = await redisTimeMs(admin);
+      const now = await redisTimeMs({ redis: admin, keys }, keys.gateways());
       for (const id of ids) {
         const score = await admin.zscore(keys.gateways(), id);
         const age = score === null ? Infinity : now - Number(score);

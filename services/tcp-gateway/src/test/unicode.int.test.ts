@@ -99,7 +99,7 @@ describe('text that is not well-formed Unicode', () => {
     for (let i = 0; i < 21; i++)
       await talker.request({ type: 'say', room: 'poisoned', text: `m${i}` });
     // Rewrite the oldest message of the window as a pre-fix store would have kept it.
-    const [raw = '', score = '0'] = await admin.zrange(keys.recent(c), 0, 0, 'WITHSCORES');
+    const [raw = '', score = '0'] = await admin.zrange(keys.recent(c), 0, '0', 'WITHSCORES');
     await admin.zrem(keys.recent(c), raw);
     await admin.zadd(
       keys.recent(c),

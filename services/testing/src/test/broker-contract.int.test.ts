@@ -1,24 +1,75 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { createLogger, createRedisMetrics, createRegistry } from '@chatfleet/runtime';
+import {
+  createLogger,
+  createRedisMetrics,
+  createRegistry,
+  type RedisClient,
+} from '@chatfleet/runtime';
 import {
   conv,
   DEFAULT_STORE_LIMITS,
   type GatewayBackend,
   type LiveEnvelope,
   redisGatewayBackend,
+  slotOf,
 } from '@chatfleet/store';
 import { waitUntil } from '../ports.js';
-import { redisClient, startRedis, type TestRedis } from '../redis-server.js';
+import { startRedisCluster, type TestCluster } from '../cluster.js';
+import { clusterClient, redisClient, startRedis } from '../redis-server.js';
 
 type Heard = { conv: string; env: LiveEnvelope | undefined };
 
-/** A backend on a fresh prefix, and what its broker's one listener heard. */
-async function open(redis: TestRedis) {
-  const backend: GatewayBackend = redisGatewayBackend({
+/** Where a backend runs: one redis-server, or a 3-primary cluster. */
+interface Target {
+  url: string;
+  cluster: boolean;
+  admin: RedisClient;
+  /** Drops every subscriber connection, as a network fault would. */
+  killSubscribers(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+async function singleTarget(): Promise<Target> {
+  const redis = await startRedis();
+  const admin = await redisClient(redis.url);
+  return {
     url: redis.url,
+    cluster: false,
+    admin,
+    killSubscribers: async () => void (await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')),
+    async destroy() {
+      admin.disconnect();
+      await redis.destroy();
+    },
+  };
+}
+
+async function clusterTarget(): Promise<Target> {
+  const cluster = await startRedisCluster();
+  const admin = await clusterClient(cluster.url);
+  return {
+    url: cluster.url,
+    cluster: true,
+    admin,
+    async killSubscribers() {
+      for (const n of await cluster.nodes()) {
+        if (n.primary) await (await cluster.admin(n.port)).call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      }
+    },
+    async destroy() {
+      admin.disconnect();
+      await cluster.destroy();
+    },
+  };
+}
+
+/** A backend on a fresh prefix, and what its broker's one listener heard. */
+async function open(target: Target) {
+  const backend: GatewayBackend = redisGatewayBackend({
+    url: target.url,
+    cluster: target.cluster,
     service: 'broker-test',
     prefix: `t${randomBytes(4).toString('hex')}`,
     partitions: 4,
@@ -35,8 +86,8 @@ async function open(redis: TestRedis) {
   const links: string[] = [];
   backend.broker.listen({
     message: (c, env) => heard.push({ conv: c, env }),
-    down: () => links.push('down'),
-    up: () => links.push('up'),
+    down: (convs) => links.push(`down ${convs?.join(',') ?? 'all'}`),
+    up: (convs) => links.push(`up ${convs?.join(',') ?? 'all'}`),
   });
   await backend.connect();
   return { backend, heard, links };
@@ -51,145 +102,244 @@ const texts = (heard: Heard[], room: string) =>
   heard.flatMap((h) => (h.conv === conv.room(room) && h.env?.k === 'm' ? [h.env.m.text] : []));
 
 // What the gateway core relies on of a ConversationBroker and a Presence, checked on the Redis
-// implementations over a real redis-server. Another backend (Redis Cluster) must pass the same.
-describe('the Redis backend keeps the broker and presence contracts', () => {
-  let redis: TestRedis;
-  let admin: Redis;
+// implementations over a real redis-server and over a real 3-primary Redis Cluster.
+for (const [name, start] of [
+  ['Redis', singleTarget],
+  ['Redis Cluster', clusterTarget],
+] as const) {
+  describe(`the ${name} backend keeps the broker and presence contracts`, () => {
+    let target: Target;
+    let admin: RedisClient;
+    before(async () => {
+      target = await start();
+      admin = target.admin;
+    });
+    after(async () => {
+      await target.destroy();
+    });
+
+    it('hands a message to the listener once its subscription is confirmed, stamped in order', async () => {
+      const { backend, heard } = await open(target);
+      assert.ok(backend.broker.connected());
+      await backend.broker.subscribe([conv.room('tea')]);
+      const m1 = await say(backend, 'tea', 'one');
+      const m2 = await say(backend, 'tea', 'two');
+      assert.deepEqual([m1.seq, m2.seq], [1, 2]);
+      assert.ok(m2.id > m1.id && m1.epoch !== '' && m2.epoch === m1.epoch);
+      await waitUntil(() => texts(heard, 'tea').length === 2, 5000, 'both messages');
+      const envs = heard.map((h) => h.env);
+      assert.deepEqual(
+        envs.map((e) => (e?.k === 'm' ? [e.m.id, e.m.seq, e.e] : e?.k)),
+        [
+          [m1.id, 1, m1.epoch],
+          [m2.id, 2, m1.epoch],
+        ],
+      );
+      await backend.close();
+    });
+
+    it('stops handing over a conversation once unsubscribed', async () => {
+      const { backend, heard } = await open(target);
+      await backend.broker.subscribe([conv.room('a'), conv.room('b')]);
+      backend.broker.unsubscribe(conv.room('a'));
+      await say(backend, 'a', 'not for us');
+      await say(backend, 'b', 'for us');
+      // One publisher, one subscriber connection: b's message comes after a's would have.
+      await waitUntil(() => texts(heard, 'b').length === 1, 5000, "b's message");
+      assert.deepEqual(texts(heard, 'a'), []);
+      await backend.close();
+    });
+
+    it('says down when its subscriptions drop, and up once it subscribed them again itself', async () => {
+      const { backend, heard, links } = await open(target);
+      const c = conv.room('kill');
+      await backend.broker.subscribe([c]);
+      await target.killSubscribers();
+      await waitUntil(
+        () => links.some((l) => l.startsWith('down')) && links.at(-1)?.startsWith('up') === true,
+        10_000,
+        'down, then up',
+      );
+      assert.ok(backend.broker.connected());
+      // Confirmed by Redis before `up`: nothing published after it is missed.
+      await say(backend, 'kill', 'after up');
+      await waitUntil(() => texts(heard, 'kill').length > 0, 5000, 'a message after up');
+      assert.deepEqual(texts(heard, 'kill'), ['after up']);
+      await backend.close();
+    });
+
+    it('catches up from an id: the position, and every message after it in order', async () => {
+      const { backend } = await open(target);
+      const c = conv.room('window');
+      assert.deepEqual(await backend.broker.position(c), { epoch: '', seq: 0, id: 0 });
+      const sent = [];
+      for (const t of ['x', 'y', 'z']) sent.push(await say(backend, 'window', t));
+      const got = await backend.broker.catchUp(c, { epoch: sent[0]!.epoch, id: sent[0]!.id });
+      assert.deepEqual(
+        got.messages.map((m) => m.text),
+        ['y', 'z'],
+      );
+      assert.deepEqual(got.pos, { epoch: sent[0]!.epoch, seq: 3, id: sent[2]!.id });
+      assert.deepEqual(await backend.broker.position(c), got.pos);
+      await backend.close();
+    });
+
+    it('starts a new epoch when the caller saw a message Redis no longer has', async () => {
+      const { backend } = await open(target);
+      const c = conv.room('failover');
+      const kept = await say(backend, 'failover', 'kept');
+      // What a failover to a replica that lagged leaves: the last message and its position gone.
+      const snapshot = await admin.hgetall(backendKey(backend, 'pos', c));
+      const lost = await say(backend, 'failover', 'lost');
+      await admin.zremrangebyscore(backendKey(backend, 'recent', c), lost.id, lost.id);
+      await admin.hset(backendKey(backend, 'pos', c), snapshot);
+      const got = await backend.broker.catchUp(c, { epoch: lost.epoch, id: lost.id });
+      assert.notEqual(got.pos.epoch, kept.epoch);
+      assert.equal(got.pos.seq, 0);
+      assert.deepEqual(got.messages, []);
+      // Seq starts again in the new epoch; ids stay above everything anyone saw.
+      const next = await say(backend, 'failover', 'next');
+      assert.deepEqual([next.epoch, next.seq], [got.pos.epoch, 1]);
+      assert.ok(next.id > lost.id);
+      // A caller that saw only what Redis kept changes nothing.
+      const again = await backend.broker.catchUp(c, { epoch: next.epoch, id: next.id });
+      assert.deepEqual(again.pos, { epoch: next.epoch, seq: 1, id: next.id });
+      await backend.close();
+    });
+
+    it('stamps the first message after a loss in a new epoch instead of reusing a seq', async () => {
+      const { backend } = await open(target);
+      const c = conv.room('resend');
+      await say(backend, 'resend', 'one');
+      const snapshot = await admin.hgetall(backendKey(backend, 'pos', c));
+      const lost = await say(backend, 'resend', 'two');
+      await admin.zremrangebyscore(backendKey(backend, 'recent', c), lost.id, lost.id);
+      await admin.hset(backendKey(backend, 'pos', c), snapshot);
+      const m = await backend.broker.publish({
+        conv: c,
+        room: 'resend',
+        from: 'ada',
+        text: 'three',
+        publish: true,
+        sid: 's1',
+        seen: { epoch: lost.epoch, id: lost.id },
+      });
+      assert.notEqual(m.epoch, lost.epoch);
+      assert.equal(m.seq, 1);
+      assert.ok(m.id > lost.id);
+      await backend.close();
+    });
+
+    it('tells the room of joins and leaves, in order with its messages', async () => {
+      const { backend, heard } = await open(target);
+      const { presence, broker } = backend;
+      await broker.subscribe([conv.room('hall')]);
+      const j = await presence.join('hall', 'ada', 's1');
+      assert.equal(j.count, 1);
+      await say(backend, 'hall', 'hello');
+      await presence.join('hall', 'bob', 's2');
+      assert.deepEqual(await presence.members('hall'), ['ada', 'bob']);
+      // Only the session holding the place can give it up.
+      assert.equal(await presence.leave('hall', 'bob', 'someone-else'), -1);
+      assert.equal(await presence.leave('hall', 'bob', 's2'), 1);
+      assert.deepEqual(await presence.members('hall'), ['ada']);
+      await waitUntil(() => heard.length >= 4, 5000, 'presence and the message');
+      assert.deepEqual(
+        heard.map((h) => (h.env?.k === 'p' ? `${h.env.event} ${h.env.nick}` : h.env?.k)),
+        ['join ada', 'm', 'join bob', 'leave bob'],
+      );
+      await backend.close();
+    });
+  });
+}
+
+/** Rooms whose channels land on distinct primaries, one per primary. */
+async function roomPerShard(
+  backend: GatewayBackend,
+  cluster: TestCluster,
+): Promise<Map<number, string>> {
+  const rooms = new Map<number, string>();
+  const primaries = (await cluster.nodes()).filter((n) => n.primary && !n.failed).length;
+  for (let i = 0; rooms.size < primaries && i < 1000; i++) {
+    const owner = await cluster.ownerOf(slotOf(backend.store.keys.live(conv.room(`r${i}`))));
+    if (!rooms.has(owner.port)) rooms.set(owner.port, `r${i}`);
+  }
+  return rooms;
+}
+
+/** Sends until the cluster takes it (a failover answers `unavailable` for a while). */
+async function sayEventually(b: GatewayBackend, room: string, text: string): Promise<void> {
+  await waitUntil(() => say(b, room, text).then(() => true), 20_000, `a send to ${room} accepted`);
+}
+
+// What moving slots does to the cluster broker: each conversation on a shard that moved goes
+// down, is subscribed at the new owner, and comes up; the other shards notice nothing.
+describe('the Redis Cluster broker follows slots that move', () => {
+  let cluster: TestCluster;
   before(async () => {
-    redis = await startRedis();
-    admin = await redisClient(redis.url);
+    cluster = await startRedisCluster();
   });
   after(async () => {
-    admin.disconnect();
-    await redis.destroy();
+    await cluster.destroy();
   });
+  const target = () =>
+    ({ url: cluster.url, cluster: true }) as Pick<Target, 'url' | 'cluster'> as Target;
 
-  it('hands a message to the listener once its subscription is confirmed, stamped in order', async () => {
-    const { backend, heard } = await open(redis);
-    assert.ok(backend.broker.connected());
-    await backend.broker.subscribe([conv.room('tea')]);
-    const m1 = await say(backend, 'tea', 'one');
-    const m2 = await say(backend, 'tea', 'two');
-    assert.deepEqual([m1.seq, m2.seq], [1, 2]);
-    assert.ok(m2.id > m1.id && m1.epoch !== '' && m2.epoch === m1.epoch);
-    await waitUntil(() => texts(heard, 'tea').length === 2, 5000, 'both messages');
-    const envs = heard.map((h) => h.env);
-    assert.deepEqual(
-      envs.map((e) => (e?.k === 'm' ? [e.m.id, e.m.seq, e.e] : e?.k)),
-      [
-        [m1.id, 1, m1.epoch],
-        [m2.id, 2, m1.epoch],
-      ],
-    );
+  const subscribers = async (port: number) =>
+    String(await (await cluster.admin(port)).call('CLIENT', 'LIST', 'TYPE', 'pubsub'))
+      .split('\n')
+      .filter((l) => l.includes('name=broker-test-sub')).length;
+
+  it('hears conversations on every shard with one subscriber connection per primary', async () => {
+    const { backend, heard } = await open(target());
+    const rooms = await roomPerShard(backend, cluster);
+    assert.equal(rooms.size, 3);
+    await backend.broker.subscribe([...rooms.values()].map((r) => conv.room(r)));
+    for (const r of rooms.values()) await say(backend, r, `in ${r}`);
+    await waitUntil(() => heard.length === 3, 5000, 'one message per shard');
+    for (const port of rooms.keys()) assert.equal(await subscribers(port), 1);
     await backend.close();
   });
 
-  it('stops handing over a conversation once unsubscribed', async () => {
-    const { backend, heard } = await open(redis);
-    await backend.broker.subscribe([conv.room('a'), conv.room('b')]);
-    backend.broker.unsubscribe(conv.room('a'));
-    await say(backend, 'a', 'not for us');
-    await say(backend, 'b', 'for us');
-    // One publisher, one subscriber connection: b's message comes after a's would have.
-    await waitUntil(() => texts(heard, 'b').length === 1, 5000, "b's message");
-    assert.deepEqual(texts(heard, 'a'), []);
-    await backend.close();
-  });
-
-  it('says down when the connection drops, up when it is back, and holds no subscription after', async () => {
-    const { backend, heard, links } = await open(redis);
-    await backend.broker.subscribe([conv.room('kill')]);
-    await admin.client('KILL', 'TYPE', 'pubsub');
-    await waitUntil(() => links.includes('down') && links.at(-1) === 'up', 10_000, 'down, then up');
-    assert.ok(backend.broker.connected());
-    await say(backend, 'kill', 'while unsubscribed');
-    await backend.broker.subscribe([conv.room('kill')]);
-    await say(backend, 'kill', 'after subscribing again');
-    await waitUntil(() => texts(heard, 'kill').length > 0, 5000, 'a message after resubscribing');
-    assert.deepEqual(texts(heard, 'kill'), ['after subscribing again']);
-    await backend.close();
-  });
-
-  it('catches up from an id: the position, and every message after it in order', async () => {
-    const { backend } = await open(redis);
-    const c = conv.room('window');
-    assert.deepEqual(await backend.broker.position(c), { epoch: '', seq: 0, id: 0 });
-    const sent = [];
-    for (const t of ['x', 'y', 'z']) sent.push(await say(backend, 'window', t));
-    const got = await backend.broker.catchUp(c, { epoch: sent[0]!.epoch, id: sent[0]!.id });
-    assert.deepEqual(
-      got.messages.map((m) => m.text),
-      ['y', 'z'],
-    );
-    assert.deepEqual(got.pos, { epoch: sent[0]!.epoch, seq: 3, id: sent[2]!.id });
-    assert.deepEqual(await backend.broker.position(c), got.pos);
-    await backend.close();
-  });
-
-  it('starts a new epoch when the caller saw a message Redis no longer has', async () => {
-    const { backend } = await open(redis);
-    const c = conv.room('failover');
-    const kept = await say(backend, 'failover', 'kept');
-    // What a failover to a replica that lagged leaves: the last message and its position gone.
-    const snapshot = await admin.hgetall(backendKey(backend, 'pos', c));
-    const lost = await say(backend, 'failover', 'lost');
-    await admin.zremrangebyscore(backendKey(backend, 'recent', c), lost.id, lost.id);
-    await admin.hset(backendKey(backend, 'pos', c), snapshot);
-    const got = await backend.broker.catchUp(c, { epoch: lost.epoch, id: lost.id });
-    assert.notEqual(got.pos.epoch, kept.epoch);
-    assert.equal(got.pos.seq, 0);
-    assert.deepEqual(got.messages, []);
-    // Seq starts again in the new epoch; ids stay above everything anyone saw.
-    const next = await say(backend, 'failover', 'next');
-    assert.deepEqual([next.epoch, next.seq], [got.pos.epoch, 1]);
-    assert.ok(next.id > lost.id);
-    // A caller that saw only what Redis kept changes nothing.
-    const again = await backend.broker.catchUp(c, { epoch: next.epoch, id: next.id });
-    assert.deepEqual(again.pos, { epoch: next.epoch, seq: 1, id: next.id });
-    await backend.close();
-  });
-
-  it('stamps the first message after a loss in a new epoch instead of reusing a seq', async () => {
-    const { backend } = await open(redis);
-    const c = conv.room('resend');
-    await say(backend, 'resend', 'one');
-    const snapshot = await admin.hgetall(backendKey(backend, 'pos', c));
-    const lost = await say(backend, 'resend', 'two');
-    await admin.zremrangebyscore(backendKey(backend, 'recent', c), lost.id, lost.id);
-    await admin.hset(backendKey(backend, 'pos', c), snapshot);
-    const m = await backend.broker.publish({
-      conv: c,
-      room: 'resend',
-      from: 'ada',
-      text: 'three',
-      publish: true,
-      sid: 's1',
-      seen: { epoch: lost.epoch, id: lost.id },
+  for (const fault of ['CLUSTER FAILOVER', 'a slot migrated', 'kill -9 of the primary'] as const) {
+    it(`after ${fault}, takes only that shard's conversations down and up, and hears what follows`, async () => {
+      const { backend, heard, links } = await open(target());
+      const rooms = await roomPerShard(backend, cluster);
+      await backend.broker.subscribe([...rooms.values()].map((r) => conv.room(r)));
+      const [port, room] = [...rooms.entries()][0]!;
+      const moved = conv.room(room);
+      const slot = slotOf(backend.store.keys.live(moved));
+      if (fault === 'CLUSTER FAILOVER') {
+        const primary = await cluster.ownerOf(slot);
+        const replica = (await cluster.nodes()).find((n) => n.of === primary.id);
+        await cluster.failover(replica!.port);
+      } else if (fault === 'a slot migrated') {
+        const other = [...rooms.keys()].find((p) => p !== port)!;
+        await cluster.migrateSlot(slot, other);
+      } else {
+        await cluster.server(port).stop(true);
+        await cluster.waitHealthy(30_000);
+      }
+      await waitUntil(() => links.includes(`up ${moved}`), 20_000, `${room} up again`).catch(
+        (err: Error) => {
+          throw new Error(`${err.message}; heard ${links.join(' | ')}`);
+        },
+      );
+      assert.deepEqual(
+        links.filter((l) => l !== `down ${moved}` && l !== `up ${moved}` && l !== 'up all'),
+        [],
+        'other shards untouched',
+      );
+      await sayEventually(backend, room, 'after the move');
+      for (const r of rooms.values()) if (r !== room) await say(backend, r, `still ${r}`);
+      await waitUntil(
+        () => texts(heard, room).includes('after the move') && heard.length >= rooms.size,
+        10_000,
+        'every shard heard',
+      );
+      const owner = await cluster.ownerOf(slot);
+      assert.ok((await subscribers(owner.port)) >= 1);
+      await backend.close();
     });
-    assert.notEqual(m.epoch, lost.epoch);
-    assert.equal(m.seq, 1);
-    assert.ok(m.id > lost.id);
-    await backend.close();
-  });
-
-  it('tells the room of joins and leaves, in order with its messages', async () => {
-    const { backend, heard } = await open(redis);
-    const { presence, broker } = backend;
-    await broker.subscribe([conv.room('hall')]);
-    const j = await presence.join('hall', 'ada', 's1');
-    assert.equal(j.count, 1);
-    await say(backend, 'hall', 'hello');
-    await presence.join('hall', 'bob', 's2');
-    assert.deepEqual(await presence.members('hall'), ['ada', 'bob']);
-    // Only the session holding the place can give it up.
-    assert.equal(await presence.leave('hall', 'bob', 'someone-else'), -1);
-    assert.equal(await presence.leave('hall', 'bob', 's2'), 1);
-    assert.deepEqual(await presence.members('hall'), ['ada']);
-    await waitUntil(() => heard.length >= 4, 5000, 'presence and the message');
-    assert.deepEqual(
-      heard.map((h) => (h.env?.k === 'p' ? `${h.env.event} ${h.env.nick}` : h.env?.k)),
-      ['join ada', 'm', 'join bob', 'leave bob'],
-    );
-    await backend.close();
-  });
+  }
 });

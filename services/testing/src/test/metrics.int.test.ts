@@ -138,7 +138,7 @@ describe('metrics, scraped by a real Prometheus', () => {
     const { c: listener } = await JsonClient.hello(gw.tcpPort, 'metriclisten');
     await listener.request({ type: 'join', room: 'metrics' });
     const admin = await fleet.admin();
-    await admin.client('KILL', 'TYPE', 'pubsub');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await waitUntil(
       async () => (await read('chat_redis_reconnects_total', { role: 'subscriber' })) === sub0 + 1,
       10_000,

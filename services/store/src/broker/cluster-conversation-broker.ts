@@ -1,0 +1,198 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Cluster, Redis } from 'ioredis';
+import type { StoredMessage } from '@chatfleet/protocol';
+import type { StoreContext } from '../context.js';
+import { type LiveEnvelope, parseEnvelope } from '../envelopes.js';
+import {
+  catchUp,
+  type Position,
+  readPosition,
+  readPositions,
+  type Seen,
+  type SendInput,
+  sendMessage,
+} from '../messages.js';
+import type { BrokerListener, CatchUp, ConversationBroker } from './conversation-broker.js';
+import { ShardSubscribers } from './shard-subscribers.js';
+
+/** One conversation's subscription: its channel, its slot, and the node confirmed to carry it. */
+interface Entry {
+  conv: string;
+  channel: string;
+  slot: number;
+  node?: string;
+}
+
+const READY_WITHIN_MS = 2000;
+const REHOME_MAX_WAIT_MS = 1000;
+
+/**
+ * Conversations on Redis Cluster: scripts SPUBLISH to the conversation's shard channel, and
+ * each gateway holds one subscriber connection per node, one SSUBSCRIBE per slot. When a slot
+ * moves (failover, migration, a dropped connection) its conversations go `down`, are subscribed
+ * at the new owner, and once Redis confirmed that, `up`: the listener catches them up.
+ */
+export class ClusterConversationBroker implements ConversationBroker {
+  private listener: BrokerListener | undefined;
+  private readonly entries = new Map<string, Entry>();
+  private readonly byChannel = new Map<string, Entry>();
+  /** Conversations waiting to be subscribed at their slot's owner. */
+  private readonly moving = new Set<Entry>();
+  private rehoming = false;
+  private closed = false;
+  private readonly shards: ShardSubscribers;
+
+  constructor(
+    private readonly store: StoreContext,
+    private readonly cluster: Cluster,
+    open: (node: string) => Redis,
+    /** The cluster's slot of a key (the broker never computes CRC16 itself). */
+    private readonly slotOf: (key: string) => number,
+  ) {
+    this.shards = new ShardSubscribers(cluster, open, {
+      message: (channel, payload) => {
+        const e = this.byChannel.get(channel);
+        if (e) this.listener?.message(e.conv, parseEnvelope<LiveEnvelope>(payload));
+      },
+      lost: (node) => this.lost(node),
+    });
+  }
+
+  publish(m: SendInput): Promise<StoredMessage & { epoch: string }> {
+    return sendMessage(this.store, m);
+  }
+
+  position(conv: string): Promise<Position> {
+    return readPosition(this.store, conv);
+  }
+
+  positions(convs: string[]): Promise<Position[]> {
+    return readPositions(this.store, convs);
+  }
+
+  catchUp(conv: string, from: Seen): Promise<CatchUp> {
+    return catchUp(this.store, conv, from);
+  }
+
+  listen(l: BrokerListener): void {
+    this.listener = l;
+    if (this.cluster.status !== 'ready') this.cluster.once('ready', () => l.up());
+  }
+
+  connected(): boolean {
+    return this.cluster.status === 'ready';
+  }
+
+  async subscribe(convs: string[]): Promise<void> {
+    const fresh = convs.map((conv) => this.entry(conv));
+    let failed = false;
+    for (const group of bySlot(fresh)) {
+      const node = this.shards.ownerOf(group[0]?.slot ?? -1);
+      try {
+        if (!node) throw new Error('slot has no owner yet');
+        await this.subscribeAt(node, group);
+      } catch {
+        failed = true;
+        for (const e of group) if (this.entries.get(e.conv) === e) this.moving.add(e);
+      }
+    }
+    if (failed) {
+      void this.rehome();
+      throw new Error('subscription not confirmed: its shard is moving');
+    }
+  }
+
+  unsubscribe(conv: string): void {
+    const e = this.entries.get(conv);
+    if (!e) return;
+    this.entries.delete(conv);
+    this.byChannel.delete(e.channel);
+    this.moving.delete(e);
+    if (e.node) this.shards.unsubscribe(e.node, e.channel);
+  }
+
+  status(): string {
+    if (this.cluster.status !== 'ready') return this.cluster.status;
+    return this.moving.size > 0 ? `ready, ${this.moving.size} moving` : 'ready';
+  }
+
+  close(): void {
+    this.closed = true;
+    this.shards.close();
+  }
+
+  private entry(conv: string): Entry {
+    const had = this.entries.get(conv);
+    if (had) return had;
+    const channel = this.store.keys.live(conv);
+    const e: Entry = { conv, channel, slot: this.slotOf(channel) };
+    this.entries.set(conv, e);
+    this.byChannel.set(channel, e);
+    return e;
+  }
+
+  private async subscribeAt(node: string, group: Entry[]): Promise<void> {
+    await this.shards.subscribe(
+      node,
+      group.map((e) => e.channel),
+      READY_WITHIN_MS,
+    );
+    for (const e of group) e.node = node;
+  }
+
+  /**
+   * A node's connection closed, or Redis unsubscribed it from a slot (a failover, a migration).
+   * Which channels it dropped is not said, and the slots a node reports right after may still
+   * be the old ones: every conversation it carried goes down and is subscribed again where its
+   * slot is served now (a replica may serve it; a node that lost the slot answers MOVED).
+   */
+  private lost(node: string): void {
+    if (this.closed) return;
+    const gone = [...this.entries.values()].filter((e) => e.node === node);
+    if (gone.length === 0) return;
+    for (const e of gone) {
+      e.node = undefined;
+      this.moving.add(e);
+    }
+    this.listener?.down(gone.map((e) => e.conv));
+    void this.rehome();
+  }
+
+  /** Subscribes moving conversations at their slot's owner until none is left, then `up`. */
+  private async rehome(): Promise<void> {
+    if (this.rehoming) return;
+    this.rehoming = true;
+    try {
+      for (let attempt = 0; this.moving.size > 0 && !this.closed; attempt++) {
+        if (attempt > 0) await sleep(Math.min(100 * 2 ** attempt, REHOME_MAX_WAIT_MS));
+        await this.shards.refresh();
+        for (const group of bySlot([...this.moving])) {
+          const node = this.shards.ownerOf(group[0]?.slot ?? -1);
+          if (!node) continue;
+          try {
+            await this.subscribeAt(node, group);
+          } catch {
+            continue;
+          }
+          const back = group.filter((e) => this.moving.delete(e) && this.entries.get(e.conv) === e);
+          if (back.length > 0) this.listener?.up(back.map((e) => e.conv));
+        }
+        // A node that serves no slot any more (a dead primary) keeps nothing of ours.
+        const owners = new Set(this.cluster.slots.map((s) => s[0]));
+        for (const n of this.shards.nodes()) if (!owners.has(n)) this.shards.drop(n);
+      }
+    } finally {
+      this.rehoming = false;
+    }
+  }
+}
+
+function bySlot(entries: Entry[]): Entry[][] {
+  const groups = new Map<number, Entry[]>();
+  for (const e of entries) {
+    const g = groups.get(e.slot);
+    if (g) g.push(e);
+    else groups.set(e.slot, [e]);
+  }
+  return [...groups.values()];
+}

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, type ChainableCommander } from 'ioredis';
 import type { RedisClient } from '@chatfleet/runtime';
 import { slotOf } from './slots.js';
@@ -48,12 +49,23 @@ export class Batch {
     }
     const stages = [...new Set(this.ops.map((o) => o.stage))].sort((a, b) => a - b);
     for (const stage of stages) {
-      const ops = all.filter((i) => this.ops[i]?.stage === stage);
-      await Promise.all(byNode(redis, ops, (i) => this.ops[i]?.key ?? '').map(send));
+      let ops = all.filter((i) => this.ops[i]?.stage === stage);
+      for (let attempt = 0; ; attempt++) {
+        await Promise.all(byNode(redis, ops, (i) => this.ops[i]?.key ?? '').map(send));
+        // Redis did not run these: their slot moved or is moving. Ask again where it is now.
+        ops = ops.filter((i) => NOT_RUN.test(out[i]?.[0]?.message ?? ''));
+        if (ops.length === 0 || attempt >= MOVED_RETRIES) break;
+        await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
+        await sleep(50 * (attempt + 1));
+      }
     }
     return out;
   }
 }
+
+// Replies of a cluster node that ran nothing: the command may be sent again elsewhere.
+const NOT_RUN = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
+const MOVED_RETRIES = 5;
 
 /** Op indexes by the node set serving their key's slot: the grouping ioredis checks a cluster pipeline against. */
 function byNode(redis: Cluster, ops: number[], keyOf: (i: number) => string): number[][] {

@@ -29,7 +29,15 @@ export interface Acked {
 export async function sendSequence(
   c: ChaosClient,
   room: string,
-  o: { count: number; perSec: number; tag: string; deadlineMs?: number; text?: string },
+  o: {
+    count: number;
+    perSec: number;
+    tag: string;
+    deadlineMs?: number;
+    text?: string;
+    /** Each refusal's error code (`unavailable` while Redis is away). */
+    refused?: string[];
+  },
 ): Promise<Acked[]> {
   const acked: Acked[] = [];
   const end = Date.now() + (o.deadlineMs ?? 60_000);
@@ -42,6 +50,7 @@ export async function sendSequence(
       acked.push({ text, id: Number(reply['id']) });
       i++;
     } else {
+      o.refused?.push(String(reply['code'] ?? reply.type));
       await new Promise((r) => setTimeout(r, 200));
       continue;
     }

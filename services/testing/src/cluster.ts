@@ -31,11 +31,13 @@ export interface TestCluster {
   server(port: number): TestRedis;
   /** A command client on one node (not cluster-aware; for faults and checks). */
   admin(port: number): Promise<Redis>;
+  /** Starts a stopped node again; resolved once it is a replica in sync (or a primary). */
+  restart(port: number): Promise<void>;
   /** CLUSTER FAILOVER on a replica, resolved once it serves its slots. */
   failover(replicaPort: number): Promise<void>;
   /** Moves one slot and its keys to another primary, as `redis-cli --cluster reshard` does. */
   migrateSlot(slot: number, toPort: number): Promise<void>;
-  /** Every slot served by a live primary that every live node agrees on. */
+  /** Every slot served by a live primary (a dead one's replica promoted) all live nodes agree on. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   destroy(): Promise<void>;
 }
@@ -148,13 +150,18 @@ export async function startRedisCluster(
     if (!n) throw new Error(`slot ${slot} has no live primary`);
     return n;
   };
-  // Who serves which slots, as one node sees it.
-  const view = async (port: number) =>
-    parseClusterNodes(String(await (await admin(port)).call('CLUSTER', 'NODES')))
-      .filter((n) => n.primary && !n.failed && n.slots.length > 0)
+  // Who serves which slots, as one node sees it; undefined if a dead node still serves some.
+  const view = async (port: number) => {
+    const owners = parseClusterNodes(
+      String(await (await admin(port)).call('CLUSTER', 'NODES')),
+    ).filter((n) => n.primary && !n.failed && n.slots.length > 0);
+    const up = new Set(alive().map((x) => x.port));
+    if (owners.some((n) => !up.has(n.port))) return undefined;
+    return owners
       .map((n) => `${n.id}:${n.slots.map((r) => r.join('-')).join(',')}`)
       .sort()
       .join(' ');
+  };
   const waitHealthy = async (timeoutMs = 20_000) => {
     await waitUntil(
       async () => {
@@ -162,7 +169,9 @@ export async function startRedisCluster(
         for (const s of alive()) {
           const info = String(await (await admin(s.port)).call('CLUSTER', 'INFO'));
           if (!/cluster_state:ok/.test(info) || !/cluster_slots_ok:16384/.test(info)) return false;
-          views.add(await view(s.port));
+          const v = await view(s.port);
+          if (v === undefined) return false;
+          views.add(v);
         }
         // Every live node agrees who serves what (a failover reaches the others by gossip).
         return views.size === 1;
@@ -183,6 +192,20 @@ export async function startRedisCluster(
       return s;
     },
     admin,
+    async restart(port) {
+      const s = servers.find((x) => x.port === port);
+      if (!s) throw new Error(`no cluster node on port ${port}`);
+      await s.start();
+      admins.get(port)?.disconnect();
+      admins.delete(port);
+      const r = await admin(port);
+      await waitUntil(
+        async () => /master_link_status:up|role:master/.test(await r.info('replication')),
+        20_000,
+        `node ${port} back in the cluster`,
+      );
+      await waitHealthy();
+    },
     async failover(replicaPort) {
       const r = await admin(replicaPort);
       await r.call('CLUSTER', 'FAILOVER');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { TestCluster } from './cluster.js';
 import { redisClient, startRedis, type TestRedis } from './redis-server.js';
 import { startService, type ServiceName, type ServiceProcess } from './service-process.js';
 
@@ -23,14 +24,17 @@ export interface FleetOptions {
   historyWriter?: boolean;
   env?: Record<string, string>;
   redis?: TestRedis;
+  /** Runs the fleet on this Redis Cluster (REDIS_CLUSTER=1) instead of one redis-server. */
+  cluster?: TestCluster;
 }
 
 /** A real redis-server and real service processes, with a fresh key prefix. */
 export async function startFleet(o: FleetOptions = {}): Promise<Fleet> {
-  const redis = o.redis ?? (await startRedis());
+  const redis = o.redis ?? o.cluster?.servers[0] ?? (await startRedis());
   const prefix = `t${randomBytes(4).toString('hex')}`;
   const env = {
-    REDIS_URL: redis.url,
+    REDIS_URL: o.cluster?.url ?? redis.url,
+    ...(o.cluster ? { REDIS_CLUSTER: '1' } : {}),
     KEY_PREFIX: prefix,
     MODE_DETECT_MS: '150',
     // Every test client comes from 127.0.0.x: the per-address limits are tested where they are
@@ -62,13 +66,14 @@ export async function startFleet(o: FleetOptions = {}): Promise<Fleet> {
       return s;
     },
     admin() {
+      if (o.cluster) return Promise.reject(new Error('a cluster fleet: use clusterClient(url)'));
       admin ??= redisClient(redis.url);
       return admin;
     },
     async stop() {
       if (admin) (await admin).disconnect();
       await Promise.all(services.map((s) => s.stop('SIGKILL')));
-      if (!o.redis) await redis.destroy();
+      if (!o.redis && !o.cluster) await redis.destroy();
     },
   };
   try {

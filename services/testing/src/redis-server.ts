@@ -18,6 +18,9 @@ export interface TestRedis {
   start(): Promise<void>;
   /** Whether its process is up. */
   running(): boolean;
+  /** SIGSTOP: it answers nobody, replicates nothing, until `thaw`. */
+  freeze(): void;
+  thaw(): void;
   /** Stops it and removes its data. */
   destroy(): Promise<void>;
 }
@@ -77,6 +80,8 @@ export async function startRedis(
     stop,
     start,
     running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
+    freeze: () => void proc?.kill('SIGSTOP'),
+    thaw: () => void proc?.kill('SIGCONT'),
     async destroy() {
       await stop(true);
       rmSync(dir, { recursive: true, force: true });

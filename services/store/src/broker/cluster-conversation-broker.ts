@@ -25,6 +25,8 @@ interface Entry {
 
 const READY_WITHIN_MS = 2000;
 const REHOME_MAX_WAIT_MS = 1000;
+const SETTLE_AFTER_MS = 2000;
+const SETTLE_ROUNDS = 3;
 
 /**
  * Conversations on Redis Cluster: scripts SPUBLISH to the conversation's shard channel, and
@@ -39,6 +41,7 @@ export class ClusterConversationBroker implements ConversationBroker {
   /** Conversations waiting to be subscribed at their slot's owner. */
   private readonly moving = new Set<Entry>();
   private rehoming = false;
+  private settleTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly shards: ShardSubscribers;
 
@@ -118,6 +121,7 @@ export class ClusterConversationBroker implements ConversationBroker {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.settleTimer);
     this.shards.close();
   }
 
@@ -177,13 +181,51 @@ export class ClusterConversationBroker implements ConversationBroker {
           const back = group.filter((e) => this.moving.delete(e) && this.entries.get(e.conv) === e);
           if (back.length > 0) this.listener?.up(back.map((e) => e.conv));
         }
-        // A node that serves no slot any more (a dead primary) keeps nothing of ours.
-        const owners = new Set(this.cluster.slots.map((s) => s[0]));
-        for (const n of this.shards.nodes()) if (!owners.has(n)) this.shards.drop(n);
       }
     } finally {
       this.rehoming = false;
     }
+    this.settleSoon();
+  }
+
+  /**
+   * Right after a failover a node may still answer with the old slots, so a conversation can
+   * land on a replica (which serves it too). A moment later, each one not at its slot's primary
+   * is subscribed there first and only then dropped where it was: no gap, and a copy heard
+   * twice is dropped by seq. Connections that carry nothing and serve no slot are closed.
+   */
+  private settleSoon(round = 0): void {
+    clearTimeout(this.settleTimer);
+    if (round >= SETTLE_ROUNDS) return;
+    this.settleTimer = setTimeout(() => void this.settle(round), SETTLE_AFTER_MS * (round + 1));
+    this.settleTimer.unref();
+  }
+
+  private async settle(round: number): Promise<void> {
+    if (this.closed || this.rehoming) return;
+    await this.shards.refresh();
+    const astray = [...this.entries.values()].filter(
+      (e) => e.node !== undefined && e.node !== this.shards.ownerOf(e.slot),
+    );
+    for (const group of bySlot(astray)) {
+      const node = this.shards.ownerOf(group[0]?.slot ?? -1);
+      const from = group.map((e) => e.node);
+      if (!node) continue;
+      try {
+        await this.subscribeAt(node, group);
+      } catch {
+        continue;
+      }
+      group.forEach((e, i) => {
+        const old = from[i];
+        if (old && old !== node) this.shards.unsubscribe(old, e.channel);
+      });
+    }
+    const owners = new Set(this.cluster.slots.map((s) => s[0]));
+    const used = new Set([...this.entries.values()].map((e) => e.node));
+    for (const n of this.shards.nodes()) if (!owners.has(n) && !used.has(n)) this.shards.drop(n);
+    // Nodes learn a failover by gossip: look again a little later, in case this answer was old.
+    this.settleSoon(round + 1);
   }
 }
 

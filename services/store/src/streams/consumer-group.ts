@@ -153,7 +153,8 @@ export async function runConsumerGroup(
       if (signal.aborted) break;
       // A Redis that restarted without its data has lost the groups too.
       if (err instanceof Error && err.message.includes('NOGROUP')) groupsReady = false;
-      o.log.warn({ err: String(err) }, 'stream loop error');
+      const cause = err instanceof Error && err.cause ? String(err.cause) : undefined;
+      o.log.warn({ err: String(err), cause }, 'stream loop error');
       await sleep(500, undefined, { signal }).catch(() => undefined);
     }
   }

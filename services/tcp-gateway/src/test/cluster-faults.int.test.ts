@@ -117,8 +117,6 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
       await cluster.server(port).stop(true);
     }
     await cluster.waitHealthy(30_000);
-    // Back as a replica of the new primary, so the next case finds a replica on every shard.
-    await cluster.restart(port);
   }
 
   for (const fault of [
@@ -149,7 +147,7 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
       const refused = rooms.map((): string[] => []);
       const traffic = rooms.map(({ room }, i) =>
         sendSequence(senders[i]!, room, {
-          count: 80,
+          count: 120,
           perSec: 10,
           tag: 'm',
           deadlineMs: 60_000,
@@ -159,99 +157,112 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
       await sleep(1500);
       const { room: hit, port } = rooms[0]!;
       await applyFault(fault, hit, port);
-      // The shard serves again: its listeners hear a message stamped after this within 3 s.
-      const since = Date.now() * 1000;
-      const hitListeners = listeners.filter((l) => l.name.endsWith(` ${hit}`));
-      await waitUntil(
-        () =>
-          hitListeners.every((l) =>
-            l.c.frames.items.some(
-              (f) => f.type === 'message' && f['room'] === hit && Number(f['id']) >= since,
-            ),
-          ),
-        3000,
-        `live delivery in ${hit} within 3 s of the promotion`,
-      );
-      const acked: Acked[][] = await Promise.all(traffic);
-      acked.forEach((a, i) =>
-        assert.equal(a.length, 80, `${rooms[i]!.room}: sends ran out of time`),
-      );
-
-      // Refusals say `unavailable` (never `internal`), and only on the shard that moved.
-      assert.deepEqual(
-        refused.flat().filter((code) => code !== 'unavailable'),
-        [],
-      );
-      assert.deepEqual(refused.slice(1).flat(), [], 'another shard refused sends');
-
-      for (const [i, { room }] of rooms.entries()) {
-        for (const l of [...listeners, { name: `sender ${room}`, c: senders[i]! }]) {
-          if (!l.name.endsWith(` ${room}`)) continue;
-          const r = await waitForAll(l.c.frames, room, acked[i]!, 15_000);
-          const wasTold = told(l.c.frames.items, room);
-          if (fault !== 'lost writes' || !wasTold)
-            assert.deepEqual(r.missing, [], `${l.name} missed acknowledged messages untold`);
-          assert.deepEqual(r.duplicates, [], `${l.name} got duplicates`);
-          assert.ok(r.inOrder, `${l.name} got messages out of order`);
-          assert.deepEqual(seqsShownTwice(l.c.frames.items, room), [], `${l.name}: a seq twice`);
-          if (i > 0) assert.ok(!wasTold, `${l.name} was told of a loss on a shard that was fine`);
-        }
+      try {
+        await check();
+      } finally {
+        // Back as a replica of the new primary, so the next case finds a replica on every shard.
+        if (!cluster.server(port).running()) await cluster.restart(port);
       }
-      if (fault === 'lost writes') {
-        // Messages Redis acknowledged and then lost: whoever had seen them hears of it.
-        const keys = createKeys(fleet.prefix, PARTITIONS, true);
-        const stored = new Set(
-          (await admin.zrange(keys.recent(conv.room(hit)), 0, '-1', 'WITHSCORES')).filter(
-            (_, j) => j % 2 === 1,
-          ),
-        );
-        const gone = acked[0]!.filter((m) => !stored.has(String(m.id)));
-        assert.ok(gone.length > 0, 'the fault lost nothing: it tested nothing');
-        for (const l of listeners.filter((x) => x.name.endsWith(` ${hit}`))) {
-          const got = checkDelivery(l.c.frames.items, hit, gone);
-          if (got.missing.length < gone.length)
-            assert.ok(told(l.c.frames.items, hit), `${l.name} saw lost messages and was not told`);
-        }
-      }
-
-      // Durable history: every acknowledged message Redis kept, once.
-      const keys = createKeys(fleet.prefix, PARTITIONS, true);
-      for (const [i, { room }] of rooms.entries()) {
-        const recent = new Set(
-          (await admin.zrange(keys.recent(conv.room(room)), 0, '-1', 'WITHSCORES')).filter(
-            (_, j) => j % 2 === 1,
-          ),
-        );
-        const want = acked[i]!.filter((m) => fault !== 'lost writes' || recent.has(String(m.id)));
-        const histKey = keys.history(conv.room(room));
-        const stored = async () =>
-          (await admin.zrange(histKey, 0, '-1', 'WITHSCORES'))
-            .filter((_, j) => j % 2 === 1)
-            .map(Number);
-        // A batch the writer could not finish in the fault is taken again (CLAIM_IDLE_MS).
-        await waitUntil(
-          async () => {
-            const ids = new Set(await stored());
-            return want.every((m) => ids.has(m.id));
-          },
-          20_000,
-          `${room}: the history-writer stored every message Redis kept`,
-        ).catch(async (err: Error) => {
-          const ids = new Set(await stored());
-          const missing = want.filter((m) => !ids.has(m.id)).map((m) => m.text);
-          throw new Error(`${err.message}: missing ${missing.join(', ')}`);
-        });
-        const ids = await stored();
-        assert.equal(new Set(ids).size, ids.length, `${room}: a message twice in history`);
-      }
-
-      // Every gateway is subscribed on every shard again, as before the fault.
-      await waitUntil(
-        async () => (await subscriberCount(cluster)) === subsBefore,
-        15_000,
-        `${subsBefore} subscriber connections again`,
-      );
       for (const c of [...senders, ...listeners.map((l) => l.c)]) c.close();
+
+      async function check() {
+        // The shard serves again: its listeners hear a message stamped after this. (How soon is a
+        // speed target, measured by a benchmark, not here: 15 s only says that it comes.)
+        const since = Date.now() * 1000;
+        const hitListeners = listeners.filter((l) => l.name.endsWith(` ${hit}`));
+        await waitUntil(
+          () =>
+            hitListeners.every((l) =>
+              l.c.frames.items.some(
+                (f) => f.type === 'message' && f['room'] === hit && Number(f['id']) >= since,
+              ),
+            ),
+          15_000,
+          `live delivery in ${hit} after the promotion`,
+        );
+        const acked: Acked[][] = await Promise.all(traffic);
+        acked.forEach((a, i) =>
+          assert.equal(a.length, 120, `${rooms[i]!.room}: sends ran out of time`),
+        );
+
+        // Refusals say `unavailable` (never `internal`), and only on the shard that moved.
+        assert.deepEqual(
+          refused.flat().filter((code) => code !== 'unavailable'),
+          [],
+        );
+        assert.deepEqual(refused.slice(1).flat(), [], 'another shard refused sends');
+
+        for (const [i, { room }] of rooms.entries()) {
+          for (const l of [...listeners, { name: `sender ${room}`, c: senders[i]! }]) {
+            if (!l.name.endsWith(` ${room}`)) continue;
+            const r = await waitForAll(l.c.frames, room, acked[i]!, 15_000);
+            const wasTold = told(l.c.frames.items, room);
+            if (fault !== 'lost writes' || !wasTold)
+              assert.deepEqual(r.missing, [], `${l.name} missed acknowledged messages untold`);
+            assert.deepEqual(r.duplicates, [], `${l.name} got duplicates`);
+            assert.ok(r.inOrder, `${l.name} got messages out of order`);
+            assert.deepEqual(seqsShownTwice(l.c.frames.items, room), [], `${l.name}: a seq twice`);
+            if (i > 0) assert.ok(!wasTold, `${l.name} was told of a loss on a shard that was fine`);
+          }
+        }
+        if (fault === 'lost writes') {
+          // Messages Redis acknowledged and then lost: whoever had seen them hears of it.
+          const keys = createKeys(fleet.prefix, PARTITIONS, true);
+          const stored = new Set(
+            (await admin.zrange(keys.recent(conv.room(hit)), 0, '-1', 'WITHSCORES')).filter(
+              (_, j) => j % 2 === 1,
+            ),
+          );
+          const gone = acked[0]!.filter((m) => !stored.has(String(m.id)));
+          assert.ok(gone.length > 0, 'the fault lost nothing: it tested nothing');
+          for (const l of listeners.filter((x) => x.name.endsWith(` ${hit}`))) {
+            const got = checkDelivery(l.c.frames.items, hit, gone);
+            if (got.missing.length < gone.length)
+              assert.ok(
+                told(l.c.frames.items, hit),
+                `${l.name} saw lost messages and was not told`,
+              );
+          }
+        }
+
+        // Durable history: every acknowledged message Redis kept, once.
+        const keys = createKeys(fleet.prefix, PARTITIONS, true);
+        for (const [i, { room }] of rooms.entries()) {
+          const recent = new Set(
+            (await admin.zrange(keys.recent(conv.room(room)), 0, '-1', 'WITHSCORES')).filter(
+              (_, j) => j % 2 === 1,
+            ),
+          );
+          const want = acked[i]!.filter((m) => fault !== 'lost writes' || recent.has(String(m.id)));
+          const histKey = keys.history(conv.room(room));
+          const stored = async () =>
+            (await admin.zrange(histKey, 0, '-1', 'WITHSCORES'))
+              .filter((_, j) => j % 2 === 1)
+              .map(Number);
+          // A batch the writer could not finish in the fault is taken again (CLAIM_IDLE_MS).
+          await waitUntil(
+            async () => {
+              const ids = new Set(await stored());
+              return want.every((m) => ids.has(m.id));
+            },
+            20_000,
+            `${room}: the history-writer stored every message Redis kept`,
+          ).catch(async (err: Error) => {
+            const ids = new Set(await stored());
+            const missing = want.filter((m) => !ids.has(m.id)).map((m) => m.text);
+            throw new Error(`${err.message}: missing ${missing.join(', ')}`);
+          });
+          const ids = await stored();
+          assert.equal(new Set(ids).size, ids.length, `${room}: a message twice in history`);
+        }
+
+        // Every gateway is subscribed on every shard again, as before the fault.
+        await waitUntil(
+          async () => (await subscriberCount(cluster)) === subsBefore,
+          15_000,
+          `${subsBefore} subscriber connections again`,
+        );
+      }
     });
   }
 });

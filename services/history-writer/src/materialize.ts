@@ -1,7 +1,7 @@
 import {
   Batch,
   conv,
-  execBatch,
+  execAll,
   historyAppendScript,
   idFromMs,
   parseStored,
@@ -57,7 +57,7 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
           members,
         });
       }
-      return execBatch(batch);
+      return execAll(batch);
     };
     // A Redis that restarted has forgotten the script: the batch is written again (idempotent).
     await withScripts(redis, [historyAppendScript], write);

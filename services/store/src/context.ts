@@ -67,19 +67,11 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Runs a pipeline or MULTI, whose replies carry each command's error: the first one fails the
- * call, classified as `guarded` does.
+ * Runs a pipeline, a MULTI or a `Batch`, whose replies carry each command's error: the first
+ * one fails the call, classified as `guarded` does.
  */
-export async function execAll(pipe: ChainableCommander): Promise<[Error | null, unknown][]> {
+export async function execAll(pipe: ChainableCommander | Batch): Promise<Reply[]> {
   const res = (await guarded(() => pipe.exec())) ?? [];
-  const failed = res.find(([err]) => err)?.[0];
-  if (failed) throw classifyRedisError(failed);
-  return res;
-}
-
-/** Sends a batch; the first command that failed fails the call, classified as `guarded` does. */
-export async function execBatch(batch: Batch): Promise<Reply[]> {
-  const res = await guarded(() => batch.exec());
   const failed = res.find(([err]) => err)?.[0];
   if (failed) throw classifyRedisError(failed);
   return res;
@@ -87,7 +79,7 @@ export async function execBatch(batch: Batch): Promise<Reply[]> {
 
 /**
  * One command per item (on the key `keyOf` names), sent `chunk` items at a time; the replies
- * in item order. A failed command fails the call, as in `execBatch`.
+ * in item order. A failed command fails the call, as in `execAll`.
  */
 export async function pipelineEach<T>(
   ctx: StoreContext,
@@ -100,7 +92,7 @@ export async function pipelineEach<T>(
   for (let i = 0; i < items.length; i += chunk) {
     const batch = new Batch(ctx.redis);
     for (const item of items.slice(i, i + chunk)) batch.add(keyOf(item), (p) => queue(p, item));
-    for (const [, reply] of await execBatch(batch)) out.push(reply);
+    for (const [, reply] of await execAll(batch)) out.push(reply);
   }
   return out;
 }

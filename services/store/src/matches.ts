@@ -2,7 +2,7 @@ import type { RedisClient } from '@chatfleet/runtime';
 import { conv } from './keys.js';
 import { clearAssignedScript } from './lua/scripts.js';
 import { Batch } from './batch.js';
-import { execBatch, guarded, type StoreContext } from './context.js';
+import { execAll, guarded, type StoreContext } from './context.js';
 import { endEnvelope } from './envelopes.js';
 
 export interface Ticket {
@@ -85,7 +85,7 @@ export async function endMatch(
 ): Promise<void> {
   const batch = new Batch(ctx.redis);
   queueEndMatch(batch, ctx, room, sid, why);
-  await execBatch(batch);
+  await execAll(batch);
 }
 
 /**

@@ -110,6 +110,28 @@ export async function waitForAll(
   }
 }
 
+/** Every (epoch, seq) a client was shown with two different ids: a lie, one each. */
+export function seqsShownTwice(frames: Frame[], room: string): string[] {
+  let epoch = '';
+  const byKey = new Map<string, number>();
+  const twice: string[] = [];
+  for (const f of frames) {
+    if (f['room'] !== room) continue;
+    if ((f.type === 'joined' || f.type === 'resync') && typeof f['epoch'] === 'string')
+      epoch = f['epoch'];
+    if (f.type !== 'message' || typeof f['seq'] !== 'number') continue;
+    const key = `${epoch}/${f['seq']}`;
+    const id = Number(f['id']);
+    if (byKey.has(key) && byKey.get(key) !== id) twice.push(`${key}: ${byKey.get(key)} and ${id}`);
+    byKey.set(key, id);
+  }
+  return twice;
+}
+
+/** Whether a client was told that messages of the room may be missing. */
+export const toldOfLoss = (frames: Frame[], room: string): boolean =>
+  frames.some((f) => f.type === 'resync' && f['room'] === room && f['recovered'] === false);
+
 /**
  * Plays a listener's frames for `room` through the clients' RoomCursor, then runs the fills
  * they asked for against the gateway, as the browser and terminal clients do. Resolves with

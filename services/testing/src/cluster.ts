@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { slotOf } from '@chatfleet/store';
 import { freeClusterPort, waitUntil } from './ports.js';
 import { redisClient, startRedis, type TestRedis } from './redis-server.js';
 
@@ -27,6 +28,14 @@ export interface TestCluster {
   nodes(): Promise<ClusterNodeInfo[]>;
   /** The primary serving a slot now. */
   ownerOf(slot: number): Promise<ClusterNodeInfo>;
+  /**
+   * One name per live primary (by its port): the first of `name(0)`, `name(1)`… whose key
+   * (`keyOf`) lands on a primary not picked yet.
+   */
+  onePerPrimary(
+    name: (i: number) => string,
+    keyOf: (name: string) => string,
+  ): Promise<Map<number, string>>;
   /** The server listening on a port. */
   server(port: number): TestRedis;
   /** A command client on one node (not cluster-aware; for faults and checks). */
@@ -180,9 +189,22 @@ export async function startRedisCluster(
       'a healthy cluster',
     );
   };
+  const onePerPrimary = async (
+    name: (i: number) => string,
+    keyOf: (name: string) => string,
+  ): Promise<Map<number, string>> => {
+    const picked = new Map<number, string>();
+    const primaries = (await nodes()).filter((n) => n.primary && !n.failed).length;
+    for (let i = 0; picked.size < primaries && i < 2000; i++) {
+      const owner = await ownerOf(slotOf(keyOf(name(i))));
+      if (!picked.has(owner.port)) picked.set(owner.port, name(i));
+    }
+    return picked;
+  };
   await waitHealthy();
   return {
     servers,
+    onePerPrimary,
     url: servers.map((s) => s.url).join(','),
     nodes,
     ownerOf,

@@ -89,26 +89,20 @@ export async function startRedis(
   };
 }
 
+// A command connection as the services make one, quiet, for a test to look inside Redis.
+const testClient = (url: string) =>
+  ({ url, role: 'commands', name: 'test', logger: createLogger('test', 'silent') }) as const;
+
 /** A connected command client for a test to look inside Redis. */
 export async function redisClient(url: string): Promise<Redis> {
-  const c = createRedis({
-    url,
-    role: 'commands',
-    name: 'test',
-    logger: createLogger('test', 'silent'),
-  });
+  const c = createRedis(testClient(url));
   await c.connect();
   return c;
 }
 
 /** A connected Redis Cluster command client (seed URLs comma-separated) for a test. */
 export async function clusterClient(url: string): Promise<Cluster> {
-  const c = createRedisCluster({
-    url,
-    role: 'commands',
-    name: 'test',
-    logger: createLogger('test', 'silent'),
-  });
+  const c = createRedisCluster(testClient(url));
   await c.connect();
   return c;
 }

@@ -71,13 +71,13 @@ export function createRedisCluster(o: RedisClientOptions): Cluster {
   const first = seeds[0];
   if (!first) throw new Error('no Redis Cluster seed URL');
   const tls = first.protocol === 'rediss:';
+  const role = roleOptions(o);
   const redisOptions: RedisOptions = {
-    ...roleOptions(o),
+    ...role,
     username: decodeURIComponent(first.username) || undefined,
     password: decodeURIComponent(first.password) || undefined,
     ...(tls ? { tls: { servername: first.hostname } } : {}),
   };
-  const role = roleOptions(o);
   const options: ClusterOptions = {
     redisOptions,
     lazyConnect: true,

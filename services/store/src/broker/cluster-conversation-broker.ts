@@ -1,18 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, Redis } from 'ioredis';
-import type { StoredMessage } from '@chatfleet/protocol';
 import type { StoreContext } from '../context.js';
 import { type LiveEnvelope, parseEnvelope } from '../envelopes.js';
-import {
-  catchUp,
-  type Position,
-  readPosition,
-  readPositions,
-  type Seen,
-  type SendInput,
-  sendMessage,
-} from '../messages.js';
-import type { BrokerListener, CatchUp, ConversationBroker } from './conversation-broker.js';
+import type { BrokerListener, ConversationBroker } from './conversation-broker.js';
+import { StoredConversations } from './stored-conversations.js';
 import { ShardSubscribers } from './shard-subscribers.js';
 
 /** One conversation's subscription: its channel, its slot, and the node confirmed to carry it. */
@@ -34,7 +25,7 @@ const SETTLE_ROUNDS = 3;
  * moves (failover, migration, a dropped connection) its conversations go `down`, are subscribed
  * at the new owner, and once Redis confirmed that, `up`: the listener catches them up.
  */
-export class ClusterConversationBroker implements ConversationBroker {
+export class ClusterConversationBroker extends StoredConversations implements ConversationBroker {
   private listener: BrokerListener | undefined;
   private readonly entries = new Map<string, Entry>();
   private readonly byChannel = new Map<string, Entry>();
@@ -46,12 +37,13 @@ export class ClusterConversationBroker implements ConversationBroker {
   private readonly shards: ShardSubscribers;
 
   constructor(
-    private readonly store: StoreContext,
+    store: StoreContext,
     private readonly cluster: Cluster,
     open: (node: string) => Redis,
     /** The cluster's slot of a key (the broker never computes CRC16 itself). */
     private readonly slotOf: (key: string) => number,
   ) {
+    super(store);
     this.shards = new ShardSubscribers(cluster, open, {
       message: (channel, payload) => {
         const e = this.byChannel.get(channel);
@@ -59,22 +51,6 @@ export class ClusterConversationBroker implements ConversationBroker {
       },
       lost: (node) => this.lost(node),
     });
-  }
-
-  publish(m: SendInput): Promise<StoredMessage & { epoch: string }> {
-    return sendMessage(this.store, m);
-  }
-
-  position(conv: string): Promise<Position> {
-    return readPosition(this.store, conv);
-  }
-
-  positions(convs: string[]): Promise<Position[]> {
-    return readPositions(this.store, convs);
-  }
-
-  catchUp(conv: string, from: Seen): Promise<CatchUp> {
-    return catchUp(this.store, conv, from);
   }
 
   listen(l: BrokerListener): void {

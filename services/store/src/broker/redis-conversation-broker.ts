@@ -1,46 +1,23 @@
 import type { Redis } from 'ioredis';
-import type { StoredMessage } from '@chatfleet/protocol';
 import type { StoreContext } from '../context.js';
 import { type LiveEnvelope, parseEnvelope } from '../envelopes.js';
-import {
-  catchUp,
-  type Position,
-  readPosition,
-  readPositions,
-  type Seen,
-  type SendInput,
-  sendMessage,
-} from '../messages.js';
-import type { BrokerListener, CatchUp, ConversationBroker } from './conversation-broker.js';
+import type { BrokerListener, ConversationBroker } from './conversation-broker.js';
+import { StoredConversations } from './stored-conversations.js';
 
 const SUBSCRIBE_CHUNK = 1000;
 
 /** Conversations in one Redis: the `send` script, and Pub/Sub on a subscriber connection. */
-export class RedisConversationBroker implements ConversationBroker {
+export class RedisConversationBroker extends StoredConversations implements ConversationBroker {
   /** The conversations subscribed to, by their live channel. */
   private readonly convs = new Map<string, string>();
   /** Bumped whenever the connection closes: a resubscribe begun before proves nothing. */
   private generation = 0;
 
   constructor(
-    private readonly store: StoreContext,
+    store: StoreContext,
     private readonly sub: Redis,
-  ) {}
-
-  publish(m: SendInput): Promise<StoredMessage & { epoch: string }> {
-    return sendMessage(this.store, m);
-  }
-
-  position(conv: string): Promise<Position> {
-    return readPosition(this.store, conv);
-  }
-
-  positions(convs: string[]): Promise<Position[]> {
-    return readPositions(this.store, convs);
-  }
-
-  catchUp(conv: string, from: Seen): Promise<CatchUp> {
-    return catchUp(this.store, conv, from);
+  ) {
+    super(store);
   }
 
   listen(l: BrokerListener): void {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, untilAborted, type RedisClient } from '@chatfleet/runtime';
 import { Cluster } from 'ioredis';
 import { Batch } from '../batch.js';
-import { execBatch } from '../context.js';
+import { execAll } from '../context.js';
 
 export type StreamEntry = [id: string, fields: string[]];
 
@@ -62,7 +62,7 @@ async function handleAndAck(o: ConsumerGroupOptions, batches: StreamBatch[]): Pr
     const ids = entries.map((e) => e[0]);
     if (ids.length > 0) acks.add(stream, (p) => p.xack(stream, o.group, ...ids));
   }
-  if (acks.length > 0) await execBatch(acks);
+  if (acks.length > 0) await execAll(acks);
 }
 
 async function reclaim(o: ConsumerGroupOptions): Promise<void> {
@@ -114,7 +114,7 @@ async function readAll(o: ConsumerGroupOptions): Promise<StreamBatch[] | null> {
       p.xreadgroup('GROUP', o.group, o.consumer, 'COUNT', o.count, 'STREAMS', s, '>'),
     );
   }
-  const replies = await execBatch(batch);
+  const replies = await execAll(batch);
   return replies.flatMap(([, r]) => (r as StreamBatch[] | null) ?? []);
 }
 

@@ -2,45 +2,25 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from 'ioredis';
-import { conv, createKeys, slotOf } from '@chatfleet/store';
+import { conv, createKeys, type Keys, slotOf } from '@chatfleet/store';
 import {
   type Acked,
   checkDelivery,
   clusterClient,
   type Fleet,
-  type Frame,
   JsonClient,
   sendSequence,
+  seqsShownTwice,
   startFleet,
   startRedisCluster,
   type TestCluster,
+  toldOfLoss,
   waitForAll,
   waitUntil,
   WsClient,
 } from '@chatfleet/testing';
 
 const PARTITIONS = 128;
-
-/** Every (epoch, seq) a client was shown with two different ids: a lie. */
-function seqsShownTwice(frames: Frame[], room: string): string[] {
-  let epoch = '';
-  const byKey = new Map<string, number>();
-  const twice: string[] = [];
-  for (const f of frames) {
-    if (f['room'] !== room) continue;
-    if ((f.type === 'joined' || f.type === 'resync') && typeof f['epoch'] === 'string')
-      epoch = f['epoch'];
-    if (f.type !== 'message' || typeof f['seq'] !== 'number') continue;
-    const key = `${epoch}/${f['seq']}`;
-    const id = Number(f['id']);
-    if (byKey.has(key) && byKey.get(key) !== id) twice.push(`${key}: ${byKey.get(key)} and ${id}`);
-    byKey.set(key, id);
-  }
-  return twice;
-}
-
-const told = (frames: Frame[], room: string) =>
-  frames.some((f) => f.type === 'resync' && f['room'] === room && f['recovered'] === false);
 
 /** Subscriber connections of the fleet's gateways over every live node, subscribed or idle. */
 async function subscriberCount(cluster: TestCluster): Promise<number> {
@@ -60,6 +40,7 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
   let cluster: TestCluster;
   let fleet: Fleet;
   let admin: Cluster;
+  let keys: Keys;
   before(async () => {
     cluster = await startRedisCluster();
     fleet = await startFleet({
@@ -75,6 +56,7 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
       },
     });
     admin = await clusterClient(cluster.url);
+    keys = createKeys(fleet.prefix, PARTITIONS, true);
   });
   after(async () => {
     admin.disconnect();
@@ -84,18 +66,14 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
 
   /** One room per live primary, named after the case, and the port of its primary. */
   async function roomsPerShard(tag: string): Promise<{ room: string; port: number }[]> {
-    const keys = createKeys(fleet.prefix, PARTITIONS, true);
-    const out = new Map<number, string>();
-    const primaries = (await cluster.nodes()).filter((n) => n.primary && !n.failed).length;
-    for (let i = 0; out.size < primaries && i < 2000; i++) {
-      const owner = await cluster.ownerOf(slotOf(keys.live(conv.room(`${tag}${i}`))));
-      if (!out.has(owner.port)) out.set(owner.port, `${tag}${i}`);
-    }
+    const out = await cluster.onePerPrimary(
+      (i) => `${tag}${i}`,
+      (room) => keys.live(conv.room(room)),
+    );
     return [...out].map(([port, room]) => ({ room, port }));
   }
 
   async function applyFault(fault: Fault, room: string, port: number): Promise<void> {
-    const keys = createKeys(fleet.prefix, PARTITIONS, true);
     const slot = slotOf(keys.live(conv.room(room)));
     const primary = await cluster.ownerOf(slot);
     const replica = (await cluster.nodes()).find((n) => n.of === primary.id && !n.failed);
@@ -196,7 +174,7 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
           for (const l of [...listeners, { name: `sender ${room}`, c: senders[i]! }]) {
             if (!l.name.endsWith(` ${room}`)) continue;
             const r = await waitForAll(l.c.frames, room, acked[i]!, 15_000);
-            const wasTold = told(l.c.frames.items, room);
+            const wasTold = toldOfLoss(l.c.frames.items, room);
             if (fault !== 'lost writes' || !wasTold)
               assert.deepEqual(r.missing, [], `${l.name} missed acknowledged messages untold`);
             assert.deepEqual(r.duplicates, [], `${l.name} got duplicates`);
@@ -207,7 +185,6 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
         }
         if (fault === 'lost writes') {
           // Messages Redis acknowledged and then lost: whoever had seen them hears of it.
-          const keys = createKeys(fleet.prefix, PARTITIONS, true);
           const stored = new Set(
             (await admin.zrange(keys.recent(conv.room(hit)), 0, '-1', 'WITHSCORES')).filter(
               (_, j) => j % 2 === 1,
@@ -219,14 +196,13 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
             const got = checkDelivery(l.c.frames.items, hit, gone);
             if (got.missing.length < gone.length)
               assert.ok(
-                told(l.c.frames.items, hit),
+                toldOfLoss(l.c.frames.items, hit),
                 `${l.name} saw lost messages and was not told`,
               );
           }
         }
 
         // Durable history: every acknowledged message Redis kept, once.
-        const keys = createKeys(fleet.prefix, PARTITIONS, true);
         for (const [i, { room }] of rooms.entries()) {
           const recent = new Set(
             (await admin.zrange(keys.recent(conv.room(room)), 0, '-1', 'WITHSCORES')).filter(

@@ -4,36 +4,16 @@ import { createLogger, createRedisMetrics, createRegistry } from '@chatfleet/run
 import { conv, DEFAULT_STORE_LIMITS, redisGatewayBackend } from '@chatfleet/store';
 import {
   type Fleet,
-  type Frame,
   JsonClient,
   type ReplicatedRedis,
   sendSequence,
+  seqsShownTwice,
   startFleet,
   startReplicatedRedis,
+  toldOfLoss,
   waitForAll,
   WsClient,
 } from '@chatfleet/testing';
-
-/** Every (epoch, seq) a client was shown, with the ids shown under it: one each, or a lie. */
-function seqsShownTwice(frames: Frame[], room: string): string[] {
-  let epoch = '';
-  const byKey = new Map<string, number>();
-  const twice: string[] = [];
-  for (const f of frames) {
-    if (f['room'] !== room) continue;
-    if ((f.type === 'joined' || f.type === 'resync') && typeof f['epoch'] === 'string')
-      epoch = f['epoch'];
-    if (f.type !== 'message' || typeof f['seq'] !== 'number') continue;
-    const key = `${epoch}/${f['seq']}`;
-    const id = Number(f['id']);
-    if (byKey.has(key) && byKey.get(key) !== id) twice.push(`${key}: ${byKey.get(key)} and ${id}`);
-    byKey.set(key, id);
-  }
-  return twice;
-}
-
-const told = (frames: Frame[], room: string) =>
-  frames.some((f) => f.type === 'resync' && f['room'] === room && f['recovered'] === false);
 
 // Redis replicates asynchronously: a failover to a replica that lagged loses messages Redis had
 // acknowledged. Whoever saw them must be told, and no seq may name two messages in one epoch.
@@ -93,7 +73,7 @@ describe('a failover to a replica that lagged behind acknowledged messages', () 
       assert.deepEqual(r.missing, [], `${name} missed messages sent after the failover`);
       assert.deepEqual(r.duplicates, [], `${name} got duplicates`);
       assert.ok(r.inOrder, `${name} got them out of order`);
-      assert.ok(told(l.frames.items, room), `${name} was not told that Redis lost messages`);
+      assert.ok(toldOfLoss(l.frames.items, room), `${name} was not told that Redis lost messages`);
       assert.deepEqual(
         seqsShownTwice(l.frames.items, room),
         [],
@@ -156,7 +136,7 @@ describe('a failover to a replica that lagged behind acknowledged messages', () 
       10_000,
     );
     assert.equal(got['text'], 'after the loss');
-    assert.ok(told(listener.frames.items, room), 'the listener was not told of the loss');
+    assert.ok(toldOfLoss(listener.frames.items, room), 'the listener was not told of the loss');
     assert.deepEqual(seqsShownTwice(listener.frames.items, room), []);
     listener.close();
     sender.close();

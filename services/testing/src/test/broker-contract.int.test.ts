@@ -253,20 +253,6 @@ for (const [name, start] of [
   });
 }
 
-/** Rooms whose channels land on distinct primaries, one per primary. */
-async function roomPerShard(
-  backend: GatewayBackend,
-  cluster: TestCluster,
-): Promise<Map<number, string>> {
-  const rooms = new Map<number, string>();
-  const primaries = (await cluster.nodes()).filter((n) => n.primary && !n.failed).length;
-  for (let i = 0; rooms.size < primaries && i < 1000; i++) {
-    const owner = await cluster.ownerOf(slotOf(backend.store.keys.live(conv.room(`r${i}`))));
-    if (!rooms.has(owner.port)) rooms.set(owner.port, `r${i}`);
-  }
-  return rooms;
-}
-
 /** Sends until the cluster takes it (a failover answers `unavailable` for a while). */
 async function sayEventually(b: GatewayBackend, room: string, text: string): Promise<void> {
   await waitUntil(() => say(b, room, text).then(() => true), 20_000, `a send to ${room} accepted`);
@@ -292,7 +278,10 @@ describe('the Redis Cluster broker follows slots that move', () => {
 
   it('hears conversations on every shard with one subscriber connection per primary', async () => {
     const { backend, heard } = await open(target());
-    const rooms = await roomPerShard(backend, cluster);
+    const rooms = await cluster.onePerPrimary(
+      (i) => `r${i}`,
+      (r) => backend.store.keys.live(conv.room(r)),
+    );
     assert.equal(rooms.size, 3);
     await backend.broker.subscribe([...rooms.values()].map((r) => conv.room(r)));
     for (const r of rooms.values()) await say(backend, r, `in ${r}`);
@@ -304,7 +293,10 @@ describe('the Redis Cluster broker follows slots that move', () => {
   for (const fault of ['CLUSTER FAILOVER', 'a slot migrated', 'kill -9 of the primary'] as const) {
     it(`after ${fault}, takes only that shard's conversations down and up, and hears what follows`, async () => {
       const { backend, heard, links } = await open(target());
-      const rooms = await roomPerShard(backend, cluster);
+      const rooms = await cluster.onePerPrimary(
+        (i) => `r${i}`,
+        (r) => backend.store.keys.live(conv.room(r)),
+      );
       await backend.broker.subscribe([...rooms.values()].map((r) => conv.room(r)));
       const [port, room] = [...rooms.entries()][0]!;
       const moved = conv.room(room);

@@ -45,7 +45,8 @@ export class ChatfleetStack extends TerraformStack {
       vpcId: net.vpcId,
       subnetIds: net.privateSubnetIds,
       nodeType: c.redis.nodeType,
-      replicas: c.redis.replicas,
+      nodesPerShard: c.redis.nodesPerShard,
+      ...(c.redis.shards !== undefined ? { shards: c.redis.shards } : {}),
       snapshotRetentionDays: c.redis.snapshotRetentionDays,
     });
     const lb = new LoadBalancer(this, 'lb', {
@@ -77,6 +78,8 @@ export class ChatfleetStack extends TerraformStack {
         targetGroupArns: targetGroups[service] ?? [],
         serviceEnv: {
           SHUTDOWN_GRACE_MS: '10000',
+          PARTITIONS: String(c.redis.partitions),
+          ...(redis.cluster ? { REDIS_CLUSTER: '1' } : {}),
           ...(service.endsWith('gateway') ? { EVENTS_MAXLEN: String(c.redis.eventsMaxLen) } : {}),
           ...(service === 'ws-gateway' && c.domainName
             ? { WS_ALLOWED_ORIGINS: `https://${c.domainName}` }

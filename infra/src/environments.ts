@@ -16,12 +16,18 @@ export interface EnvironmentConfig {
   natPerAz: boolean;
   flowLogs: boolean;
   /**
-   * eventsMaxLen: the partition streams' length (EVENTS_MAXLEN): 16 of them, up to ~2.3 KB an
-   * entry, are the largest fixed share of Redis's memory, so they are sized to the node.
+   * eventsMaxLen: the partition streams' length (EVENTS_MAXLEN): `partitions` of them, up to
+   * ~2.3 KB an entry, spread over the shards, are the largest fixed share of Redis's memory, so
+   * they are sized to the node. `shards` turns on cluster mode (REDIS_CLUSTER=1 on every
+   * service); without it, one primary. `partitions` is pinned here, not left to the services'
+   * default: changing it moves every conversation to other keys (docs/deploy.md).
    */
   redis: {
     nodeType: string;
-    replicas: number;
+    /** Nodes per shard (or in the one group): one primary, the rest its replicas. */
+    nodesPerShard: number;
+    shards?: number;
+    partitions: number;
     snapshotRetentionDays: number;
     eventsMaxLen: number;
   };
@@ -58,7 +64,8 @@ export const dev: EnvironmentConfig = {
   // 1.37 GiB a node: streams at most ~0.4 GB (16 × 10,000 × 2.3 KB).
   redis: {
     nodeType: 'cache.t4g.small',
-    replicas: 2,
+    nodesPerShard: 2,
+    partitions: 16,
     snapshotRetentionDays: 1,
     eventsMaxLen: 10_000,
   },
@@ -79,13 +86,16 @@ export const prod: EnvironmentConfig = {
   vpcCidr: '10.50.0.0/16',
   natPerAz: true,
   flowLogs: true,
-  // 13 GiB a node: streams at most ~3.7 GB (16 × 100,000 × 2.3 KB), the rest for windows,
-  // history and mailboxes; the memory alarm warns at 80%.
+  // Cluster mode, 3 shards of a primary and a replica (in two AZs). 13 GiB a node: a shard's
+  // ~43 of the 128 streams hold at most ~3.0 GB (43 × 30,000 × 2.3 KB), the rest is for
+  // windows, history and mailboxes; the memory alarm warns at 80%. More shards: docs/capacity.md.
   redis: {
     nodeType: 'cache.r7g.large',
-    replicas: 3,
+    nodesPerShard: 2,
+    shards: 3,
+    partitions: 128,
     snapshotRetentionDays: 7,
-    eventsMaxLen: 100_000,
+    eventsMaxLen: 30_000,
   },
   fleets: {
     'tcp-gateway': { instanceType: 'c7i.large', min: 2, max: 12, desired: 3 },

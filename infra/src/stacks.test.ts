@@ -9,6 +9,7 @@ import { policyStatements, resources, type Synth } from './test-helpers.js';
 
 const SNAPSHOTS = fileURLToPath(new URL('../snapshots/', import.meta.url));
 const LISTENER_TARGET_PORTS = new Set([8888, 8080]);
+const userDataOf = (template: Record<string, unknown>): string => String(template['user_data']);
 
 function synth(name: 'dev' | 'prod', env: NodeJS.ProcessEnv = {}): { json: string; tf: Synth } {
   const config = environments(env).find((e) => e.name === name)!;
@@ -167,15 +168,48 @@ for (const name of ['dev', 'prod'] as const) {
   });
 }
 
+describe('dev only', () => {
+  const { tf } = synth('dev');
+  it('stays on one Redis primary with 16 partitions and no REDIS_CLUSTER', () => {
+    const [rg] = resources(tf, 'aws_elasticache_replication_group');
+    assert.equal(rg?.['num_cache_clusters'], 2);
+    assert.equal(rg?.['cluster_mode'], undefined);
+    for (const t of resources(tf, 'aws_launch_template')) {
+      if (String(t['name']).includes('monitoring')) continue;
+      const script = userDataOf(t);
+      assert.doesNotMatch(script, /REDIS_CLUSTER/);
+      assert.match(script, /-e PARTITIONS=16 /);
+      assert.match(script, /primary_endpoint_address\}:6379/);
+    }
+  });
+});
+
 describe('prod only', () => {
   const { tf } = synth('prod');
-  it('is Multi-AZ: NAT per AZ, flow logs, three Redis nodes across AZs', () => {
+  it('is Multi-AZ: NAT per AZ, flow logs, Redis in cluster mode with a replica per shard', () => {
     assert.equal(resources(tf, 'aws_nat_gateway').length, 3);
     assert.equal(resources(tf, 'aws_flow_log').length, 1);
     const [rg] = resources(tf, 'aws_elasticache_replication_group');
     assert.equal(rg?.['multi_az_enabled'], true);
     assert.equal(rg?.['automatic_failover_enabled'], true);
-    assert.equal(rg?.['num_cache_clusters'], 3);
+    assert.equal(rg?.['cluster_mode'], 'enabled');
+    assert.equal(rg?.['num_node_groups'], 3);
+    assert.equal(rg?.['replicas_per_node_group'], 1);
+  });
+
+  it('starts every service on the cluster: REDIS_CLUSTER=1, 128 partitions, the configuration endpoint', () => {
+    const templates = resources(tf, 'aws_launch_template');
+    assert.equal(templates.filter((t) => !String(t['name']).includes('monitoring')).length, 4);
+    for (const t of templates) {
+      if (String(t['name']).includes('monitoring')) continue;
+      const script = userDataOf(t);
+      assert.match(script, /-e REDIS_CLUSTER=1 /, String(t['name']));
+      assert.match(script, /-e PARTITIONS=128 /, String(t['name']));
+      assert.match(
+        script,
+        /rediss:\/\/:\$TOKEN@\$\{aws_elasticache_replication_group\.[^}]+\.configuration_endpoint_address\}:6379/,
+      );
+    }
   });
 
   it('uses TLS on 443 and the domain when a certificate is configured, and S3 state when a bucket is', () => {

@@ -12,7 +12,7 @@ describe('Redis', () => {
       vpcId: 'vpc-1',
       subnetIds: ['a', 'b', 'c'],
       nodeType: 'cache.t4g.small',
-      replicas: 2,
+      nodesPerShard: 2,
       snapshotRetentionDays: 3,
     });
     r.allowFrom('fleet', 'sg-fleet');
@@ -86,5 +86,54 @@ describe('Redis', () => {
     assert.match(String(policy?.['key_id']), /aws_kms_key\.r_token-key_[A-Za-z0-9_]+\.key_id/);
     assert.match(String(policy?.['policy']), /FleetReadsToken/);
     assert.match(String(policy?.['policy']), /arn:aws:iam::1:role\/dev-monitoring/);
+  });
+});
+
+describe('Redis in cluster mode', () => {
+  const { json, tf } = synthConstruct((s) => {
+    new Redis(s, 'r', {
+      name: 't',
+      region: 'eu-west-1',
+      vpcId: 'vpc-1',
+      subnetIds: ['a', 'b', 'c'],
+      nodeType: 'cache.r7g.large',
+      nodesPerShard: 2,
+      shards: 3,
+      snapshotRetentionDays: 7,
+    });
+  });
+
+  it('is a cluster-mode replication group of 3 shards, each a primary and a replica, with failover', () => {
+    const [rg] = resources(tf, 'aws_elasticache_replication_group');
+    assert.equal(rg?.['cluster_mode'], 'enabled');
+    assert.equal(rg?.['num_node_groups'], 3);
+    assert.equal(rg?.['replicas_per_node_group'], 1);
+    assert.equal(rg?.['num_cache_clusters'], undefined, 'a cluster sizes by node groups only');
+    assert.equal(rg?.['automatic_failover_enabled'], true);
+    assert.equal(rg?.['multi_az_enabled'], true);
+    assert.equal(rg?.['transit_encryption_mode'], 'required');
+    assert.ok(
+      Testing.toHaveResourceWithProperties(json, 'aws_elasticache_parameter_group', {
+        family: 'redis7',
+        parameter: [
+          { name: 'maxmemory-policy', value: 'noeviction' },
+          { name: 'cluster-enabled', value: 'yes' },
+        ],
+      }),
+    );
+  });
+
+  it('alarms on the memory of every node of every shard, by its cluster-mode name', () => {
+    const ids = resources(tf, 'aws_cloudwatch_metric_alarm').map(
+      (a) => (a['dimensions'] as Record<string, string>)['CacheClusterId'],
+    );
+    assert.deepEqual(ids.sort(), [
+      't-redis-0001-001',
+      't-redis-0001-002',
+      't-redis-0002-001',
+      't-redis-0002-002',
+      't-redis-0003-001',
+      't-redis-0003-002',
+    ]);
   });
 });

@@ -15,18 +15,23 @@ export interface RedisProps {
   vpcId: string;
   subnetIds: string[];
   nodeType: string;
-  /** Nodes in the replication group: one primary and the rest replicas (2 or 3). */
-  replicas: number;
+  /** Nodes per shard (or in the one group): one primary and the rest replicas (2 or 3). */
+  nodesPerShard: number;
+  /** Cluster mode with this many shards (node groups); without it, one primary. */
+  shards?: number;
   snapshotRetentionDays: number;
 }
 
 /**
  * ElastiCache Redis 7: Multi-AZ with automatic failover, TLS in transit (required) and
  * encryption at rest, an auth token from the random provider kept in SSM Parameter Store
- * under its own KMS key (services read it at boot; it never appears in user data).
+ * under its own KMS key (services read it at boot; it never appears in user data). With
+ * `shards`, cluster mode: the endpoint is the configuration endpoint, the services' seed.
  */
 export class Redis extends Construct {
+  /** The primary endpoint, or in cluster mode the configuration endpoint. */
   readonly endpoint: string;
+  readonly cluster: boolean;
   readonly port = 6379;
   readonly tokenParameterName: string;
   readonly tokenParameterArn: string;
@@ -36,6 +41,7 @@ export class Redis extends Construct {
 
   constructor(scope: Construct, id: string, p: RedisProps) {
     super(scope, id);
+    this.cluster = p.shards !== undefined;
     const token = new Password(this, 'auth-token', { length: 48, special: false });
     this.key = new TokenKey(this, 'token-key', p.name);
     this.region = p.region;
@@ -61,15 +67,25 @@ export class Redis extends Construct {
       family: 'redis7',
       description:
         'chatfleet: no eviction, keyspace of streams and sorted sets must not be evicted',
-      parameter: [{ name: 'maxmemory-policy', value: 'noeviction' }],
+      parameter: [
+        { name: 'maxmemory-policy', value: 'noeviction' },
+        ...(this.cluster ? [{ name: 'cluster-enabled', value: 'yes' }] : []),
+      ],
     });
+    const shape = this.cluster
+      ? {
+          clusterMode: 'enabled',
+          numNodeGroups: p.shards,
+          replicasPerNodeGroup: p.nodesPerShard - 1,
+        }
+      : { numCacheClusters: p.nodesPerShard };
     const group = new ElasticacheReplicationGroup(this, 'group', {
       replicationGroupId: `${p.name}-redis`,
       description: 'chatfleet messages, presence and matchmaking',
       engine: 'redis',
       engineVersion: '7.1',
       nodeType: p.nodeType,
-      numCacheClusters: p.replicas,
+      ...shape,
       port: this.port,
       parameterGroupName: params.name,
       subnetGroupName: subnets.name,
@@ -87,10 +103,10 @@ export class Redis extends Construct {
       applyImmediately: false,
     });
     // Past maxmemory (noeviction) Redis refuses every write and the whole fleet stops: warn at
-    // 80%, per node (ElastiCache names the group's members <group>-001, -002…).
-    for (let i = 1; i <= p.replicas; i++) {
-      const member = `${p.name}-redis-${String(i).padStart(3, '0')}`;
-      new CloudwatchMetricAlarm(this, `memory-${i}`, {
+    // 80%, per node (ElastiCache names the group's members <group>-001, -002…, and in cluster
+    // mode <group>-0001-001, shard then node).
+    for (const [at, member] of members(`${p.name}-redis`, p.nodesPerShard, p.shards)) {
+      new CloudwatchMetricAlarm(this, `memory-${at}`, {
         alarmName: `${member}-memory`,
         alarmDescription:
           'chatfleet Redis past 80% of its memory: look for an address spending its budgets (docs/protocol.md), a history-writer behind, then a larger node type',
@@ -106,7 +122,9 @@ export class Redis extends Construct {
         dependsOn: [group],
       });
     }
-    this.endpoint = group.primaryEndpointAddress;
+    this.endpoint = this.cluster
+      ? group.configurationEndpointAddress
+      : group.primaryEndpointAddress;
     this.tokenParameterName = param.name;
     this.tokenParameterArn = param.arn;
     this.securityGroupId = sg.id;
@@ -131,4 +149,14 @@ export class Redis extends Construct {
       description: `Redis from ${id}`,
     });
   }
+}
+
+/** Each node's [construct id, ElastiCache member name]. */
+function members(group: string, nodes: number, shards?: number): [string, string][] {
+  const pad = (i: number, width: number) => String(i).padStart(width, '0');
+  const ids = Array.from({ length: nodes }, (_, i) => i + 1);
+  if (shards === undefined) return ids.map((i) => [String(i), `${group}-${pad(i, 3)}`]);
+  return Array.from({ length: shards }, (_, s) =>
+    ids.map((i): [string, string] => [`${s + 1}-${i}`, `${group}-${pad(s + 1, 4)}-${pad(i, 3)}`]),
+  ).flat();
 }

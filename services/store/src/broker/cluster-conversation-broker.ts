@@ -12,12 +12,18 @@ interface Entry {
   channel: string;
   slot: number;
   node?: string;
+  /** The node that unsubscribed it unasked: not its slot's primary any more, whatever the map says. */
+  left?: string;
 }
 
 const READY_WITHIN_MS = 2000;
 const REHOME_MAX_WAIT_MS = 1000;
 const SETTLE_AFTER_MS = 2000;
 const SETTLE_ROUNDS = 3;
+/** How often the subscriptions are compared with the slot map, whatever happened. */
+export const SETTLE_EVERY_MS = 30_000;
+/** Rounds (about 2.5 s) a rehome waits for the slot map to stop naming the node that left. */
+const AVOID_ROUNDS = 5;
 
 /**
  * Conversations on Redis Cluster: scripts SPUBLISH to the conversation's shard channel, and
@@ -32,7 +38,9 @@ export class ClusterConversationBroker extends StoredConversations implements Co
   /** Conversations waiting to be subscribed at their slot's owner. */
   private readonly moving = new Set<Entry>();
   private rehoming = false;
+  private settling = false;
   private settleTimer: NodeJS.Timeout | undefined;
+  private readonly settleEvery: NodeJS.Timeout;
   private closed = false;
   private readonly shards: ShardSubscribers;
 
@@ -42,14 +50,18 @@ export class ClusterConversationBroker extends StoredConversations implements Co
     open: (node: string) => Redis,
     /** The cluster's slot of a key (the broker never computes CRC16 itself). */
     private readonly slotOf: (key: string) => number,
+    settleEveryMs = SETTLE_EVERY_MS,
   ) {
     super(store);
+    // A subscribe made on an old map may have landed on a replica without any drop to say so.
+    this.settleEvery = setInterval(() => void this.settle(SETTLE_ROUNDS), settleEveryMs);
+    this.settleEvery.unref();
     this.shards = new ShardSubscribers(cluster, open, {
       message: (channel, payload) => {
         const e = this.byChannel.get(channel);
         if (e) this.listener?.message(e.conv, parseEnvelope<LiveEnvelope>(payload));
       },
-      lost: (node) => this.lost(node),
+      lost: (node, why) => this.lost(node, why),
     });
   }
 
@@ -98,6 +110,7 @@ export class ClusterConversationBroker extends StoredConversations implements Co
   close(): void {
     this.closed = true;
     clearTimeout(this.settleTimer);
+    clearInterval(this.settleEvery);
     this.shards.close();
   }
 
@@ -126,12 +139,13 @@ export class ClusterConversationBroker extends StoredConversations implements Co
    * be the old ones: every conversation it carried goes down and is subscribed again where its
    * slot is served now (a replica may serve it; a node that lost the slot answers MOVED).
    */
-  private lost(node: string): void {
+  private lost(node: string, why: 'closed' | 'moved'): void {
     if (this.closed) return;
     const gone = [...this.entries.values()].filter((e) => e.node === node);
     if (gone.length === 0) return;
     for (const e of gone) {
       e.node = undefined;
+      if (why === 'moved') e.left = node;
       this.moving.add(e);
     }
     this.listener?.down(gone.map((e) => e.conv));
@@ -149,11 +163,15 @@ export class ClusterConversationBroker extends StoredConversations implements Co
         for (const group of bySlot([...this.moving])) {
           const node = this.shards.ownerOf(group[0]?.slot ?? -1);
           if (!node) continue;
+          // A map still naming the node that dropped us is old (nodes learn a failover by
+          // gossip); subscribed there, a demoted primary may not be sent its shard's messages.
+          if (node === group[0]?.left && attempt < AVOID_ROUNDS) continue;
           try {
             await this.subscribeAt(node, group);
           } catch {
             continue;
           }
+          for (const e of group) e.left = undefined;
           const back = group.filter((e) => this.moving.delete(e) && this.entries.get(e.conv) === e);
           if (back.length > 0) this.listener?.up(back.map((e) => e.conv));
         }
@@ -166,9 +184,10 @@ export class ClusterConversationBroker extends StoredConversations implements Co
 
   /**
    * Right after a failover a node may still answer with the old slots, so a conversation can
-   * land on a replica (which serves it too). A moment later, each one not at its slot's primary
-   * is subscribed there first and only then dropped where it was: no gap, and a copy heard
-   * twice is dropped by seq. Connections that carry nothing and serve no slot are closed.
+   * land on a replica, and a replica is sent its shard's messages only once its new primary has
+   * heard of it: what was said meanwhile may not have reached us. A moment later, each one not
+   * at its slot's primary goes down, is subscribed there, dropped where it was, and comes up
+   * (the listener catches it up). Connections that carry nothing and serve no slot are closed.
    */
   private settleSoon(round = 0): void {
     clearTimeout(this.settleTimer);
@@ -178,30 +197,47 @@ export class ClusterConversationBroker extends StoredConversations implements Co
   }
 
   private async settle(round: number): Promise<void> {
-    if (this.closed || this.rehoming) return;
+    if (this.closed || this.rehoming || this.settling) return;
+    this.settling = true;
+    try {
+      await this.moveAstray();
+    } finally {
+      this.settling = false;
+    }
+    if (this.moving.size > 0) void this.rehome();
+    // Nodes learn a failover by gossip: look again a little later, in case this answer was old.
+    else if (round < SETTLE_ROUNDS) this.settleSoon(round + 1);
+  }
+
+  private async moveAstray(): Promise<void> {
     await this.shards.refresh();
     const astray = [...this.entries.values()].filter(
       (e) => e.node !== undefined && e.node !== this.shards.ownerOf(e.slot),
     );
     for (const group of bySlot(astray)) {
       const node = this.shards.ownerOf(group[0]?.slot ?? -1);
-      const from = group.map((e) => e.node);
       if (!node) continue;
+      const from = group.map((e) => e.node);
+      this.listener?.down(group.map((e) => e.conv));
       try {
         await this.subscribeAt(node, group);
       } catch {
+        for (const e of group) {
+          e.node = undefined;
+          this.moving.add(e);
+        }
         continue;
       }
       group.forEach((e, i) => {
         const old = from[i];
         if (old && old !== node) this.shards.unsubscribe(old, e.channel);
       });
+      const back = group.filter((e) => this.entries.get(e.conv) === e);
+      if (back.length > 0) this.listener?.up(back.map((e) => e.conv));
     }
     const owners = new Set(this.cluster.slots.map((s) => s[0]));
     const used = new Set([...this.entries.values()].map((e) => e.node));
     for (const n of this.shards.nodes()) if (!owners.has(n) && !used.has(n)) this.shards.drop(n);
-    // Nodes learn a failover by gossip: look again a little later, in case this answer was old.
-    this.settleSoon(round + 1);
   }
 }
 

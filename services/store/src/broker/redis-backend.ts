@@ -48,6 +48,8 @@ export interface RedisBackendOptions {
   log: Logger;
   /** Where each connection's commands, errors and reconnects are counted, by role. */
   metrics: RedisMetrics;
+  /** Cluster: how often subscriptions are checked against the slot map (tests shorten it). */
+  settleEveryMs?: number;
 }
 
 /** One Redis: a commands connection, a subscriber and a blocking inbox reader, one per role. */
@@ -104,6 +106,7 @@ function clusterGatewayBackend(o: RedisBackendOptions): GatewayBackend {
         name: `${o.service}-sub`,
       }),
     slotOf,
+    o.settleEveryMs,
   );
   return {
     store,

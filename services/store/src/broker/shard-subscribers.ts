@@ -4,8 +4,11 @@ import type { Cluster, Redis } from 'ioredis';
 /** What a shard's subscriber connection reports. */
 export interface ShardEvents {
   message(channel: string, payload: string): void;
-  /** The connection closed, or Redis unsubscribed it from a slot that moved away. */
-  lost(node: string): void;
+  /**
+   * The connection closed (`closed`), or Redis unsubscribed it unasked (`moved`): the node no
+   * longer serves a slot it carried (a failover made it a replica, or a slot migrated away).
+   */
+  lost(node: string, why: 'closed' | 'moved'): void;
 }
 
 /**
@@ -15,6 +18,8 @@ export interface ShardEvents {
  */
 export class ShardSubscribers {
   private readonly conns = new Map<string, Redis>();
+  /** Per node, MOVED replies to our own SSUBSCRIBE not yet matched with ioredis's `moved`. */
+  private readonly ownMoved = new Map<string, number>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -36,7 +41,14 @@ export class ShardSubscribers {
   async subscribe(node: string, channels: string[], readyWithinMs: number): Promise<void> {
     const conn = this.connection(node);
     if (conn.status !== 'ready') await ready(conn, readyWithinMs);
-    await conn.ssubscribe(...channels);
+    try {
+      await conn.ssubscribe(...channels);
+    } catch (err) {
+      // ioredis says `moved` for this answer too: it is the caller's failure, not a drop.
+      if (String(err).includes('MOVED'))
+        this.ownMoved.set(node, (this.ownMoved.get(node) ?? 0) + 1);
+      throw err;
+    }
   }
 
   unsubscribe(node: string, channel: string): void {
@@ -48,6 +60,7 @@ export class ShardSubscribers {
   drop(node: string): void {
     this.conns.get(node)?.disconnect();
     this.conns.delete(node);
+    this.ownMoved.delete(node);
   }
 
   nodes(): string[] {
@@ -68,9 +81,16 @@ export class ShardSubscribers {
       this.events.message(channel, payload),
     );
     // ioredis says `moved` when Redis unsubscribed it unasked: the slot moved (or its node
-    // became a replica), and only our own subscribe at the new owner brings it back.
-    conn.on('moved', () => this.events.lost(node));
-    conn.on('close', () => this.events.lost(node));
+    // became a replica), and only our own subscribe at the new owner brings it back. It says
+    // it before rejecting an SSUBSCRIBE answered MOVED, so look once that rejection ran.
+    conn.on('moved', () =>
+      setImmediate(() => {
+        const own = this.ownMoved.get(node) ?? 0;
+        if (own > 0) this.ownMoved.set(node, own - 1);
+        else this.events.lost(node, 'moved');
+      }),
+    );
+    conn.on('close', () => this.events.lost(node, 'closed'));
     conn.connect().catch(() => undefined);
     return conn;
   }

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { Cluster } from 'ioredis';
 import {
   createLogger,
   createRedisMetrics,
@@ -65,8 +66,12 @@ async function clusterTarget(): Promise<Target> {
   };
 }
 
-/** A backend on a fresh prefix, and what its broker's one listener heard. */
-async function open(target: Target) {
+/**
+ * A backend on a fresh prefix, and what its broker's one listener heard. With `catchUp`, the
+ * listener does on `up` what the gateway does: reads what came after the last message it heard
+ * of each conversation (the broker's promise is "heard live, or in the window after `up`").
+ */
+async function open(target: Target, o: { catchUp?: boolean; settleEveryMs?: number } = {}) {
   const backend: GatewayBackend = redisGatewayBackend({
     url: target.url,
     cluster: target.cluster,
@@ -75,6 +80,7 @@ async function open(target: Target) {
     partitions: 4,
     limits: DEFAULT_STORE_LIMITS,
     clockSkewMs: 0,
+    ...(o.settleEveryMs ? { settleEveryMs: o.settleEveryMs } : {}),
     log: createLogger('broker-test', 'silent'),
     metrics: createRedisMetrics(createRegistry('broker-test', 'test'), [
       'commands',
@@ -84,10 +90,21 @@ async function open(target: Target) {
   });
   const heard: Heard[] = [];
   const links: string[] = [];
+  const catchUp = async (c: string) => {
+    const last = heard.findLast((h) => h.conv === c && h.env?.k === 'm')?.env;
+    if (last?.k !== 'm' || last.e === undefined) return;
+    const got = await backend.broker.catchUp(c, { epoch: last.e, id: last.m.id });
+    const ids = new Set(heard.flatMap((h) => (h.env?.k === 'm' ? [h.env.m.id] : [])));
+    for (const m of got.messages)
+      if (!ids.has(m.id)) heard.push({ conv: c, env: { k: 'm', sid: '', e: got.pos.epoch, m } });
+  };
   backend.broker.listen({
     message: (c, env) => heard.push({ conv: c, env }),
     down: (convs) => links.push(`down ${convs?.join(',') ?? 'all'}`),
-    up: (convs) => links.push(`up ${convs?.join(',') ?? 'all'}`),
+    up: (convs) => {
+      links.push(`up ${convs?.join(',') ?? 'all'}`);
+      if (o.catchUp) for (const c of convs ?? []) void catchUp(c);
+    },
   });
   await backend.connect();
   return { backend, heard, links };
@@ -290,14 +307,47 @@ describe('the Redis Cluster broker follows slots that move', () => {
     await backend.close();
   });
 
+  // An old slot map (nodes learn a failover by gossip) can put a subscription on a replica,
+  // which is sent its shard's messages only once its primary knows it: it must not stay there.
+  it('moves a conversation subscribed on a replica to its primary, down and up, and hears on', async () => {
+    const { backend, heard, links } = await open(target(), { catchUp: true, settleEveryMs: 500 });
+    const room = 'on-a-replica';
+    const c = conv.room(room);
+    const slot = slotOf(backend.store.keys.live(c));
+    const primary = await cluster.ownerOf(slot);
+    const replica = (await cluster.nodes()).find((n) => n.of === primary.id)!;
+    await say(backend, room, 'first');
+    const map = (backend.store.redis as Cluster).slots;
+    const primaryKey = map[slot]![0]!;
+    map[slot] = [primaryKey.replace(/:\d+$/, `:${replica.port}`)];
+    await backend.broker.subscribe([c]);
+    assert.equal(await subscribers(replica.port), 1, 'subscribed on the replica');
+    await waitUntil(() => links.includes(`up ${c}`), 10_000, 'moved to the primary');
+    assert.deepEqual(
+      links.filter((l) => l !== 'up all'),
+      [`down ${c}`, `up ${c}`],
+    );
+    assert.equal(await subscribers(replica.port), 0);
+    assert.equal(await subscribers(primary.port), 1);
+    await say(backend, room, 'after the move');
+    await waitUntil(
+      () => texts(heard, room).includes('after the move'),
+      5000,
+      'heard at the primary',
+    );
+    await backend.close();
+  });
+
   for (const fault of ['CLUSTER FAILOVER', 'a slot migrated', 'kill -9 of the primary'] as const) {
     it(`after ${fault}, takes only that shard's conversations down and up, and hears what follows`, async () => {
-      const { backend, heard, links } = await open(target());
+      const { backend, heard, links } = await open(target(), { catchUp: true });
       const rooms = await cluster.onePerPrimary(
         (i) => `r${i}`,
         (r) => backend.store.keys.live(conv.room(r)),
       );
       await backend.broker.subscribe([...rooms.values()].map((r) => conv.room(r)));
+      for (const r of rooms.values()) await say(backend, r, `before ${r}`);
+      await waitUntil(() => heard.length === rooms.size, 5000, 'one message per shard before');
       const [port, room] = [...rooms.entries()][0]!;
       const moved = conv.room(room);
       const slot = slotOf(backend.store.keys.live(moved));
@@ -325,10 +375,14 @@ describe('the Redis Cluster broker follows slots that move', () => {
       await sayEventually(backend, room, 'after the move');
       for (const r of rooms.values()) if (r !== room) await say(backend, r, `still ${r}`);
       await waitUntil(
-        () => texts(heard, room).includes('after the move') && heard.length >= rooms.size,
+        () =>
+          texts(heard, room).includes('after the move') &&
+          [...rooms.values()].every((r) => r === room || texts(heard, r).includes(`still ${r}`)),
         10_000,
         'every shard heard',
-      );
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; links ${links.join(' | ')}`);
+      });
       const owner = await cluster.ownerOf(slot);
       assert.ok((await subscribers(owner.port)) >= 1);
       await backend.close();

@@ -11,6 +11,7 @@ import { CONTENDERS } from './contenders.mjs';
 import { openRooms, step } from './fanout.mjs';
 import { historyDrain } from './history.mjs';
 import { idleMemory } from './idle.mjs';
+import { sendCost } from './send-cost.mjs';
 import { timeToMatch } from './matchmaker.mjs';
 import { printTable, writeReport } from './report.mjs';
 import { holds, verdictTable } from './targets.mjs';
@@ -41,6 +42,8 @@ const settings = {
   matchPerSecond: Number(env.BENCH_MATCH_RATE ?? (smoke ? 50 : 200)),
   matchSeconds: smoke ? 2 : 10,
   historyBacklog: Number(env.BENCH_HISTORY ?? (smoke ? 20_000 : 1_000_000)),
+  // The send path alone, ACK_REPLICAS=0 and 1, on a primary with a replica (messages per mode).
+  sendCost: Number(env.BENCH_SEND ?? (smoke ? 2000 : 20_000)),
   // A contender's sweep stops one step after it no longer keeps up.
   stopP99Ms: 500,
 };
@@ -120,6 +123,17 @@ if (settings.historyBacklog > 0) {
   );
 }
 
+// The send path alone: Redis CPU per message and the sender's latency, ACK_REPLICAS 0 and 1.
+if (settings.sendCost > 0) {
+  results.sendCost = await sendCost(settings.sendCost);
+  for (const r of results.sendCost)
+    console.log(
+      `send, ACK_REPLICAS=${r.ackReplicas}, ${r.inFlight} in flight: ${r.messagesPerSecond}/s, ` +
+        `Redis CPU ${r.redisCpuMicrosPerMessage} µs/message (script ${r.scriptMicrosPerCall} µs), ` +
+        `p50 ${r.latencyMs.p50} / p99 ${r.latencyMs.p99} ms, unconfirmed ${r.unconfirmed}`,
+    );
+}
+
 // The matchmaker through a gateway: match requests at an even pace, timed by the clients.
 if (settings.matchPerSecond > 0) {
   results.matchmaker = await timeToMatch(settings.matchPerSecond, settings.matchSeconds);
@@ -154,6 +168,9 @@ if (smoke) {
   );
   const mm = results.matchmaker;
   if (mm && mm.matched < mm.of - (mm.of % 2)) broken.push(['matchmaker']);
+  // A healthy replica confirms every send: an unconfirmed one here is a broken WAIT path.
+  if (results.sendCost?.some((r) => r.messagesPerSecond === 0 || r.unconfirmed > 0))
+    broken.push(['send path']);
   if (broken.length > 0) {
     console.error(
       `bench smoke: ${broken.map(([n]) => n).join(', ')} lost messages or measured nothing`,

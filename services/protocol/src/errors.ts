@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'not_matched',
   'forbidden',
   'unavailable',
+  'unconfirmed',
   'internal',
 ] as const;
 

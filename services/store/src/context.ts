@@ -21,6 +21,12 @@ export interface StoreLimits {
   matchKeepMs: number;
   /** A nick whose holder left stays theirs (with its mailbox) this long, for its token. */
   nickHoldMs: number;
+  /**
+   * ACK_REPLICAS: a message is acknowledged only once this many replicas have it (WAIT), or
+   * refused as `unconfirmed` after `ackReplicasTimeoutMs`; 0 acknowledges on the primary's word.
+   */
+  ackReplicas: number;
+  ackReplicasTimeoutMs: number;
 }
 
 export const DEFAULT_STORE_LIMITS: StoreLimits = {
@@ -33,6 +39,8 @@ export const DEFAULT_STORE_LIMITS: StoreLimits = {
   leaseMs: 60_000,
   matchKeepMs: 600_000,
   nickHoldMs: 24 * 3600 * 1000,
+  ackReplicas: 0,
+  ackReplicasTimeoutMs: 1000,
 };
 
 export interface StoreContext {

@@ -8,6 +8,7 @@ export * from './broker/redis-conversation-broker.js';
 export * from './broker/redis-backend.js';
 export * from './broker/redis-presence.js';
 export * from './budgets.js';
+export * from './confirmed-send.js';
 export * from './context.js';
 export * from './envelopes.js';
 export * from './gateways.js';

@@ -2,6 +2,7 @@ import type { StoredMessage } from '@chatfleet/protocol';
 import { catchUpScript, sendScript } from './lua/scripts.js';
 import { guarded, pipelineEach, type StoreContext } from './context.js';
 import { messageEnvelopePrefix } from './envelopes.js';
+import { runConfirmed, UnconfirmedError } from './confirmed-send.js';
 
 export interface SendInput {
   conv: string;
@@ -51,26 +52,46 @@ export async function sendMessage(
     ...(m.toIdent !== undefined ? { toIdent: m.toIdent } : {}),
   };
   const body = JSON.stringify(fields).slice(0, -1);
-  const res = (await guarded(() =>
-    sendScript.run(ctx.redis, keys, {
-      conv: m.conv,
-      isRoom: m.room !== undefined,
-      body,
-      envelope: m.publish ? messageEnvelopePrefix(m.sid, m.ref) : '',
-      recentMax: limits.recentMax,
-      ttlMs: limits.recentTtlMs,
-      eventsMaxLen: limits.eventsMaxLen,
-      seenEpoch: m.seen?.epoch ?? '',
-      seenId: m.seen?.id ?? 0,
-    }),
-  )) as [string, string, string, string];
-  return {
+  const confirm = limits.ackReplicas > 0;
+  const call = sendScript.call(keys, {
+    conv: m.conv,
+    isRoom: m.room !== undefined,
+    body,
+    // Confirmed sends: the sender's live copy is not its acknowledgement (WAIT comes after).
+    envelope: m.publish ? messageEnvelopePrefix(m.sid, confirm ? undefined : m.ref) : '',
+    recentMax: limits.recentMax,
+    ttlMs: limits.recentTtlMs,
+    eventsMaxLen: limits.eventsMaxLen,
+    seenEpoch: m.seen?.epoch ?? '',
+    seenId: m.seen?.id ?? 0,
+  });
+  let replicas = 0;
+  let res: [string, string, string, string];
+  if (confirm) {
+    const r = await runConfirmed(
+      ctx.redis,
+      sendScript,
+      call,
+      limits.ackReplicas,
+      limits.ackReplicasTimeoutMs,
+    );
+    res = r.reply as typeof res;
+    replicas = r.replicas;
+  } else {
+    res = (await guarded(() =>
+      sendScript.script.run(ctx.redis, call.keys, call.args),
+    )) as typeof res;
+  }
+  const stored = {
     ...fields,
     id: Number(res[0]),
     ts: Number(res[1]),
     seq: Number(res[2]),
     epoch: res[3],
   };
+  if (confirm && replicas < limits.ackReplicas)
+    throw new UnconfirmedError(stored, replicas, limits.ackReplicas);
+  return stored;
 }
 
 /**

@@ -70,6 +70,8 @@ export function readGatewayConfig(env: Env, defaultMetricsPort: number): Gateway
       leaseMs: envInt(env, 'LEASE_MS', 60_000, 3000, 3_600_000),
       matchKeepMs: envInt(env, 'MATCH_KEEP_MS', 600_000, 1000, 30 * day),
       nickHoldMs: envInt(env, 'NICK_HOLD_MS', day, 0, 30 * day),
+      ackReplicas: envInt(env, 'ACK_REPLICAS', 0, 0, 5),
+      ackReplicasTimeoutMs: envInt(env, 'ACK_REPLICAS_TIMEOUT_MS', 1000, 10, 60_000),
     },
     maxFrameBytes: envInt(env, 'MAX_FRAME_BYTES', 8192, 256, 1_048_576),
     maxConnectionsPerIp: envInt(env, 'MAX_CONNECTIONS_PER_IP', 64, 1, 1_000_000),

@@ -19,6 +19,7 @@ import {
   renewBlocks,
   routeDm,
   takeMailbox,
+  UnconfirmedError,
 } from '@chatfleet/store';
 import type { SessionState } from './session-state.js';
 import { byAddress, byIdentity, charge, chargeText } from './budgets.js';
@@ -152,17 +153,27 @@ export async function onDm(s: SessionState, f: F<'dm'>): Promise<void> {
       [byIdentity(s), byAddress(s)],
       'too many DMs to people who are away',
     );
-  const m = await s.hub.broker.publish({
-    conv: conv.dm(s.ident, toIdent),
-    from: me,
-    to: f.to,
-    toIdent,
-    text: f.text,
-    publish: false,
-    sid: s.sid,
-  });
+  let m: StoredMessage;
+  let unconfirmed: UnconfirmedError | undefined;
+  try {
+    m = await s.hub.broker.publish({
+      conv: conv.dm(s.ident, toIdent),
+      from: me,
+      to: f.to,
+      toIdent,
+      text: f.text,
+      publish: false,
+      sid: s.sid,
+    });
+  } catch (err) {
+    // Stored but not confirmed by a replica: it is still routed; the error is the reply.
+    if (!(err instanceof UnconfirmedError)) throw err;
+    ({ stored: m } = err);
+    unconfirmed = err;
+  }
   remember(s, m);
-  s.emit({ ...toDmFrame(m), ...(f.ref !== undefined ? { ref: f.ref } : {}) });
+  const ack = unconfirmed === undefined && f.ref !== undefined ? { ref: f.ref } : {};
+  s.emit({ ...toDmFrame(m), ...ack });
   // The DM is stored and acknowledged; if routing fails here, the history-writer routes it.
   const how = await routeDm(s.hub.store, m, 'live', s.hub.limits.gatewayTimeoutMs).catch(
     (err: unknown) => {
@@ -171,6 +182,7 @@ export async function onDm(s: SessionState, f: F<'dm'>): Promise<void> {
   );
   // The nick changed hands between the lookup and the route: the DM is the old identity's.
   if (how === 'gone') s.hub.log.info({ sid: s.sid, to: f.to }, 'dm recipient left its nick');
+  if (unconfirmed) throw unconfirmed;
 }
 
 /** Whether a session with these seen DMs already showed this one (it may be routed twice). */

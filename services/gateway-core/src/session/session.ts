@@ -251,7 +251,7 @@ export class Session implements SessionState {
     } catch (err) {
       // Every request gets its one reply: `internal` for what the client cannot fix.
       const e = err instanceof ProtocolError ? err : new InternalError(err);
-      if (e.code === 'internal' || e.code === 'unavailable')
+      if (e.code === 'internal' || e.code === 'unavailable' || e.code === 'unconfirmed')
         this.hub.log.warn(
           { sid: this.sid, type: frame.type, code: e.code, cause: String(e.cause ?? err) },
           'request failed',

@@ -15,6 +15,8 @@ import {
   type LiveEnvelope,
   redisGatewayBackend,
   slotOf,
+  type StoreLimits,
+  UnconfirmedError,
 } from '@chatfleet/store';
 import { waitUntil } from '../ports.js';
 import { startRedisCluster, type TestCluster } from '../cluster.js';
@@ -71,14 +73,17 @@ async function clusterTarget(): Promise<Target> {
  * listener does on `up` what the gateway does: reads what came after the last message it heard
  * of each conversation (the broker's promise is "heard live, or in the window after `up`").
  */
-async function open(target: Target, o: { catchUp?: boolean; settleEveryMs?: number } = {}) {
+async function open(
+  target: Target,
+  o: { catchUp?: boolean; settleEveryMs?: number; limits?: Partial<StoreLimits> } = {},
+) {
   const backend: GatewayBackend = redisGatewayBackend({
     url: target.url,
     cluster: target.cluster,
     service: 'broker-test',
     prefix: `t${randomBytes(4).toString('hex')}`,
     partitions: 4,
-    limits: DEFAULT_STORE_LIMITS,
+    limits: { ...DEFAULT_STORE_LIMITS, ...o.limits },
     clockSkewMs: 0,
     ...(o.settleEveryMs ? { settleEveryMs: o.settleEveryMs } : {}),
     log: createLogger('broker-test', 'silent'),
@@ -304,6 +309,29 @@ describe('the Redis Cluster broker follows slots that move', () => {
     for (const r of rooms.values()) await say(backend, r, `in ${r}`);
     await waitUntil(() => heard.length === 3, 5000, 'one message per shard');
     for (const port of rooms.keys()) assert.equal(await subscribers(port), 1);
+    await backend.close();
+  });
+
+  // ACK_REPLICAS on a cluster: WAIT must run on the node that ran the send, right after it.
+  it('with ACK_REPLICAS=1, confirms a send once the replica of its own shard has it', async () => {
+    const { backend } = await open(target(), {
+      limits: { ackReplicas: 1, ackReplicasTimeoutMs: 300 },
+    });
+    const rooms = await cluster.onePerPrimary(
+      (i) => `ack${i}`,
+      (r) => backend.store.keys.live(conv.room(r)),
+    );
+    for (const r of rooms.values()) await say(backend, r, 'confirmed');
+    const [port, frozen] = [...rooms.entries()][0]!;
+    const primary = (await cluster.nodes()).find((n) => n.port === port)!;
+    const replica = (await cluster.nodes()).find((n) => n.of === primary.id)!;
+    cluster.server(replica.port).freeze();
+    try {
+      await assert.rejects(say(backend, frozen, 'unconfirmed'), UnconfirmedError);
+      for (const r of rooms.values()) if (r !== frozen) await say(backend, r, 'other shards');
+    } finally {
+      cluster.server(replica.port).thaw();
+    }
     await backend.close();
   });
 

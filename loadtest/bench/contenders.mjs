@@ -11,6 +11,7 @@ import {
   freePort,
   startFleet,
   startRedis,
+  startRedisCluster,
   waitUntil,
 } from '../../services/testing/dist/index.js';
 
@@ -86,14 +87,24 @@ async function pair(cmd, args, url) {
 /** A baseline script under loadtest/baselines/, run by Node. */
 const node = (script) => () => [join(REPO_ROOT, 'loadtest/baselines', script)];
 
-/** chatfleet with two gateways of one kind, the matchmaker and the history-writer. */
-async function chatfleet(kind, env = {}) {
+/**
+ * chatfleet with two gateways of one kind, the matchmaker and the history-writer; with
+ * `cluster`, on a local Redis Cluster of 3 primaries (and a replica each) instead of one Redis.
+ */
+async function chatfleet(kind, env = {}, cluster = false) {
   const ws = kind === 'ws';
+  const redisCluster = cluster ? await startRedisCluster() : undefined;
   const fleet = await startFleet({
     gateways: ws ? 0 : 2,
     wsGateways: ws ? 2 : 0,
+    ...(redisCluster ? { cluster: redisCluster } : {}),
     env: { ...LOOSE, ...COLLECTABLE, ...env },
   });
+  const primaries = redisCluster
+    ? (await redisCluster.nodes())
+        .filter((n) => n.primary && !n.failed)
+        .map((n) => `redis://127.0.0.1:${n.port}`)
+    : undefined;
   const gateways = ws ? fleet.wsGateways : fleet.gateways;
   // In this order, always: the tables print their CPU as `matchmaker + history-writer`.
   const helpers = ['matchmaker', 'history-writer'].map((n) =>
@@ -107,7 +118,11 @@ async function chatfleet(kind, env = {}) {
     helpers: helpers.map((s) => s.proc.pid),
     collectsOnSignal: true,
     redisUrl: fleet.redis.url,
-    stop: () => fleet.stop(),
+    ...(primaries ? { redisUrls: primaries } : {}),
+    async stop() {
+      await fleet.stop();
+      await redisCluster?.destroy();
+    },
   };
 }
 
@@ -132,6 +147,11 @@ export const CONTENDERS = {
     label: 'chatfleet (2 ws-gateways + matchmaker + history-writer)',
     protocol: 'json',
     ...(await chatfleet('ws')),
+  }),
+  'chatfleet-cluster': async () => ({
+    label: 'chatfleet on a 3-primary Redis Cluster (2 ws-gateways + matchmaker + history-writer)',
+    protocol: 'json',
+    ...(await chatfleet('ws', {}, true)),
   }),
   'chatfleet-tcp': async () => ({
     label: 'chatfleet over TCP (2 tcp-gateways + matchmaker + history-writer)',

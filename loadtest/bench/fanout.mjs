@@ -33,18 +33,29 @@ export async function openRooms(c, clients, rooms, sink) {
 }
 
 // Redis's CPU, and (reset at the start of a step) the time it spent in each command: where a
-// contender's Redis work goes, per message.
-async function redisCpu(url, reset) {
-  const r = new Redis(url, { protocol: 2 });
-  const info = await r.info('cpu');
-  const stats = reset ? await r.config('RESETSTAT') : await r.info('commandstats');
-  await r.quit();
-  const v = (k) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+// contender's Redis work goes, per message. On a cluster, each primary's (`urls`: one each).
+async function redisCpu(urls, reset) {
+  const nodes = [];
+  for (const url of urls) {
+    const r = new Redis(url, { protocol: 2 });
+    const info = await r.info('cpu');
+    const stats = reset ? await r.config('RESETSTAT') : await r.info('commandstats');
+    await r.quit();
+    const v = (k) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+    const commands = {};
+    if (!reset)
+      for (const m of String(stats).matchAll(/cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/g))
+        commands[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
+    nodes.push({ cpu: v('used_cpu_user') + v('used_cpu_sys'), commands });
+  }
   const commands = {};
-  if (!reset)
-    for (const m of String(stats).matchAll(/cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/g))
-      commands[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
-  return { cpu: v('used_cpu_user') + v('used_cpu_sys'), commands };
+  for (const n of nodes)
+    for (const [k, c] of Object.entries(n.commands)) {
+      const sum = (commands[k] ??= { calls: 0, usec: 0 });
+      sum.calls += c.calls;
+      sum.usec += c.usec;
+    }
+  return { cpu: nodes.reduce((a, n) => a + n.cpu, 0), nodes, commands };
 }
 
 /**
@@ -72,14 +83,15 @@ export async function step(c, members, rooms, sink, o) {
   let sent = 0;
   let measured = 0;
   let cpu0;
-  let redis0 = 0;
+  let redis0 = [];
+  const redisUrls = c.redisUrls ?? [c.redisUrl];
   let gen0;
   while (Date.now() < end) {
     const now = Date.now();
     if (cpu0 === undefined && now >= warmEnd) {
       cpu0 = pids.map(cpuSeconds);
       gen0 = process.cpuUsage();
-      redis0 = (await redisCpu(c.redisUrl, true)).cpu;
+      redis0 = (await redisCpu(redisUrls, true)).nodes.map((n) => n.cpu);
       from = Date.now();
       to = end;
     }
@@ -94,7 +106,7 @@ export async function step(c, members, rooms, sink, o) {
   const cpu1 = pids.map(cpuSeconds);
   // The clients live in this process: when it runs out of CPU, every contender's latency grows.
   const gen = process.cpuUsage(gen0);
-  const redis1 = await redisCpu(c.redisUrl, false);
+  const redis1 = await redisCpu(redisUrls, false);
   // Late is not lost: an overloaded contender still delivers its backlog. Wait until
   // deliveries stop coming for `quietSeconds` (up to 30 s), so `lost` counts only what never
   // arrived.
@@ -126,7 +138,7 @@ export async function step(c, members, rooms, sink, o) {
     cpuSeconds: {
       servers: cpu.slice(0, c.servers.length),
       helpers: cpu.slice(c.servers.length),
-      redis: +(redis1.cpu - redis0).toFixed(2),
+      redis: +redis1.nodes.reduce((a, n, i) => a + n.cpu - (redis0[i] ?? 0), 0).toFixed(2),
       generator: +((gen.user + gen.system) / 1e6).toFixed(2),
     },
     cpuMicrosPerDelivery: lat.length ? +((serverCpu * 1e6) / lat.length).toFixed(2) : null,
@@ -139,6 +151,20 @@ export async function step(c, members, rooms, sink, o) {
           { calls: +(v.calls / measured).toFixed(2), us: +(v.usec / measured).toFixed(1) },
         ]),
     ),
+    // A cluster: each primary's CPU, its sends (`evalsha` runs), and its CPU µs per send.
+    ...(redisUrls.length > 1
+      ? {
+          redisPerShard: redis1.nodes.map((n, i) => {
+            const cpu = n.cpu - (redis0[i] ?? 0);
+            const sends = n.commands.evalsha?.calls ?? 0;
+            return {
+              cpuSeconds: +cpu.toFixed(2),
+              sends,
+              cpuMicrosPerSend: sends ? +((cpu * 1e6) / sends).toFixed(1) : null,
+            };
+          }),
+        }
+      : {}),
     peakRssMiB: pids.map((p) => +((peak.get(p) ?? 0) / 2 ** 20).toFixed(1)),
   };
 }

@@ -19,10 +19,16 @@ const told = (n = {}) =>
     .map(([k, v]) => `; ${k} ${fmt(v)}`)
     .join('');
 
+/** A cluster's Redis CPU, shard by shard, with each one's µs per send. */
+const shards = (s) =>
+  s.redisPerShard
+    ? ` = ${s.redisPerShard.map((x) => `${x.cpuSeconds} (${x.cpuMicrosPerSend ?? '–'} µs/send)`).join(' + ')}`
+    : '';
+
 function rows(out) {
   return out.steps.map((s) => {
     const l = s.latencyMs;
-    return `| ${fmt(s.target)}${s.repeat ? ' (again)' : ''} | ${fmt(s.deliveriesPerSecond)} | ${l.p50} / ${l.p95} / ${l.p99} / ${l.max} | ${fmt(s.lost)} of ${fmt(s.expected)}${told(s.notices)} | ${s.cpuSeconds.servers.join(' + ')} (${s.cpuSeconds.helpers.join(' + ') || '–'}; redis ${s.cpuSeconds.redis}; generator ${s.cpuSeconds.generator ?? '–'}) | ${s.cpuMicrosPerDelivery ?? '–'} | ${s.peakRssMiB.join(' / ')} |`;
+    return `| ${fmt(s.target)}${s.repeat ? ' (again)' : ''} | ${fmt(s.deliveriesPerSecond)} | ${l.p50} / ${l.p95} / ${l.p99} / ${l.max} | ${fmt(s.lost)} of ${fmt(s.expected)}${told(s.notices)} | ${s.cpuSeconds.servers.join(' + ')} (${s.cpuSeconds.helpers.join(' + ') || '–'}; redis ${s.cpuSeconds.redis}${shards(s)}; generator ${s.cpuSeconds.generator ?? '–'}) | ${s.cpuMicrosPerDelivery ?? '–'} | ${s.peakRssMiB.join(' / ')} |`;
   });
 }
 
@@ -146,6 +152,31 @@ export async function writeReport(results) {
       '',
       `**matchmaker**: ${fmt(t.requestsPerSecond)} match requests/s for ${t.seconds} s through a tcp-gateway, ${fmt(t.matched)} of ${fmt(t.of)} matched; time to match (the client's \`match\` to its \`matched\`) p50 ${t.timeToMatchMs.p50} / p95 ${t.timeToMatchMs.p95} / p99 ${t.timeToMatchMs.p99} / max ${t.timeToMatchMs.max} ms.`,
     );
+  const sc = results.sendCost;
+  if (sc)
+    lines.push(
+      '',
+      `**send path** (the store alone, one primary with a replica, ${fmt(sc[0]?.messages)} messages per case): ${sc
+        .map(
+          (r) =>
+            `ACK_REPLICAS=${r.ackReplicas} with ${r.inFlight} in flight ${fmt(r.messagesPerSecond)}/s, Redis ${r.redisCpuMicrosPerMessage} µs per message (script ${r.scriptMicrosPerCall}), p50 / p99 ${r.latencyMs.p50} / ${r.latencyMs.p99} ms`,
+        )
+        .join('; ')}.`,
+    );
+  const cl = results.cluster;
+  if (cl) {
+    const per = (r) =>
+      r.shards
+        .map(
+          (x) => `${x.cpuMicrosPerMessage} µs (script ${x.scriptMicrosPerMessage}; ${x.busy} busy)`,
+        )
+        .join(', ');
+    const t = cl.throughput;
+    lines.push(
+      '',
+      `**Redis Cluster** (the send path alone, ${s.clusterSeconds} s per case, 64 in flight): one primary with a replica ${fmt(t.single.messagesPerSecond)}/s, Redis CPU per message ${per(t.single)}; 3 primaries with a replica each ${fmt(t.cluster.messagesPerSecond)}/s, per shard ${per(t.cluster)}; all on one shard ${fmt(t.clusterOneShard.messagesPerSecond)}/s, ${per(t.clusterOneShard)}. After \`CLUSTER FAILOVER\` (promoted in ${cl.failover.promotedAfterMs} ms), live delivery on that shard came back ${cl.failover.liveAgainAfterPromotionMs} ms after the promotion; the other shards' longest silence was ${cl.failover.otherShardsLongestSilenceMs} ms.`,
+    );
+  }
   lines.push('', ...verdictTable(results));
   for (const [name, o] of Object.entries(results.contenders)) {
     if (o.skipped || o.steps.length === 0) continue;

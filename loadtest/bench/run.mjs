@@ -12,6 +12,7 @@ import { openRooms, step } from './fanout.mjs';
 import { historyDrain } from './history.mjs';
 import { idleMemory } from './idle.mjs';
 import { sendCost } from './send-cost.mjs';
+import { clusterThroughput, resumeAfterFailover } from './cluster.mjs';
 import { timeToMatch } from './matchmaker.mjs';
 import { printTable, writeReport } from './report.mjs';
 import { holds, verdictTable } from './targets.mjs';
@@ -26,7 +27,7 @@ const list = (s) =>
 const settings = {
   contenders: list(
     env.BENCH_CONTENDERS ??
-      'chatfleet,floor,socketio,centrifugo,chatfleet-tcp,net-lines,chatfleet-small,chatfleet-tcp-small',
+      'chatfleet,chatfleet-cluster,floor,socketio,centrifugo,chatfleet-tcp,net-lines,chatfleet-small,chatfleet-tcp-small',
   ),
   clients: Number(env.BENCH_CLIENTS ?? (smoke ? 200 : 2000)),
   rooms: Number(env.BENCH_ROOMS ?? (smoke ? 10 : 50)),
@@ -44,6 +45,8 @@ const settings = {
   historyBacklog: Number(env.BENCH_HISTORY ?? (smoke ? 20_000 : 1_000_000)),
   // The send path alone, ACK_REPLICAS=0 and 1, on a primary with a replica (messages per mode).
   sendCost: Number(env.BENCH_SEND ?? (smoke ? 2000 : 20_000)),
+  // The send path on one primary and on a 3-primary cluster (seconds per case; 0: skipped).
+  clusterSeconds: Number(env.BENCH_CLUSTER_SECONDS ?? (smoke ? 2 : 10)),
   // A contender's sweep stops one step after it no longer keeps up.
   stopP99Ms: 500,
 };
@@ -134,6 +137,32 @@ if (settings.sendCost > 0) {
     );
 }
 
+// Redis Cluster beside one Redis: the send path's messages/s and Redis CPU per message on each
+// shard, then how soon live delivery comes back after a shard's failover.
+if (settings.clusterSeconds > 0) {
+  const t = await clusterThroughput(settings.clusterSeconds);
+  const f = await resumeAfterFailover();
+  results.cluster = { throughput: t, failover: f };
+  const shards = (r) =>
+    r.shards
+      .map(
+        (x) => `${x.cpuMicrosPerMessage} µs (script ${x.scriptMicrosPerMessage}, busy ${x.busy})`,
+      )
+      .join(', ');
+  console.log(
+    `send, one primary: ${t.single.messagesPerSecond}/s; Redis CPU per message ${shards(t.single)}`,
+  );
+  console.log(
+    `send, 3-primary cluster: ${t.cluster.messagesPerSecond}/s (${t.measuredRatio} × one primary); per shard ${shards(t.cluster)}`,
+  );
+  console.log(
+    `send, one shard of the cluster: ${t.clusterOneShard.messagesPerSecond}/s; ${shards(t.clusterOneShard)}`,
+  );
+  console.log(
+    `cluster failover: promoted ${f.promotedAfterMs} ms after CLUSTER FAILOVER, live again ${f.liveAgainAfterPromotionMs} ms after the promotion; other shards' longest silence ${f.otherShardsLongestSilenceMs} ms`,
+  );
+}
+
 // The matchmaker through a gateway: match requests at an even pace, timed by the clients.
 if (settings.matchPerSecond > 0) {
   results.matchmaker = await timeToMatch(settings.matchPerSecond, settings.matchSeconds);
@@ -168,6 +197,13 @@ if (smoke) {
   );
   const mm = results.matchmaker;
   if (mm && mm.matched < mm.of - (mm.of % 2)) broken.push(['matchmaker']);
+  const cf = results.cluster;
+  if (
+    cf &&
+    (cf.throughput.cluster.messagesPerSecond === 0 ||
+      cf.failover.liveAgainAfterPromotionMs === null)
+  )
+    broken.push(['cluster']);
   // A healthy replica confirms every send: an unconfirmed one here is a broken WAIT path.
   if (results.sendCost?.some((r) => r.messagesPerSecond === 0 || r.unconfirmed > 0))
     broken.push(['send path']);

@@ -1,4 +1,4 @@
-// The sweep's rules and the performance targets (issue 9), checked against one run's results:
+// The sweep's rules and the performance targets (issues 9 and 23), checked against one run's results:
 // the page's verdicts come from the same run as its tables, so they cannot drift apart.
 
 /** A step held its rate: p99 ≤ 100 ms and nothing lost. */
@@ -94,6 +94,24 @@ export function verdicts(results) {
       met: m.timeToMatchMs.p99 <= 50 && m.matched >= m.of - (m.of % 2),
     }),
   );
+  // Issue 23: Redis Cluster. Full runs only (10 s per case); the smoke run's 2 s prove nothing.
+  const cl = results.cluster;
+  const full = (results.settings?.clusterSeconds ?? 0) >= 10;
+  row('a 3-primary cluster sustains ≥ 2.5 × the messages/s of one Redis', [cl, full], () => ({
+    measured: `${fmt(cl.throughput.cluster.messagesPerSecond)}/s against ${fmt(cl.throughput.single.messagesPerSecond)}/s: ${ratio(cl.throughput.cluster.messagesPerSecond, cl.throughput.single.messagesPerSecond)} (all on one machine's cores: see docs/capacity.md)`,
+    met: cl.throughput.measuredRatio >= 2.5,
+  }));
+  const idleSend = results.sendCost?.find((r) => r.ackReplicas === 0 && r.inFlight === 1);
+  row('`send` ≤ 10 µs of Redis CPU per message on an idle Redis', [idleSend, full], () => ({
+    measured: `the script ${idleSend.scriptMicrosPerCall} µs per call (commandstats), the primary ${idleSend.redisCpuMicrosPerMessage} µs per message with its round trip`,
+    met: idleSend.scriptMicrosPerCall <= 10,
+  }));
+  row('live delivery on a shard back ≤ 3 s after its promotion', [cl, full], () => ({
+    measured: `${cl.failover.liveAgainAfterPromotionMs} ms (CLUSTER FAILOVER; other shards' longest silence ${cl.failover.otherShardsLongestSilenceMs} ms)`,
+    met:
+      cl.failover.liveAgainAfterPromotionMs !== null &&
+      cl.failover.liveAgainAfterPromotionMs <= 3000,
+  }));
   return rows;
 }
 
@@ -101,7 +119,7 @@ export function verdicts(results) {
 export function verdictTable(results) {
   const word = { true: 'met', false: '**not met**', null: '–' };
   return [
-    '| target (issue 9) | measured in this run | verdict |',
+    '| target (issues 9 and 23) | measured in this run | verdict |',
     '| --- | --- | --- |',
     ...verdicts(results).map((r) => `| ${r.target} | ${r.measured} | ${word[r.met]} |`),
   ];

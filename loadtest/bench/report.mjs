@@ -163,6 +163,12 @@ export async function writeReport(results) {
         )
         .join('; ')}.`,
     );
+  const sub = results.subscriberCost;
+  if (sub)
+    lines.push(
+      '',
+      `**gateways hearing a message** (the send path on one Redis with 0–20 subscriber connections on every room): ${sub.steps.map((x) => `${x.subscribers}: ${x.redisCpuMicrosPerMessage} µs`).join(', ')} of Redis CPU per message, ${sub.microsPerSubscriber} µs per gateway; a stored message takes ${sub.windowBytesPerMessage} B in a recovery window and ${sub.streamBytesPerEntry} B in a partition stream.`,
+    );
   const cl = results.cluster;
   if (cl) {
     const per = (r) =>

@@ -11,7 +11,7 @@ import { CONTENDERS } from './contenders.mjs';
 import { openRooms, step } from './fanout.mjs';
 import { historyDrain } from './history.mjs';
 import { idleMemory } from './idle.mjs';
-import { sendCost } from './send-cost.mjs';
+import { sendCost, subscriberCost } from './send-cost.mjs';
 import { clusterThroughput, resumeAfterFailover } from './cluster.mjs';
 import { timeToMatch } from './matchmaker.mjs';
 import { printTable, writeReport } from './report.mjs';
@@ -36,7 +36,7 @@ const settings = {
   ).map(Number),
   stepSeconds: Number(env.BENCH_STEP_SECONDS ?? (smoke ? 2 : 10)),
   drainMs: smoke ? 1000 : 3000,
-  quietSeconds: smoke ? 1 : 3,
+  quietSeconds: Number(env.BENCH_QUIET ?? (smoke ? 1 : 3)),
   idle: Number(env.BENCH_IDLE ?? (smoke ? 500 : 10_000)),
   // Spaces the collections and readings of idle memory (see idle.mjs).
   idleSettleMs: Number(env.BENCH_IDLE_SETTLE_MS ?? (smoke ? 100 : 12_000)),
@@ -135,6 +135,14 @@ if (settings.sendCost > 0) {
         `Redis CPU ${r.redisCpuMicrosPerMessage} µs/message (script ${r.scriptMicrosPerCall} µs), ` +
         `p50 ${r.latencyMs.p50} / p99 ${r.latencyMs.p99} ms, unconfirmed ${r.unconfirmed}`,
     );
+}
+
+// What each gateway hearing a message costs Redis, and what a stored message takes.
+if (settings.sendCost > 0) {
+  const s = (results.subscriberCost = await subscriberCost(smoke ? 1 : 5));
+  console.log(
+    `subscribers: ${s.steps.map((x) => `${x.subscribers} → ${x.redisCpuMicrosPerMessage} µs`).join(', ')} of Redis CPU per message: ${s.microsPerSubscriber} µs per gateway; a stored message takes ${s.windowBytesPerMessage} B in a window, ${s.streamBytesPerEntry} B in a stream`,
+  );
 }
 
 // Redis Cluster beside one Redis: the send path's messages/s and Redis CPU per message on each

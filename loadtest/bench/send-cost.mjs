@@ -13,7 +13,11 @@ import {
   DEFAULT_STORE_LIMITS,
   redisGatewayBackend,
 } from '../../services/store/dist/index.js';
-import { redisClient, startReplicatedRedis } from '../../services/testing/dist/index.js';
+import {
+  redisClient,
+  startRedis,
+  startReplicatedRedis,
+} from '../../services/testing/dist/index.js';
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
@@ -102,6 +106,92 @@ async function run(url, ackReplicas, n, inFlight, rooms) {
     latencyMs: { p50: round(quantile(latencies, 0.5)), p99: round(quantile(latencies, 0.99)) },
     unconfirmed,
   };
+}
+
+/**
+ * What each gateway hearing a message adds to Redis: the send path (32 in flight over 200 rooms)
+ * with 0, 1, 5, 10 and 20 subscriber connections on every room, as that many gateways would
+ * hold, on one fresh Redis. Also what a stored message takes in a window and a stream.
+ */
+export async function subscriberCost(seconds) {
+  const redis = await startRedis();
+  const backend = redisGatewayBackend({
+    url: redis.url,
+    service: 'bench-subs',
+    prefix: 'bsub',
+    partitions: 16,
+    limits: DEFAULT_STORE_LIMITS,
+    clockSkewMs: 0,
+    log: createLogger('bench-subs', 'silent'),
+    metrics: createRedisMetrics(createRegistry('bench-subs', 'bench'), [
+      'commands',
+      'subscriber',
+      'blocking',
+    ]),
+  });
+  const subs = [];
+  const admin = await redisClient(redis.url);
+  try {
+    await backend.connect();
+    const rooms = Array.from({ length: 200 }, (_, i) => `r${i}`);
+    const say = (i) =>
+      backend.broker.publish({
+        conv: conv.room(rooms[i % 200]),
+        room: rooms[i % 200],
+        from: 'bench',
+        text: `message ${i} with about as many characters as a chat line has`,
+        publish: true,
+        sid: 'bench.1',
+      });
+    for (let i = 0; i < 110_000; i++) await say(i); // every window full (500)
+    const window = backend.store.keys.recent(conv.room('r0'));
+    const stream = backend.store.keys.events(backend.store.keys.partitionOf(conv.room('r0')));
+    const bytes = async (key, n) =>
+      Math.round(Number(await admin.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) / n);
+    const memory = {
+      windowBytesPerMessage: await bytes(window, await admin.zcard(window)),
+      streamBytesPerEntry: await bytes(stream, await admin.xlen(stream)),
+    };
+    const channels = rooms.map((r) => backend.store.keys.live(conv.room(r)));
+    const steps = [];
+    for (const n of [0, 1, 5, 10, 20]) {
+      while (subs.length < n) {
+        const s = await redisClient(redis.url);
+        s.on('message', () => {});
+        await s.subscribe(...channels);
+        subs.push(s);
+      }
+      const cpu0 = await redisCpu(admin);
+      let k = 0;
+      const end = performance.now() + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (performance.now() < end) await say(k++);
+        }),
+      );
+      const cpu = (await redisCpu(admin)) - cpu0;
+      steps.push({
+        subscribers: n,
+        redisCpuMicrosPerMessage: Math.round(((cpu * 1e6) / k) * 10) / 10,
+      });
+    }
+    const [first, last] = [steps[1], steps.at(-1)];
+    return {
+      ...memory,
+      steps,
+      microsPerSubscriber:
+        Math.round(
+          ((last.redisCpuMicrosPerMessage - first.redisCpuMicrosPerMessage) /
+            (last.subscribers - first.subscribers)) *
+            100,
+        ) / 100,
+    };
+  } finally {
+    for (const s of subs) s.disconnect();
+    admin.disconnect();
+    await backend.close();
+    await redis.destroy();
+  }
 }
 
 /** Both modes, one after the other, on one fresh primary + replica; one in flight, then many. */

@@ -26,7 +26,12 @@ function gatedBroker(real: ConversationBroker) {
   const broker: ConversationBroker = {
     publish: (m) => real.publish(m),
     position: (c) => real.position(c),
-    positions: (cs) => real.positions(cs),
+    async positions(cs) {
+      const read = await real.positions(cs);
+      // Answers what it read, but only once the gate opens: as a slow round trip would.
+      if (gate) await gate;
+      return read;
+    },
     async catchUp(c, from) {
       reads++;
       if (gate) await gate;
@@ -119,5 +124,40 @@ describe('Subscriptions over the Redis broker', () => {
     await waitUntil(() => dispatched.includes('three'), 5000, 'live again');
     assert.deepEqual(dispatched, ['one', 'two', 'three']);
     subs.remove(c, 'sid-1');
+  });
+
+  it('does not take a message dispatched while a position check was in flight for a loss', async () => {
+    const gated = gatedBroker(backend.broker);
+    const metrics = createGatewayMetrics(createRegistry('subs-test'), 'tcp');
+    const dispatched: string[] = [];
+    const subs = new Subscriptions({
+      broker: gated.broker,
+      log: createLogger('subs-test', 'silent'),
+      metrics,
+      joinWaitMs: 5000,
+      dispatch: (_c, env: LiveEnvelope) => {
+        if (env.k === 'm') dispatched.push(env.m.text);
+      },
+    });
+    await subs.start();
+    const room = 'busy';
+    const c = conv.room(room);
+    const say = (text: string) =>
+      backend.broker.publish({ conv: c, room, from: 'ada', text, publish: true, sid: 's1' });
+    await subs.add(c, room, 'sid-2');
+    await say('first');
+    await waitUntil(() => dispatched.includes('first'), 5000, 'the first message');
+    gated.hold();
+    const check = subs.checkPositions();
+    await say('during the check');
+    await waitUntil(() => dispatched.includes('during the check'), 5000, 'the second message');
+    gated.release();
+    await check;
+    const outOfStep = (await metrics.positionsOutOfStep.get()).values.reduce(
+      (n, v) => n + v.value,
+      0,
+    );
+    assert.equal(outOfStep, 0, 'a position read before the message was taken for a loss');
+    subs.remove(c, 'sid-2');
   });
 });

@@ -70,18 +70,21 @@ export class Subscriptions {
     if (!this.up) return;
     const live = [...this.convs.values()].filter((c) => c.state === 'live' && c.known);
     if (live.length === 0) return;
-    const gens = live.map((c) => c.gen);
+    // What each had dispatched before the read: messages dispatched while it is in flight are
+    // newer than the positions it returns, and must not make the store look behind.
+    const before = live.map((c) => ({ gen: c.gen, epoch: c.epoch, seq: c.seq }));
     const pos = await this.o.broker.positions(live.map((c) => c.conv));
     live.forEach((c, i) => {
       const p = pos[i];
-      const gen = gens[i] ?? -1;
-      if (!p || !this.current(c, gen) || c.state !== 'live') return;
+      const had = before[i];
+      if (!p || !had || !this.current(c, had.gen) || c.state !== 'live') return;
+      const gen = had.gen;
       // In step, or nothing was ever said (a join made the epoch after we subscribed).
       if ((p.epoch === c.epoch && p.seq === c.seq) || (p.seq === 0 && c.seq === 0)) {
         c.owed = undefined;
         return;
       }
-      const behind = p.epoch === c.epoch && p.seq < c.seq;
+      const behind = p.epoch === had.epoch && p.seq < had.seq;
       // Ahead, or in another epoch: a message may be on its way right now. Only what the store
       // had a whole period ago and this gateway still has not dispatched was lost.
       const { owed } = c;

@@ -7,13 +7,16 @@ import {
   freePort,
   JsonClient,
   launchChromium,
+  LineClient,
   loseFromHistory,
   sendSequence,
   startFleet,
+  startRedisCluster,
+  type TestCluster,
   waitUntil,
   WsClient,
 } from '@chatfleet/testing';
-import { createKeys, fieldsOf } from '@chatfleet/store';
+import { conv, createKeys, fieldsOf, slotOf } from '@chatfleet/store';
 
 describe('the browser client, in Chromium', () => {
   let fleet: Fleet;
@@ -318,5 +321,75 @@ describe('the browser client, away longer than the recovery window', () => {
     await page.screenshot({ path: artifactPath('browser-gap-lost.png') });
     sender.close();
     await ctx.close();
+  });
+});
+
+// `make up-cluster` as its users see it: a browser and an nc user on a fleet whose Redis is a
+// 3-primary cluster, chatting in a room and matched as strangers, and the room's shard failing
+// over under them.
+describe('the browser client and nc on a Redis Cluster', () => {
+  let cluster: TestCluster;
+  let fleet: Fleet;
+  let browser: Browser;
+  before(async () => {
+    cluster = await startRedisCluster();
+    fleet = await startFleet({ cluster, gateways: 1, wsGateways: 1, env: { AUTOMATCH: 'false' } });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser.close();
+    await fleet.stop();
+    await cluster.destroy();
+  });
+
+  it('chats in a room across a failover of its shard, and matches strangers', async () => {
+    const page = await (
+      await browser.newContext({ viewport: { width: 1100, height: 720 } })
+    ).newPage();
+    await page.goto(`http://127.0.0.1:${fleet.wsGateways[0]!.wsPort}/`);
+    await page.fill('#nick', 'webby');
+    await page.click('#start');
+    await page.waitForSelector('#me:text-is("webby")');
+    const nc = await LineClient.connect(fleet.gateways[0]!.tcpPort);
+    await nc.waitLine('* welcome');
+    nc.line('/nick catty');
+    await nc.waitLine('* you are now catty');
+    nc.line('/join shards');
+    await nc.waitLine(/^\* joined shards/);
+    await page.fill('#room', 'shards');
+    await page.click('#join');
+    await page.waitForSelector('#title:text-is("#shards")');
+    const say = async (text: string) => {
+      await page.fill('#text', text);
+      await page.press('#text', 'Enter');
+      await nc.waitLine(`[shards] <webby> ${text}`, 15_000);
+    };
+    await say('before the failover');
+    nc.line('from a terminal');
+    await page.waitForSelector('#messages .text:text-is("from a terminal")');
+
+    const slot = slotOf(createKeys(fleet.prefix, 128, true).live(conv.room('shards')));
+    const primary = await cluster.ownerOf(slot);
+    const replica = (await cluster.nodes()).find((n) => n.of === primary.id)!;
+    await cluster.failover(replica.port);
+    await say('after the failover');
+    nc.line('still here');
+    await page.waitForSelector('#messages .text:text-is("still here")', { timeout: 15_000 });
+    assert.deepEqual(
+      await page.$$eval('#messages li.msg .text', (els) => els.map((e) => e.textContent)),
+      ['before the failover', 'from a terminal', 'after the failover', 'still here'],
+    );
+    await page.screenshot({ path: artifactPath('browser-cluster.png') });
+
+    // Strangers: the browser's Match and nc's /match meet through the matchmaker on the cluster.
+    nc.line('/match');
+    await nc.waitLine('* looking for a partner…');
+    await page.click('#find');
+    await nc.waitLine('* matched with webby — say hi (/next for someone else)', 15_000);
+    await page.waitForSelector('#title:text-is("Stranger: catty")');
+    nc.line('hello stranger');
+    await page.waitForSelector('#messages .text:text-is("hello stranger")');
+    nc.close();
+    await page.context().close();
   });
 });

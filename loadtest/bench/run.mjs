@@ -139,7 +139,7 @@ if (settings.sendCost > 0) {
 
 // What each gateway hearing a message costs Redis, and what a stored message takes.
 if (settings.sendCost > 0) {
-  const s = (results.subscriberCost = await subscriberCost(smoke ? 1 : 5));
+  const s = (results.subscriberCost = await subscriberCost(smoke ? 1 : 5, smoke ? 2000 : 110_000));
   console.log(
     `subscribers: ${s.steps.map((x) => `${x.subscribers} → ${x.redisCpuMicrosPerMessage} µs`).join(', ')} of Redis CPU per message: ${s.microsPerSubscriber} µs per gateway; a stored message takes ${s.windowBytesPerMessage} B in a window, ${s.streamBytesPerEntry} B in a stream`,
   );

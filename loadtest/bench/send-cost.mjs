@@ -113,7 +113,7 @@ async function run(url, ackReplicas, n, inFlight, rooms) {
  * with 0, 1, 5, 10 and 20 subscriber connections on every room, as that many gateways would
  * hold, on one fresh Redis. Also what a stored message takes in a window and a stream.
  */
-export async function subscriberCost(seconds) {
+export async function subscriberCost(seconds, fill = 110_000) {
   const redis = await startRedis();
   const backend = redisGatewayBackend({
     url: redis.url,
@@ -143,7 +143,7 @@ export async function subscriberCost(seconds) {
         publish: true,
         sid: 'bench.1',
       });
-    for (let i = 0; i < 110_000; i++) await say(i); // every window full (500)
+    for (let i = 0; i < fill; i++) await say(i); // 110,000: every window full (500)
     const window = backend.store.keys.recent(conv.room('r0'));
     const stream = backend.store.keys.events(backend.store.keys.partitionOf(conv.room('r0')));
     const bytes = async (key, n) =>

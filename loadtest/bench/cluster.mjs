@@ -4,82 +4,30 @@
 // every loop is bounded in time.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
-import {
-  createLogger,
-  createRedisMetrics,
-  createRegistry,
-} from '../../services/runtime/dist/index.js';
-import {
-  conv,
-  DEFAULT_STORE_LIMITS,
-  slotOf,
-  redisGatewayBackend,
-} from '../../services/store/dist/index.js';
+import { conv, slotOf } from '../../services/store/dist/index.js';
 import { startRedisCluster, startReplicatedRedis } from '../../services/testing/dist/index.js';
+import { benchBackend, forSeconds, readRedis, sendTo } from './store-load.mjs';
 
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-
-async function backendOn(url, cluster) {
-  const b = redisGatewayBackend({
-    url,
-    cluster,
-    service: 'bench-cluster',
-    prefix: `bc${Date.now().toString(36)}`,
-    partitions: cluster ? 128 : 16,
-    limits: DEFAULT_STORE_LIMITS,
-    clockSkewMs: 0,
-    log: createLogger('bench-cluster', 'silent'),
-    metrics: createRedisMetrics(createRegistry('bench-cluster', 'bench'), [
-      'commands',
-      'subscriber',
-      'blocking',
-    ]),
-  });
-  await b.connect();
-  return b;
-}
+const backendOn = (url, cluster) => benchBackend(url, { name: 'bench-cluster', cluster });
 
 /** CPU seconds, `evalsha` runs and µs spent in them, of each Redis, by URL. */
 async function readNodes(urls) {
   return Promise.all(
     urls.map(async (url) => {
-      const r = new Redis(url, { protocol: 2 });
-      const cpu = await r.info('cpu');
-      const stats = await r.info('commandstats');
-      await r.quit();
-      const v = (k) => Number(new RegExp(`${k}:([\\d.]+)`).exec(cpu)?.[1] ?? 0);
-      const script = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(stats);
-      return {
-        cpu: v('used_cpu_user') + v('used_cpu_sys'),
-        sends: Number(script?.[1] ?? 0),
-        scriptUsec: Number(script?.[2] ?? 0),
-      };
+      const { cpu, commands } = await readRedis(url);
+      return { cpu, sends: commands.evalsha?.calls ?? 0, scriptUsec: commands.evalsha?.usec ?? 0 };
     }),
   );
 }
 
-const say = (b, i, rooms) =>
-  b.broker.publish({
-    conv: conv.room(rooms[i % rooms.length]),
-    room: rooms[i % rooms.length],
-    from: 'bench',
-    text: `message ${i} with about as many characters as a chat line has`,
-    publish: true,
-    sid: 'bench.1',
-  });
-
 /** `inFlight` sends at a time for `seconds`, over the `rooms` named, after a warm-up. */
 async function drive(b, urls, seconds, inFlight, rooms) {
-  for (let i = 0; i < 2000; i++) await say(b, i, rooms);
+  const say = (i) => sendTo(b, rooms[i % rooms.length], i);
+  for (let i = 0; i < 2000; i++) await say(i);
   const before = await readNodes(urls);
-  let n = 0;
-  const end = performance.now() + seconds * 1000;
   const started = performance.now();
-  const worker = async () => {
-    while (performance.now() < end) await say(b, n++, rooms);
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  const n = await forSeconds(seconds, inFlight, say);
   const took = (performance.now() - started) / 1000;
   const after = await readNodes(urls);
   const shards = after.map((a, i) => {
@@ -165,7 +113,6 @@ export async function resumeAfterFailover() {
     );
     await b.broker.subscribe([...rooms.values()].map((r) => conv.room(r)));
     let stop = false;
-    const sent = new Map();
     const senders = [...rooms.values()].map(async (room) => {
       for (let i = 0; !stop && i < 2000; i++) {
         const t = Date.now();
@@ -178,7 +125,6 @@ export async function resumeAfterFailover() {
             publish: true,
             sid: 'b.1',
           })
-          .then(() => sent.set(room, (sent.get(room) ?? 0) + 1))
           .catch(() => undefined);
         await sleep(Math.max(0, 50 - (Date.now() - t)));
       }

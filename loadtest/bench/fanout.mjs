@@ -3,9 +3,9 @@
 // one sender per room, paced evenly. A step holds one send rate and measures end-to-end latency
 // (sender's clock to receiver's clock, one machine), loss, and CPU and memory per process.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { PROTOCOLS } from './clients.mjs';
 import { cpuSeconds, watchRss } from './procstat.mjs';
+import { readRedis } from './store-load.mjs';
 
 // Source addresses 127.1.x.y: no more than 250 connections from one, far from port exhaustion.
 export const addr = (i) => `127.1.${Math.floor(i / 250) % 250}.${1 + (i % 250)}`;
@@ -36,18 +36,7 @@ export async function openRooms(c, clients, rooms, sink) {
 // contender's Redis work goes, per message. On a cluster, each primary's (`urls`: one each).
 async function redisCpu(urls, reset) {
   const nodes = [];
-  for (const url of urls) {
-    const r = new Redis(url, { protocol: 2 });
-    const info = await r.info('cpu');
-    const stats = reset ? await r.config('RESETSTAT') : await r.info('commandstats');
-    await r.quit();
-    const v = (k) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-    const commands = {};
-    if (!reset)
-      for (const m of String(stats).matchAll(/cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/g))
-        commands[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
-    nodes.push({ cpu: v('used_cpu_user') + v('used_cpu_sys'), commands });
-  }
+  for (const url of urls) nodes.push(await readRedis(url, reset));
   const commands = {};
   for (const n of nodes)
     for (const [k, c] of Object.entries(n.commands)) {

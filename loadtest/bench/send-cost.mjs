@@ -3,76 +3,24 @@
 // ACK_REPLICAS=0 and 1. Messages go straight through the store (no gateway, no sockets), at a
 // fixed number in flight over many rooms; bounded by `n` per mode.
 import { performance } from 'node:perf_hooks';
-import {
-  createLogger,
-  createRedisMetrics,
-  createRegistry,
-} from '../../services/runtime/dist/index.js';
-import {
-  conv,
-  DEFAULT_STORE_LIMITS,
-  redisGatewayBackend,
-} from '../../services/store/dist/index.js';
+import { conv } from '../../services/store/dist/index.js';
 import {
   redisClient,
   startRedis,
   startReplicatedRedis,
 } from '../../services/testing/dist/index.js';
+import { benchBackend, forSeconds, readRedis, sendTo } from './store-load.mjs';
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-function infoFields(text) {
-  const out = {};
-  for (const line of text.split('\n')) {
-    const [k, v] = line.trim().split(':');
-    if (k && v !== undefined) out[k] = v;
-  }
-  return out;
-}
-
-async function redisCpu(admin) {
-  const f = infoFields(await admin.info('cpu'));
-  return Number(f.used_cpu_user) + Number(f.used_cpu_sys);
-}
-
-async function scriptMicros(admin) {
-  const f = infoFields(await admin.info('commandstats'));
-  const stat = f.cmdstat_evalsha ?? '';
-  return {
-    calls: Number(/calls=(\d+)/.exec(stat)?.[1] ?? 0),
-    usec: Number(/usec=(\d+)/.exec(stat)?.[1] ?? 0),
-  };
-}
-
 async function run(url, ackReplicas, n, inFlight, rooms) {
-  const backend = redisGatewayBackend({
-    url,
-    service: 'bench-send',
-    prefix: `bs${ackReplicas}${Date.now().toString(36)}`,
-    partitions: 16,
-    limits: { ...DEFAULT_STORE_LIMITS, ackReplicas, ackReplicasTimeoutMs: 1000 },
-    clockSkewMs: 0,
-    log: createLogger('bench-send', 'silent'),
-    metrics: createRedisMetrics(createRegistry('bench-send', 'bench'), [
-      'commands',
-      'subscriber',
-      'blocking',
-    ]),
+  const backend = await benchBackend(url, {
+    name: `bench-send${ackReplicas}`,
+    limits: { ackReplicas, ackReplicasTimeoutMs: 1000 },
   });
-  await backend.connect();
-  const admin = await redisClient(url);
-  const say = (i) =>
-    backend.broker.publish({
-      conv: conv.room(`r${i % rooms}`),
-      room: `r${i % rooms}`,
-      from: 'bench',
-      text: `message ${i} with about as many characters as a chat line has`,
-      publish: true,
-      sid: 'bench.1',
-    });
+  const say = (i) => sendTo(backend, `r${i % rooms}`, i);
   for (let i = 0; i < 2000; i++) await say(i); // warm: scripts loaded, JIT, rooms exist
-  await admin.config('RESETSTAT');
-  const cpu0 = await redisCpu(admin);
+  const cpu0 = (await readRedis(url, true)).cpu; // and the command counts start over
   const latencies = [];
   let next = 0;
   let unconfirmed = 0;
@@ -90,10 +38,10 @@ async function run(url, ackReplicas, n, inFlight, rooms) {
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   const seconds = (performance.now() - started) / 1000;
-  const cpu = (await redisCpu(admin)) - cpu0;
-  const script = await scriptMicros(admin);
+  const after = await readRedis(url);
+  const cpu = after.cpu - cpu0;
+  const script = after.commands.evalsha ?? { calls: 0, usec: 0 };
   latencies.sort((a, b) => a - b);
-  admin.disconnect();
   await backend.close();
   const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
   return {
@@ -115,34 +63,14 @@ async function run(url, ackReplicas, n, inFlight, rooms) {
  */
 export async function subscriberCost(seconds, fill = 110_000) {
   const redis = await startRedis();
-  const backend = redisGatewayBackend({
-    url: redis.url,
-    service: 'bench-subs',
-    prefix: 'bsub',
-    partitions: 16,
-    limits: DEFAULT_STORE_LIMITS,
-    clockSkewMs: 0,
-    log: createLogger('bench-subs', 'silent'),
-    metrics: createRedisMetrics(createRegistry('bench-subs', 'bench'), [
-      'commands',
-      'subscriber',
-      'blocking',
-    ]),
-  });
   const subs = [];
-  const admin = await redisClient(redis.url);
+  let backend;
+  let admin;
   try {
-    await backend.connect();
+    backend = await benchBackend(redis.url, { name: 'bench-subs' });
+    admin = await redisClient(redis.url);
     const rooms = Array.from({ length: 200 }, (_, i) => `r${i}`);
-    const say = (i) =>
-      backend.broker.publish({
-        conv: conv.room(rooms[i % 200]),
-        room: rooms[i % 200],
-        from: 'bench',
-        text: `message ${i} with about as many characters as a chat line has`,
-        publish: true,
-        sid: 'bench.1',
-      });
+    const say = (i) => sendTo(backend, rooms[i % 200], i);
     for (let i = 0; i < fill; i++) await say(i); // 110,000: every window full (500)
     const window = backend.store.keys.recent(conv.room('r0'));
     const stream = backend.store.keys.events(backend.store.keys.partitionOf(conv.room('r0')));
@@ -161,15 +89,9 @@ export async function subscriberCost(seconds, fill = 110_000) {
         await s.subscribe(...channels);
         subs.push(s);
       }
-      const cpu0 = await redisCpu(admin);
-      let k = 0;
-      const end = performance.now() + seconds * 1000;
-      await Promise.all(
-        Array.from({ length: 32 }, async () => {
-          while (performance.now() < end) await say(k++);
-        }),
-      );
-      const cpu = (await redisCpu(admin)) - cpu0;
+      const cpu0 = (await readRedis(redis.url)).cpu;
+      const k = await forSeconds(seconds, 32, say);
+      const cpu = (await readRedis(redis.url)).cpu - cpu0;
       steps.push({
         subscribers: n,
         redisCpuMicrosPerMessage: Math.round(((cpu * 1e6) / k) * 10) / 10,
@@ -188,8 +110,8 @@ export async function subscriberCost(seconds, fill = 110_000) {
     };
   } finally {
     for (const s of subs) s.disconnect();
-    admin.disconnect();
-    await backend.close();
+    admin?.disconnect();
+    await backend?.close();
     await redis.destroy();
   }
 }

@@ -64,6 +64,30 @@ function gatedBroker(real: ConversationBroker) {
   };
 }
 
+/**
+ * This gateway's Subscriptions over `broker`, listening to one room as one session: the texts
+ * it dispatched, in order, and a way to say something there.
+ */
+async function listening(backend: GatewayBackend, broker: ConversationBroker, room: string) {
+  const metrics = createGatewayMetrics(createRegistry('subs-test'), 'tcp');
+  const dispatched: string[] = [];
+  const subs = new Subscriptions({
+    broker,
+    log: createLogger('subs-test', 'silent'),
+    metrics,
+    joinWaitMs: 5000,
+    dispatch: (_c, env: LiveEnvelope) => {
+      if (env.k === 'm') dispatched.push(env.m.text);
+    },
+  });
+  await subs.start();
+  const c = conv.room(room);
+  await subs.add(c, room, 'sid-1');
+  const say = (text: string) =>
+    backend.broker.publish({ conv: c, room, from: 'ada', text, publish: true, sid: 's1' });
+  return { subs, metrics, dispatched, c, say, stop: () => subs.remove(c, 'sid-1') };
+}
+
 describe('Subscriptions over the Redis broker', () => {
   let redis: TestRedis;
   let backend: GatewayBackend;
@@ -92,22 +116,7 @@ describe('Subscriptions over the Redis broker', () => {
 
   it('goes live again when a conversation drops twice while its first catch-up is in flight', async () => {
     const gated = gatedBroker(backend.broker);
-    const dispatched: string[] = [];
-    const subs = new Subscriptions({
-      broker: gated.broker,
-      log: createLogger('subs-test', 'silent'),
-      metrics: createGatewayMetrics(createRegistry('subs-test'), 'tcp'),
-      joinWaitMs: 5000,
-      dispatch: (_c, env: LiveEnvelope) => {
-        if (env.k === 'm') dispatched.push(env.m.text);
-      },
-    });
-    await subs.start();
-    const room = 'twice';
-    const c = conv.room(room);
-    const say = (text: string) =>
-      backend.broker.publish({ conv: c, room, from: 'ada', text, publish: true, sid: 's1' });
-    await subs.add(c, room, 'sid-1');
+    const { dispatched, c, say, stop } = await listening(backend, gated.broker, 'twice');
     await say('one');
     await waitUntil(() => dispatched.includes('one'), 5000, 'the first message live');
 
@@ -123,28 +132,12 @@ describe('Subscriptions over the Redis broker', () => {
     await say('three');
     await waitUntil(() => dispatched.includes('three'), 5000, 'live again');
     assert.deepEqual(dispatched, ['one', 'two', 'three']);
-    subs.remove(c, 'sid-1');
+    stop();
   });
 
   it('does not take a message dispatched while a position check was in flight for a loss', async () => {
     const gated = gatedBroker(backend.broker);
-    const metrics = createGatewayMetrics(createRegistry('subs-test'), 'tcp');
-    const dispatched: string[] = [];
-    const subs = new Subscriptions({
-      broker: gated.broker,
-      log: createLogger('subs-test', 'silent'),
-      metrics,
-      joinWaitMs: 5000,
-      dispatch: (_c, env: LiveEnvelope) => {
-        if (env.k === 'm') dispatched.push(env.m.text);
-      },
-    });
-    await subs.start();
-    const room = 'busy';
-    const c = conv.room(room);
-    const say = (text: string) =>
-      backend.broker.publish({ conv: c, room, from: 'ada', text, publish: true, sid: 's1' });
-    await subs.add(c, room, 'sid-2');
+    const { subs, metrics, dispatched, say, stop } = await listening(backend, gated.broker, 'busy');
     await say('first');
     await waitUntil(() => dispatched.includes('first'), 5000, 'the first message');
     gated.hold();
@@ -158,6 +151,6 @@ describe('Subscriptions over the Redis broker', () => {
       0,
     );
     assert.equal(outOfStep, 0, 'a position read before the message was taken for a loss');
-    subs.remove(c, 'sid-2');
+    stop();
   });
 });

@@ -18,6 +18,22 @@ import {
 } from '@chatfleet/testing';
 import { conv, createKeys, fieldsOf, slotOf } from '@chatfleet/store';
 
+/** A page of the client on a ws-gateway, signed in as `nick`; a dialog fails the test. */
+async function openPage(browser: Browser, port: number, nick: string, width = 1100) {
+  const ctx = await browser.newContext({ viewport: { width, height: 720 } });
+  const page = await ctx.newPage();
+  page.on('dialog', () => assert.fail('a dialog opened: user text ran as code'));
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.fill('#nick', nick);
+  await page.click('#start');
+  await page.waitForSelector(`#me:text-is("${nick}")`);
+  return page;
+}
+
+/** The texts of the messages a page shows, in order. */
+const messages = (p: Page) =>
+  p.$$eval('#messages li.msg .text', (els) => els.map((e) => e.textContent ?? ''));
+
 describe('the browser client, in Chromium', () => {
   let fleet: Fleet;
   let browser: Browser;
@@ -33,19 +49,7 @@ describe('the browser client, in Chromium', () => {
     await fleet.stop();
   });
 
-  async function open(port: number, nick: string, width = 1100): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width, height: 720 } });
-    const page = await ctx.newPage();
-    page.on('dialog', () => assert.fail('a dialog opened: user text ran as code'));
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.fill('#nick', nick);
-    await page.click('#start');
-    await page.waitForSelector(`#me:text-is("${nick}")`);
-    return page;
-  }
-
-  const messages = (p: Page) =>
-    p.$$eval('#messages li.msg .text', (els) => els.map((e) => e.textContent));
+  const open = (port: number, nick: string, width?: number) => openPage(browser, port, nick, width);
 
   it('lets two pages chat in a room, with presence and members, rendering text as text', async () => {
     const port = fleet.wsGateways[0]!.wsPort;
@@ -267,8 +271,6 @@ describe('the browser client, away longer than the recovery window', () => {
     await fleet.stop();
   });
 
-  const texts = (p: Page) =>
-    p.$$eval('#messages li.msg .text', (els) => els.map((e) => e.textContent ?? ''));
   const notices = (p: Page) =>
     p.$$eval('#messages li:not(.msg)', (els) => els.map((e) => e.textContent ?? ''));
 
@@ -300,8 +302,8 @@ describe('the browser client, away longer than the recovery window', () => {
 
     const first = await away(page, sender, 'away', 150);
     await page.waitForSelector(`#messages .text:text-is("${first.at(-1)}")`, { timeout: 20_000 });
-    await waitUntil(async () => (await texts(page)).length === 151, 10_000, 'all 151 shown');
-    assert.deepEqual(await texts(page), ['before', ...first]);
+    await waitUntil(async () => (await messages(page)).length === 151, 10_000, 'all 151 shown');
+    assert.deepEqual(await messages(page), ['before', ...first]);
     assert.deepEqual(
       (await notices(page)).filter((n) => n.includes('could not be recovered')),
       [],
@@ -313,11 +315,11 @@ describe('the browser client, away longer than the recovery window', () => {
     });
     const kept = second.filter((_, i) => i < 10 || i >= 15);
     await waitUntil(
-      async () => (await texts(page)).length === 151 + 95,
+      async () => (await messages(page)).length === 151 + 95,
       10_000,
       'all kept ones shown',
     );
-    assert.deepEqual(await texts(page), ['before', ...first, ...kept]);
+    assert.deepEqual(await messages(page), ['before', ...first, ...kept]);
     await page.screenshot({ path: artifactPath('browser-gap-lost.png') });
     sender.close();
     await ctx.close();
@@ -343,13 +345,7 @@ describe('the browser client and nc on a Redis Cluster', () => {
   });
 
   it('chats in a room across a failover of its shard, and matches strangers', async () => {
-    const page = await (
-      await browser.newContext({ viewport: { width: 1100, height: 720 } })
-    ).newPage();
-    await page.goto(`http://127.0.0.1:${fleet.wsGateways[0]!.wsPort}/`);
-    await page.fill('#nick', 'webby');
-    await page.click('#start');
-    await page.waitForSelector('#me:text-is("webby")');
+    const page = await openPage(browser, fleet.wsGateways[0]!.wsPort, 'webby');
     const nc = await LineClient.connect(fleet.gateways[0]!.tcpPort);
     await nc.waitLine('* welcome');
     nc.line('/nick catty');
@@ -375,10 +371,12 @@ describe('the browser client and nc on a Redis Cluster', () => {
     await say('after the failover');
     nc.line('still here');
     await page.waitForSelector('#messages .text:text-is("still here")', { timeout: 15_000 });
-    assert.deepEqual(
-      await page.$$eval('#messages li.msg .text', (els) => els.map((e) => e.textContent)),
-      ['before the failover', 'from a terminal', 'after the failover', 'still here'],
-    );
+    assert.deepEqual(await messages(page), [
+      'before the failover',
+      'from a terminal',
+      'after the failover',
+      'still here',
+    ]);
     await page.screenshot({ path: artifactPath('browser-cluster.png') });
 
     // Strangers: the browser's Match and nc's /match meet through the matchmaker on the cluster.

@@ -14,3 +14,4 @@ export * from './crowd.js';
 export * from './settings.js';
 export * from './attack.js';
 export * from './cluster.js';
+export * from './log-timeline.js';

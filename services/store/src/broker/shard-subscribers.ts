@@ -40,6 +40,9 @@ export class ShardSubscribers {
   /** SSUBSCRIBE channels of one slot on its node; resolves once Redis confirmed them. */
   async subscribe(node: string, channels: string[], readyWithinMs: number): Promise<void> {
     const conn = this.connection(node);
+    // It was connected and lost the node (killed, most often): waiting would only delay the
+    // retry at the node the slot map names next.
+    if (conn.status === 'reconnecting') throw new Error(`shard subscriber lost ${node}`);
     if (conn.status !== 'ready') await ready(conn, readyWithinMs);
     try {
       await conn.ssubscribe(...channels);

@@ -9,6 +9,7 @@ import {
   clusterClient,
   type Fleet,
   JsonClient,
+  logTimeline,
   sendSequence,
   seqsShownTwice,
   startFleet,
@@ -123,6 +124,7 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
       }
       const subsBefore = await subscriberCount(cluster);
       const refused = rooms.map((): string[] => []);
+      const trafficFrom = Date.now();
       const traffic = rooms.map(({ room }, i) =>
         sendSequence(senders[i]!, room, {
           count: 120,
@@ -137,6 +139,10 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
       await applyFault(fault, hit, port);
       try {
         await check();
+      } catch (err) {
+        // What the services said from the traffic's start on, read first when it fails in CI.
+        const said = logTimeline(fleet.services, trafficFrom);
+        throw new Error(`the fleet said:\n${said}\n${(err as Error).message}`, { cause: err });
       } finally {
         // Back as a replica of the new primary, so the next case finds a replica on every shard.
         if (!cluster.server(port).running()) await cluster.restart(port);

@@ -47,8 +47,13 @@ async function census(admin: Redis, prefix: string) {
   return { total: keys.length, kinds };
 }
 
-async function createMatches(store: Parameters<typeof endMatch>[0], keys: Keys) {
+/** Pairs and greets N pairs of strangers; their matches stay open (room and first sid each). */
+async function createMatches(
+  store: Parameters<typeof endMatch>[0],
+  keys: Keys,
+): Promise<[string, string][]> {
   const now = Date.now();
+  const open: [string, string][] = [];
   for (let base = 0; base < N; base += 200) {
     await Promise.all(
       Array.from({ length: 200 }, async (_, k) => {
@@ -80,10 +85,11 @@ async function createMatches(store: Parameters<typeof endMatch>[0], keys: Keys) 
             publish: true,
             sid: t.sid,
           });
-        await endMatch(store, room, a.sid);
+        open.push([room, a.sid]);
       }),
     );
   }
+  return open;
 }
 
 async function createDms(store: Parameters<typeof endMatch>[0]) {
@@ -124,14 +130,18 @@ describe('key growth', () => {
         'DM history written',
       );
       const dms = await census(admin, fleet.prefix);
-      await createMatches(store, keys);
-      // Once the history-writer has written every match's history too.
+      // The matches stay open until the history-writer has written every one's history: ended
+      // as they were made, the first ones' history could expire (MATCH_KEEP_MS) before the
+      // last one's was written on a slow machine, and the count would never reach 2 × N.
+      const open = await createMatches(store, keys);
       await waitUntil(
         async () => (await census(admin, fleet.prefix)).kinds.get('hist')?.count === 2 * N,
         60_000,
         'match history written',
       );
       const peak = await census(admin, fleet.prefix);
+      for (let i = 0; i < open.length; i += 200)
+        await Promise.all(open.slice(i, i + 200).map(([room, sid]) => endMatch(store, room, sid)));
       assert.ok(peak.total > dms.total + 3 * N, `matches added keys: ${peak.total}`);
       assert.ok((await events()) > 0);
       // A finished match's keys expire MATCH_KEEP_MS after it ended (the history-writer's

@@ -1,5 +1,6 @@
 import { createKeys, type Keys } from '@chatfleet/store';
 import {
+  Continuity,
   createWorkerRuntime,
   type Logger,
   type WorkerRuntime,
@@ -17,6 +18,8 @@ export interface MatchmakerContext {
   keys: Keys;
   log: Logger;
   metrics: MatchmakerMetrics;
+  /** How long its passes have reached Redis without failing (it judges gateways dead by it). */
+  redisHeld: Continuity;
 }
 
 export const GROUP = 'matchmaker';
@@ -39,6 +42,7 @@ export function matchmakerContextFromConfig(
     keys: overrides.keys ?? createKeys(config.prefix, config.partitions, config.redisCluster),
     log,
     metrics: overrides.metrics ?? createMatchmakerMetrics(runtime.registry),
+    redisHeld: new Continuity(),
     ...overrides,
   };
 }

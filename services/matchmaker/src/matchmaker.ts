@@ -39,9 +39,10 @@ export function createMatchmaker(
     running = (async () => {
       do {
         again = false;
-        await pairPass(ctx).catch((err: unknown) =>
-          log.warn({ err: String(err) }, 'pairing pass failed'),
-        );
+        await pairPass(ctx).catch((err: unknown) => {
+          ctx.redisHeld.failed();
+          log.warn({ err: String(err) }, 'pairing pass failed');
+        });
       } while (again && !signal.aborted);
     })();
     await running;

@@ -18,17 +18,21 @@ import { commitPair, dropTicket, loadQueue } from './queue.js';
  */
 export async function pairPass(ctx: MatchmakerContext): Promise<number> {
   const { redis, keys, config, metrics } = ctx;
+  const started = performance.now();
   const got = await redis.set(keys.matchLock(), config.consumer, 'PX', 5000, 'NX');
+  ctx.redisHeld.ok(started);
   if (got !== 'OK') return 0;
   try {
     const queue = await loadQueue(redis, keys, config.passMax);
     // Waits are measured on Redis's clock, which dated the tickets.
     const now = await redisTimeMs(ctx, keys.matchRequests());
     const alive = await liveGateways(ctx, config.gatewayTimeoutMs);
+    // Right after Redis was away every gateway looks silent: their tickets wait, not dropped.
+    const sure = ctx.redisHeld.heldForMs() >= config.gatewayTimeoutMs;
     const live = [];
     for (const q of queue) {
       if (alive.has(q.ticket.gw)) live.push(q);
-      else {
+      else if (sure) {
         await dropTicket(redis, keys, q);
         metrics.dropped.inc({ reason: 'gateway_gone' });
       }

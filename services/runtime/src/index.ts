@@ -8,6 +8,7 @@ export * from './redis/close.js';
 export * from './redis/redis-client.js';
 export * from './service/abortable.js';
 export * from './service/cached.js';
+export * from './service/continuity.js';
 export * from './service/fleet-clock.js';
 export * from './service/heap.js';
 export * from './service/lifecycle.js';

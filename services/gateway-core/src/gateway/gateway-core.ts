@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { SeenIds, StoredMessage } from '@chatfleet/protocol';
-import { Cached, type Logger, Slots } from '@chatfleet/runtime';
+import { Cached, Continuity, type Logger, Slots } from '@chatfleet/runtime';
 import {
   appendInbox,
   type ControlEnvelope,
@@ -99,6 +99,8 @@ export class GatewayCore implements Hub, GatewayParts {
   private beating: Promise<void> | undefined;
   /** When (monotonic ms) the last heartbeat that succeeded was sent. */
   private beatOkAt = performance.now();
+  /** How long the heartbeats have succeeded without one failing. */
+  private readonly beats = new Continuity();
   private restoring: Promise<void> | undefined;
 
   constructor(private readonly o: GatewayCoreOptions) {
@@ -267,6 +269,7 @@ export class GatewayCore implements Hub, GatewayParts {
       this.metrics.heartbeats.inc({ outcome: 'ok' });
     } catch (err) {
       this.metrics.heartbeats.inc({ outcome: 'failed' });
+      this.beats.failed();
       throw err;
     }
     clock.learn(hb.now, sentAt);
@@ -274,9 +277,20 @@ export class GatewayCore implements Hub, GatewayParts {
     // only at the end: the mark, not the list, says whether we were declared dead.
     if (await takeReapedMark(this.store, this.gw)) return this.declaredDead();
     this.beatOkAt = sent;
+    this.beats.ok(sent);
     const lost = this.epoch !== undefined && hb.epoch !== this.epoch;
     this.epoch = hb.epoch;
     if (lost) this.restoreAll('redis lost its data');
+  }
+
+  /**
+   * Whether this gateway may judge others dead by their silence: only once its own heartbeats
+   * have gone through for a whole GATEWAY_TIMEOUT_MS. After Redis (or the shard of the
+   * gateways list) was away that long, every gateway's beat is old; a reaper that ran first
+   * would declare live gateways dead and close all their users' sessions.
+   */
+  mayReap(): boolean {
+    return this.beats.heldForMs() >= this.limits.gatewayTimeoutMs;
   }
 
   fence(): Promise<void> | undefined {

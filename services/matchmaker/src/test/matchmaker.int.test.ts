@@ -173,3 +173,42 @@ describe('matchmaker with a long queue', () => {
     }
   });
 });
+
+describe('a matchmaker that has just started', () => {
+  it('keeps a silent gateway’s tickets until it has watched Redis for a whole GATEWAY_TIMEOUT_MS', async () => {
+    const TIMEOUT_MS = 6000;
+    const fleet = await startFleet({
+      gateways: 0,
+      matchmaker: false,
+      historyWriter: false,
+      env: { GATEWAY_TIMEOUT_MS: String(TIMEOUT_MS) },
+    });
+    try {
+      const admin = await fleet.admin();
+      const store = {
+        redis: admin,
+        keys: createKeys(fleet.prefix, 16),
+        limits: DEFAULT_STORE_LIMITS,
+        clock: new FleetClock(),
+      };
+      // A gateway last heard of long ago, as every gateway looks right after Redis was away.
+      await admin.zadd(store.keys.gateways(), 1, 'gw-silent');
+      await requestMatch(
+        store,
+        { sid: 'gw-silent.1', nick: 'hush', gw: 'gw-silent', tags: [], ts: 0 },
+        1,
+      );
+      const mm = await fleet.add('matchmaker');
+      // Many passes (MATCH_TICK_MS) later, but within its first timeout: not judged yet.
+      await new Promise((r) => setTimeout(r, TIMEOUT_MS / 3));
+      const dropped = () => readMetric(mm.metricsPort, 'chat_matchmaker_dropped_tickets_total');
+      assert.equal(await dropped(), 0);
+      assert.equal(await admin.zcard(store.keys.matchQueue()), 1);
+      // Once it has watched for a whole timeout, a gateway still silent is gone.
+      await waitUntil(async () => (await dropped()) === 1, TIMEOUT_MS * 2, 'the ticket dropped');
+      await mm.stop();
+    } finally {
+      await fleet.stop();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Fleet,
   JsonClient,
@@ -59,6 +60,65 @@ describe('Redis going away and coming back', () => {
     assert.equal(restores, 0);
     a.close();
     b.close();
+  });
+});
+
+// Longer than GATEWAY_TIMEOUT_MS away, every gateway's last heartbeat is old when Redis comes
+// back: the first reaper to look would declare the others dead and close all their sessions.
+describe('Redis away for longer than GATEWAY_TIMEOUT_MS, with its data', () => {
+  const TIMEOUT_MS = 2000;
+  let redis: TestRedis;
+  let fleet: Fleet;
+  before(async () => {
+    redis = await startRedis({ appendonly: true });
+    fleet = await startFleet({
+      gateways: 2,
+      redis,
+      env: { GATEWAY_TIMEOUT_MS: String(TIMEOUT_MS), HEARTBEAT_MS: '500', LEASE_MS: '6000' },
+    });
+  });
+  after(async () => {
+    await fleet.stop();
+    await redis.destroy();
+  });
+
+  it('declares no gateway dead on its return: users stay, and a waiting stranger is still matched', async () => {
+    const [g1, g2] = fleet.gateways;
+    const { c: a } = await JsonClient.hello(g1!.tcpPort, 'awaya');
+    const { c: b } = await JsonClient.hello(g2!.tcpPort, 'awayb');
+    for (const c of [a, b]) await c.request({ type: 'join', room: 'stay' });
+    const { c: w } = await JsonClient.hello(g2!.tcpPort, 'awayw');
+    w.send({ type: 'match' });
+    await w.next('waiting');
+
+    await redis.stop();
+    await sleep(TIMEOUT_MS * 2.5);
+    await redis.start();
+    await waitUntil(
+      async () =>
+        (await a.request({ type: 'say', room: 'stay', text: 'back' }))['type'] !== 'error',
+      15_000,
+      'say to work again',
+    );
+    // The reapers look four times a heartbeat: give them two timeouts to get it wrong.
+    await sleep(TIMEOUT_MS * 2);
+
+    for (const g of fleet.gateways)
+      assert.equal(await readMetric(g.metricsPort, 'chat_gateway_declared_dead_total'), 0);
+    for (const c of [a, b, w])
+      assert.deepEqual(
+        c.frames.items.filter((f) => f.type === 'bye'),
+        [],
+        'a user was sent away',
+      );
+    await a.request({ type: 'say', room: 'stay', text: 'still here' });
+    await b.next('message', (m) => m['text'] === 'still here', 5000);
+    // The waiting ticket was kept: a newcomer is matched with the one who waited.
+    const { c: n } = await JsonClient.hello(g1!.tcpPort, 'awayn');
+    n.send({ type: 'match' });
+    const matched = await n.next('matched', () => true, 8000);
+    assert.equal(matched['partner'], 'awayw');
+    for (const c of [a, b, w, n]) c.close();
   });
 });
 

@@ -1,0 +1,24 @@
+/**
+ * How long this process has reached Redis without a failure (monotonic time). Judging another
+ * process dead by its silence is fair only after watching for a whole timeout: when Redis was
+ * away, every process fell silent at once, and on its return each looks dead to the others.
+ */
+export class Continuity {
+  private okSince: number | undefined;
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  /** A round trip that started at `startedAt` succeeded. */
+  ok(startedAt: number): void {
+    this.okSince ??= startedAt;
+  }
+
+  failed(): void {
+    this.okSince = undefined;
+  }
+
+  /** How long it has succeeded without a failure (0 if it has not yet, or failed last). */
+  heldForMs(): number {
+    return this.okSince === undefined ? 0 : this.now() - this.okSince;
+  }
+}

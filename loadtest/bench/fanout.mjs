@@ -58,8 +58,13 @@ export async function step(c, members, rooms, sink, o) {
   const lat = [];
   let from = Infinity;
   let to = -Infinity;
+  // Per send time (ms), messages sent and deliveries received: where a loss sits in the step.
+  const sentAtMs = new Map();
+  const gotAtMs = new Map();
   sink.onDelivery = (sentAt) => {
-    if (sentAt >= from && sentAt <= to) lat.push(Date.now() - sentAt);
+    if (sentAt < from || sentAt > to) return;
+    lat.push(Date.now() - sentAt);
+    gotAtMs.set(sentAt, (gotAtMs.get(sentAt) ?? 0) + 1);
   };
   // What the server told the clients during the step: a loss it owned up to, or a disconnect.
   const notices = {};
@@ -88,7 +93,10 @@ export async function step(c, members, rooms, sink, o) {
     for (; sent < due; sent++) {
       const t = Date.now();
       senders[sent % rooms].say(`r${sent % rooms}`, `t${t}`);
-      if (t >= from) measured++;
+      if (t >= from) {
+        measured++;
+        sentAtMs.set(t, (sentAtMs.get(t) ?? 0) + 1);
+      }
     }
     await sleep(5);
   }
@@ -121,6 +129,7 @@ export async function step(c, members, rooms, sink, o) {
     expected: measured * perRoom,
     delivered: lat.length,
     lost: measured * perRoom - lat.length,
+    lostAt: lostAt(sentAtMs, gotAtMs, perRoom, from),
     notices,
     deliveriesPerSecond: Math.round(lat.length / seconds),
     latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: lat.at(-1) ?? null },
@@ -156,4 +165,25 @@ export async function step(c, members, rooms, sink, o) {
       : {}),
     peakRssMiB: pids.map((p) => +((peak.get(p) ?? 0) / 2 ** 20).toFixed(1)),
   };
+}
+
+/**
+ * Where deliveries went missing: the first and last send time (ms into the measured window)
+ * with a message not every member got, how many such send times, and at how many of them the
+ * shortfall was a multiple of a room's members (whole messages lost, as far as counts tell).
+ */
+function lostAt(sent, got, perRoom, from) {
+  let first = null;
+  let last = null;
+  let times = 0;
+  let whole = 0;
+  for (const [t, k] of sent) {
+    const missing = k * perRoom - (got.get(t) ?? 0);
+    if (missing <= 0) continue;
+    times++;
+    if (missing % perRoom === 0) whole++;
+    first = first === null ? t - from : Math.min(first, t - from);
+    last = last === null ? t - from : Math.max(last, t - from);
+  }
+  return times === 0 ? null : { firstMs: first, lastMs: last, times, whole };
 }

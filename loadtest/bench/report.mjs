@@ -19,6 +19,10 @@ const told = (n = {}) =>
     .map(([k, v]) => `; ${k} ${fmt(v)}`)
     .join('');
 
+/** Where a step's loss sat: send times (ms into the window) and how many were whole messages. */
+const where = (at) =>
+  at ? ` (sent ${fmt(at.firstMs)}–${fmt(at.lastMs)} ms in; ${at.whole} of ${at.times} whole)` : '';
+
 /** A cluster's Redis CPU, shard by shard, with each one's µs per send. */
 const shards = (s) =>
   s.redisPerShard
@@ -28,7 +32,7 @@ const shards = (s) =>
 function rows(out) {
   return out.steps.map((s) => {
     const l = s.latencyMs;
-    return `| ${fmt(s.target)}${s.repeat ? ' (again)' : ''} | ${fmt(s.deliveriesPerSecond)} | ${l.p50} / ${l.p95} / ${l.p99} / ${l.max} | ${fmt(s.lost)} of ${fmt(s.expected)}${told(s.notices)} | ${s.cpuSeconds.servers.join(' + ')} (${s.cpuSeconds.helpers.join(' + ') || '–'}; redis ${s.cpuSeconds.redis}${shards(s)}; generator ${s.cpuSeconds.generator ?? '–'}) | ${s.cpuMicrosPerDelivery ?? '–'} | ${s.peakRssMiB.join(' / ')} |`;
+    return `| ${fmt(s.target)}${s.repeat ? ' (again)' : ''} | ${fmt(s.deliveriesPerSecond)} | ${l.p50} / ${l.p95} / ${l.p99} / ${l.max} | ${fmt(s.lost)} of ${fmt(s.expected)}${where(s.lostAt)}${told(s.notices)} | ${s.cpuSeconds.servers.join(' + ')} (${s.cpuSeconds.helpers.join(' + ') || '–'}; redis ${s.cpuSeconds.redis}${shards(s)}; generator ${s.cpuSeconds.generator ?? '–'}) | ${s.cpuMicrosPerDelivery ?? '–'} | ${s.peakRssMiB.join(' / ')} |`;
   });
 }
 

@@ -143,20 +143,24 @@ export const dmKey = (m: StoredMessage): string => `${m.conv}/${m.id}`;
  * The inbox append comes before the mark, so a crash between them repeats a DM (sessions drop
  * an id they have shown) rather than losing it. A DM whose recipient identity no longer holds
  * the nick is `gone`: it stays in the conversation's history, and nobody else gets it.
+ * `judgeSilence: false` (the caller could not reach Redis for a whole timeout until just now)
+ * takes a silent owner for alive: after an outage every gateway looks silent, and an online
+ * user's DM must not go to the mailbox; if the owner did die, its reaper routes its inbox again.
  */
 export async function routeDm(
   ctx: StoreContext,
   m: StoredMessage,
   mode: RouteMode,
   gatewayTimeoutMs: number,
-  past: { goneSid?: string; deadGw?: string } = {},
+  past: { goneSid?: string; deadGw?: string; judgeSilence?: boolean } = {},
 ): Promise<'online' | 'stored' | 'seen' | 'gone'> {
   const lc = (m.to ?? '').toLowerCase();
   const { keys, limits } = ctx;
   let dead = past.deadGw ?? '';
   if (!dead) {
     const owner = await guarded(() => ctx.redis.hget(keys.nick(lc), 'gw'));
-    if (owner && !(await gatewayAlive(ctx, owner, gatewayTimeoutMs))) dead = owner;
+    const judge = past.judgeSilence ?? true;
+    if (owner && judge && !(await gatewayAlive(ctx, owner, gatewayTimeoutMs))) dead = owner;
   }
   const member = dmKey(m);
   const minId = idFromMs(ctx.clock.now() - limits.mailboxMaxAgeMs);

@@ -18,7 +18,10 @@ export async function handleControl(core: GatewayParts, env: ControlEnvelope): P
     case 'dm':
       if (s?.deliverDm(env.m) || core.dmShown(env.sid, env.m)) return;
       // The addressed session closed before delivery: route it again, past that session.
-      await routeDm(core.store, env.m, 'again', core.limits.gatewayTimeoutMs, { goneSid: env.sid });
+      await routeDm(core.store, env.m, 'again', core.limits.gatewayTimeoutMs, {
+        goneSid: env.sid,
+        judgeSilence: core.judgesSilence(),
+      });
       return;
     case 'kick':
       s?.bye(env.reason);

@@ -284,12 +284,12 @@ export class GatewayCore implements Hub, GatewayParts {
   }
 
   /**
-   * Whether this gateway may judge others dead by their silence: only once its own heartbeats
+   * Whether this gateway may take another's silence for death: only once its own heartbeats
    * have gone through for a whole GATEWAY_TIMEOUT_MS. After Redis (or the shard of the
    * gateways list) was away that long, every gateway's beat is old; a reaper that ran first
    * would declare live gateways dead and close all their users' sessions.
    */
-  mayReap(): boolean {
+  judgesSilence(): boolean {
     return this.beats.heldForMs() >= this.limits.gatewayTimeoutMs;
   }
 

@@ -20,8 +20,8 @@ export interface GatewayParts {
   /** Whether a session that closed recently had already shown this DM. */
   dmShown(sid: string, m: StoredMessage): boolean;
   beat(): Promise<void>;
-  /** Whether its own heartbeats have held long enough to judge other gateways dead. */
-  mayReap(): boolean;
+  /** Whether its own heartbeats have held long enough to take another gateway's silence for death. */
+  judgesSilence(): boolean;
   /** Catches up conversations whose position is out of step with what was dispatched. */
   checkPositions(): Promise<void>;
   renew(): Promise<void>;

@@ -44,7 +44,7 @@ export function startHousekeeping(
   const everyMs = t.heartbeatMs;
   const { store, log, metrics, limits } = core;
   const reap = async () => {
-    if (!core.mayReap()) return;
+    if (!core.judgesSilence()) return;
     for (const gw of await deadGateways(store, limits.gatewayTimeoutMs)) {
       if (gw === core.gw || signal.aborted) continue;
       const r = await reapGateway(store, gw, core.gw, log, limits.gatewayTimeoutMs);

@@ -121,6 +121,8 @@ export interface Hub {
    * heartbeat first (after a stall the fleet may have reaped it, and voided its sessions).
    */
   fence(): Promise<void> | undefined;
+  /** Whether its own heartbeats have held long enough to take another gateway's silence for death. */
+  judgesSilence(): boolean;
   /** Monotonic version for matchmaker requests. */
   nextVersion(): number;
 }

@@ -175,11 +175,11 @@ export async function onDm(s: SessionState, f: F<'dm'>): Promise<void> {
   const ack = unconfirmed === undefined && f.ref !== undefined ? { ref: f.ref } : {};
   s.emit({ ...toDmFrame(m), ...ack });
   // The DM is stored and acknowledged; if routing fails here, the history-writer routes it.
-  const how = await routeDm(s.hub.store, m, 'live', s.hub.limits.gatewayTimeoutMs).catch(
-    (err: unknown) => {
-      s.hub.log.warn({ sid: s.sid, err: String(err) }, 'dm route deferred to the history-writer');
-    },
-  );
+  const how = await routeDm(s.hub.store, m, 'live', s.hub.limits.gatewayTimeoutMs, {
+    judgeSilence: s.hub.judgesSilence(),
+  }).catch((err: unknown) => {
+    s.hub.log.warn({ sid: s.sid, err: String(err) }, 'dm route deferred to the history-writer');
+  });
   // The nick changed hands between the lookup and the route: the DM is the old identity's.
   if (how === 'gone') s.hub.log.info({ sid: s.sid, to: f.to }, 'dm recipient left its nick');
   if (unconfirmed) throw unconfirmed;

@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { claimNick, createKeys, DEFAULT_STORE_LIMITS } from '@chatfleet/store';
+import { FleetClock } from '@chatfleet/runtime';
 import {
   type Fleet,
   JsonClient,
@@ -119,6 +121,56 @@ describe('Redis away for longer than GATEWAY_TIMEOUT_MS, with its data', () => {
     const matched = await n.next('matched', () => true, 8000);
     assert.equal(matched['partner'], 'awayw');
     for (const c of [a, b, w, n]) c.close();
+  });
+});
+
+describe('a gateway that has not watched Redis for a whole GATEWAY_TIMEOUT_MS yet', () => {
+  it('routes a DM for a silent gateway’s user through that gateway, not into the mailbox; the reaper later keeps it for them', async () => {
+    const TIMEOUT_MS = 5000;
+    const fleet = await startFleet({
+      gateways: 0,
+      matchmaker: false,
+      historyWriter: false,
+      env: { GATEWAY_TIMEOUT_MS: String(TIMEOUT_MS), LEASE_MS: String(3 * TIMEOUT_MS) },
+    });
+    try {
+      const admin = await fleet.admin();
+      const store = {
+        redis: admin,
+        keys: createKeys(fleet.prefix, 16),
+        limits: DEFAULT_STORE_LIMITS,
+        clock: new FleetClock(),
+      };
+      // A user of a gateway last heard of long ago: how every gateway looks right after an outage.
+      await admin.zadd(store.keys.gateways(), 1, 'gw-silent');
+      const claimed = await claimNick(store, {
+        nick: 'quiet',
+        gw: 'gw-silent',
+        sid: 'gw-silent.1',
+        gatewayTimeoutMs: TIMEOUT_MS,
+      });
+      assert.equal(claimed.status, 'ok');
+      const g = await fleet.add('tcp-gateway');
+      const { c: x } = await JsonClient.hello(g.tcpPort, 'loud');
+      const reply = await x.request({ type: 'dm', to: 'quiet', text: 'are you there' });
+      assert.equal(reply.type, 'dm');
+      await waitUntil(
+        async () => (await admin.xlen(store.keys.inbox('gw-silent'))) === 1,
+        5000,
+        'the DM in the silent gateway’s inbox',
+      );
+      assert.equal(await admin.zcard(store.keys.mailbox('quiet')), 0);
+      // Once it has watched for a timeout, the silent gateway is reaped, and the DM waiting in its
+      // inbox goes to the mailbox, where the user's next welcome finds it.
+      await waitUntil(
+        async () => (await admin.zcard(store.keys.mailbox('quiet'))) === 1,
+        TIMEOUT_MS * 3,
+        'the DM kept in the mailbox',
+      );
+      x.close();
+    } finally {
+      await fleet.stop();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { createKeys, type Keys, type StoreContext } from '@chatfleet/store';
 import {
+  Continuity,
   createWorkerRuntime,
   FleetClock,
   type Logger,
@@ -19,6 +20,8 @@ export interface WriterContext {
   store: StoreContext;
   log: Logger;
   metrics: WriterMetrics;
+  /** How long its reads have reached Redis without failing (it judges gateways dead by it). */
+  redisHeld: Continuity;
 }
 
 export const GROUP = 'history-writer';
@@ -44,6 +47,7 @@ export function writerContextFromConfig(
     store: { redis, keys, limits: config.store, clock: new FleetClock(config.clockSkewMs) },
     log,
     metrics: overrides.metrics ?? createWriterMetrics(runtime.registry),
+    redisHeld: new Continuity(),
     ...overrides,
   };
 }

@@ -38,6 +38,7 @@ export function createHistoryWriter(
           });
         },
         onReclaimed: (n) => ctx.metrics.reclaimed.inc(n),
+        continuity: ctx.redisHeld,
       },
       signal,
     );

@@ -67,5 +67,9 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
   if (dms.length > 0) metrics.events.inc({ kind: 'dm' }, dms.length);
   if (good > dms.length) metrics.events.inc({ kind: 'room' }, good - dms.length);
   // Backup for DMs whose sender's gateway died before routing them: kept if still offline.
-  for (const m of dms) await routeDm(ctx.store, m, 'store', config.gatewayTimeoutMs);
+  // Right after Redis was away every gateway looks silent: an online user's DM must not go to
+  // the mailbox (docs/architecture.md, "Only a watcher judges").
+  const judgeSilence = ctx.redisHeld.heldForMs() >= config.gatewayTimeoutMs;
+  for (const m of dms)
+    await routeDm(ctx.store, m, 'store', config.gatewayTimeoutMs, { judgeSilence });
 }

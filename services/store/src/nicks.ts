@@ -9,7 +9,7 @@ import {
 } from './lua/scripts.js';
 import type { Batch } from './batch.js';
 import { guarded, idFromMs, type StoreContext } from './context.js';
-import { gatewayAlive } from './liveness.js';
+import { gatewayAlive, gatewayListed } from './liveness.js';
 import { appendInbox } from './inbox.js';
 import { parseStored } from './messages.js';
 
@@ -144,8 +144,9 @@ export const dmKey = (m: StoredMessage): string => `${m.conv}/${m.id}`;
  * an id they have shown) rather than losing it. A DM whose recipient identity no longer holds
  * the nick is `gone`: it stays in the conversation's history, and nobody else gets it.
  * `judgeSilence: false` (the caller could not reach Redis for a whole timeout until just now)
- * takes a silent owner for alive: after an outage every gateway looks silent, and an online
- * user's DM must not go to the mailbox; if the owner did die, its reaper routes its inbox again.
+ * takes a silent owner for alive while it is still listed: after an outage every gateway looks
+ * silent, and an online user's DM must not go to the mailbox; if the owner did die, its reaper
+ * routes its inbox again. One no longer listed was reaped already: nobody would.
  */
 export async function routeDm(
   ctx: StoreContext,
@@ -160,7 +161,9 @@ export async function routeDm(
   if (!dead) {
     const owner = await guarded(() => ctx.redis.hget(keys.nick(lc), 'gw'));
     const judge = past.judgeSilence ?? true;
-    if (owner && judge && !(await gatewayAlive(ctx, owner, gatewayTimeoutMs))) dead = owner;
+    const gone = async (gw: string) =>
+      judge ? !(await gatewayAlive(ctx, gw, gatewayTimeoutMs)) : !(await gatewayListed(ctx, gw));
+    if (owner && (await gone(owner))) dead = owner;
   }
   const member = dmKey(m);
   const minId = idFromMs(ctx.clock.now() - limits.mailboxMaxAgeMs);

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { FleetClock } from '@chatfleet/runtime';
+import { createKeys, DEFAULT_STORE_LIMITS, type StoreContext } from '@chatfleet/store';
 import type { TestCluster } from './cluster.js';
 import { redisClient, startRedis, type TestRedis } from './redis-server.js';
 import { startService, type ServiceName, type ServiceProcess } from './service-process.js';
@@ -14,6 +16,8 @@ export interface Fleet {
   add(name: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
   /** A command client for the test to look inside (or upset) Redis; closed by stop(). */
   admin(): Promise<Redis>;
+  /** A store context on that client (the fleet's prefix, 16 partitions, default limits). */
+  store(): Promise<StoreContext>;
   stop(): Promise<void>;
 }
 
@@ -69,6 +73,15 @@ export async function startFleet(o: FleetOptions = {}): Promise<Fleet> {
       if (o.cluster) return Promise.reject(new Error('a cluster fleet: use clusterClient(url)'));
       admin ??= redisClient(redis.url);
       return admin;
+    },
+    async store() {
+      const keys = createKeys(prefix, 16);
+      return {
+        redis: await this.admin(),
+        keys,
+        limits: DEFAULT_STORE_LIMITS,
+        clock: new FleetClock(),
+      };
     },
     async stop() {
       if (admin) (await admin).disconnect();

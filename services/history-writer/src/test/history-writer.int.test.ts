@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { conv, createKeys, idFromMs } from '@chatfleet/store';
+import { claimNick, conv, createKeys, idFromMs } from '@chatfleet/store';
 import type { StoredMessage } from '@chatfleet/protocol';
 import {
   type Fleet,
@@ -11,6 +11,20 @@ import {
   startFleet,
   waitUntil,
 } from '@chatfleet/testing';
+
+/** A stored DM as a sender's gateway would append it, before any routing. */
+function unroutedDm(from: string, to: string, toIdent: string, text: string, now: number) {
+  const dm: StoredMessage = {
+    id: idFromMs(now),
+    conv: conv.dm(`${from}-ident`, toIdent),
+    from,
+    to,
+    toIdent,
+    text,
+    ts: now,
+  };
+  return dm;
+}
 
 describe('history-writer', () => {
   let fleet: Fleet;
@@ -182,15 +196,7 @@ describe('history-writer', () => {
     );
     const ident = (await redis.hget(k.nick('inboxer'), 'ident')) ?? '';
     const now = Date.now();
-    const dm: StoredMessage = {
-      id: idFromMs(now),
-      conv: conv.dm('ghostwriter-ident', ident),
-      from: 'ghostwriter',
-      to: 'inboxer',
-      toIdent: ident,
-      text: 'written by a gateway that died',
-      ts: now,
-    };
+    const dm = unroutedDm('ghostwriter', 'inboxer', ident, 'written by a gateway that died', now);
     await redis.xadd(k.events(k.partitionOf(dm.conv)), '*', 'c', dm.conv, 'm', JSON.stringify(dm));
     const room = conv.room('trimmed');
     const old = idFromMs(now - 40 * 24 * 3600 * 1000);
@@ -226,5 +232,45 @@ describe('history-writer', () => {
     );
     c.close();
     await writer.stop();
+  });
+});
+
+describe('a history-writer that has not watched Redis for a whole GATEWAY_TIMEOUT_MS yet', () => {
+  it('routes an unrouted DM for a silent gateway’s user through that gateway, not into the mailbox', async () => {
+    const fleet = await startFleet({ gateways: 0, matchmaker: false, historyWriter: false });
+    try {
+      const admin = await fleet.admin();
+      const store = await fleet.store();
+      const k = store.keys;
+      // A user of a gateway last heard of long ago, still listed: how every gateway looks right
+      // after an outage. Its reaper, if it did die, routes its inbox again.
+      await admin.zadd(k.gateways(), 1, 'gw-hushed');
+      await claimNick(store, {
+        nick: 'hushed',
+        gw: 'gw-hushed',
+        sid: 'gw-hushed.1',
+        gatewayTimeoutMs: 10_000,
+      });
+      const ident = (await admin.hget(k.nick('hushed'), 'ident')) ?? '';
+      const dm = unroutedDm('sender', 'hushed', ident, 'routed by nobody', Date.now());
+      await admin.xadd(
+        k.events(k.partitionOf(dm.conv)),
+        '*',
+        'c',
+        dm.conv,
+        'm',
+        JSON.stringify(dm),
+      );
+      const writer = await fleet.add('history-writer', { GATEWAY_TIMEOUT_MS: '20000' });
+      await waitUntil(
+        async () => (await admin.xlen(k.inbox('gw-hushed'))) === 1,
+        10_000,
+        'the DM in the silent gateway’s inbox',
+      );
+      assert.equal(await admin.zcard(k.mailbox('hushed')), 0);
+      await writer.stop();
+    } finally {
+      await fleet.stop();
+    }
   });
 });

@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createKeys, DEFAULT_STORE_LIMITS, requestMatch } from '@chatfleet/store';
-import { FleetClock } from '@chatfleet/runtime';
+import { requestMatch } from '@chatfleet/store';
 import { type Fleet, JsonClient, readMetric, startFleet, waitUntil } from '@chatfleet/testing';
 
 describe('matchmaker', () => {
@@ -139,12 +138,7 @@ describe('matchmaker with a long queue', () => {
     try {
       const port = fleet.gateways[0]!.tcpPort;
       const admin = await fleet.admin();
-      const store = {
-        redis: admin,
-        keys: createKeys(fleet.prefix, 16),
-        limits: DEFAULT_STORE_LIMITS,
-        clock: new FleetClock(),
-      };
+      const store = await fleet.store();
       const [gw] = await admin.zrange(store.keys.gateways(), 0, '0');
       // Older tickets, each with a tag nobody else has, and far from widening to anyone.
       for (let i = 0; i < 1200; i++)
@@ -185,12 +179,7 @@ describe('a matchmaker that has just started', () => {
     });
     try {
       const admin = await fleet.admin();
-      const store = {
-        redis: admin,
-        keys: createKeys(fleet.prefix, 16),
-        limits: DEFAULT_STORE_LIMITS,
-        clock: new FleetClock(),
-      };
+      const store = await fleet.store();
       // A gateway last heard of long ago, as every gateway looks right after Redis was away.
       await admin.zadd(store.keys.gateways(), 1, 'gw-silent');
       await requestMatch(

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Logger, untilAborted, type RedisClient } from '@chatfleet/runtime';
+import { type Continuity, type Logger, untilAborted, type RedisClient } from '@chatfleet/runtime';
 import { Cluster } from 'ioredis';
 import { Batch } from '../batch.js';
 import { execAll } from '../context.js';
@@ -30,6 +30,8 @@ export interface ConsumerGroupOptions {
   handle(entries: StreamEntry[]): Promise<void>;
   onReclaimed?(count: number): void;
   afterBatch?(): Promise<void>;
+  /** Told of every round that reached Redis, and of every one that failed. */
+  continuity?: Continuity;
 }
 
 export function fieldsOf(flat: string[]): Record<string, string> {
@@ -131,6 +133,7 @@ export async function runConsumerGroup(
   let lastClaim = 0;
   let groupsReady = false;
   while (!signal.aborted) {
+    const started = performance.now();
     try {
       if (!groupsReady) {
         await ensureGroups(o);
@@ -147,10 +150,12 @@ export async function runConsumerGroup(
         await sleep(CLUSTER_POLL_MS, undefined, { signal }).catch(() => undefined);
       if (res) await handleAndAck(o, res);
       if (res && o.afterBatch) await o.afterBatch();
+      o.continuity?.ok(started);
       if (o.lingerMs && read > 0 && read < o.count)
         await sleep(o.lingerMs, undefined, { signal }).catch(() => undefined);
     } catch (err) {
       if (signal.aborted) break;
+      o.continuity?.failed();
       // A Redis that restarted without its data has lost the groups too.
       if (err instanceof Error && err.message.includes('NOGROUP')) groupsReady = false;
       const cause = err instanceof Error && err.cause ? String(err.cause) : undefined;

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { conv, createKeys, DEFAULT_STORE_LIMITS, sendMessage } from '@chatfleet/store';
-import { FleetClock } from '@chatfleet/runtime';
+import { conv, createKeys, sendMessage } from '@chatfleet/store';
 import { type Fleet, JsonClient, startFleet, visitAndLeave } from '@chatfleet/testing';
 
 const dmsOf = (c: JsonClient, text: string) =>
@@ -52,12 +51,7 @@ describe('chaos: a gateway killed at each step of a DM', () => {
 
   it("routes a DM whose sender's gateway died between storing and routing it", async () => {
     const [g1] = fleet.gateways;
-    const store = {
-      redis: admin,
-      keys: createKeys(fleet.prefix, 16),
-      limits: DEFAULT_STORE_LIMITS,
-      clock: new FleetClock(),
-    };
+    const store = await fleet.store();
     const away = await visitAndLeave(g1!.tcpPort, 'doffline', admin, store.keys);
     const { c: online } = await JsonClient.hello(g1!.tcpPort, 'donline');
     const idents = {

@@ -1,8 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { claimNick, createKeys, DEFAULT_STORE_LIMITS } from '@chatfleet/store';
-import { FleetClock } from '@chatfleet/runtime';
+import { claimNick } from '@chatfleet/store';
 import {
   type Fleet,
   JsonClient,
@@ -135,12 +134,7 @@ describe('a gateway that has not watched Redis for a whole GATEWAY_TIMEOUT_MS ye
     });
     try {
       const admin = await fleet.admin();
-      const store = {
-        redis: admin,
-        keys: createKeys(fleet.prefix, 16),
-        limits: DEFAULT_STORE_LIMITS,
-        clock: new FleetClock(),
-      };
+      const store = await fleet.store();
       // A user of a gateway last heard of long ago: how every gateway looks right after an outage.
       await admin.zadd(store.keys.gateways(), 1, 'gw-silent');
       const claimed = await claimNick(store, {

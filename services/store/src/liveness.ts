@@ -53,12 +53,12 @@ export async function deadGateways(ctx: Liveness, timeoutMs: number): Promise<st
   )) as string[];
 }
 
-/** Whether one gateway's lease is current. */
 /** Whether a gateway is still in the list (a reaper removes it last, after routing its inbox). */
 export async function gatewayListed(ctx: Liveness, gw: string): Promise<boolean> {
   return (await guarded(() => ctx.redis.zscore(ctx.keys.gateways(), gw))) !== null;
 }
 
+/** Whether one gateway's lease is current. */
 export async function gatewayAlive(ctx: Liveness, gw: string, timeoutMs: number): Promise<boolean> {
   const r = await guarded(() =>
     gatewaysByTimeScript.run(ctx.redis, ctx.keys, { which: 'one', timeoutMs, gw }),

@@ -160,10 +160,13 @@ export async function routeDm(
   let dead = past.deadGw ?? '';
   if (!dead) {
     const owner = await guarded(() => ctx.redis.hget(keys.nick(lc), 'gw'));
-    const judge = past.judgeSilence ?? true;
-    const gone = async (gw: string) =>
-      judge ? !(await gatewayAlive(ctx, gw, gatewayTimeoutMs)) : !(await gatewayListed(ctx, gw));
-    if (owner && (await gone(owner))) dead = owner;
+    if (owner) {
+      const alive =
+        (past.judgeSilence ?? true)
+          ? await gatewayAlive(ctx, owner, gatewayTimeoutMs)
+          : await gatewayListed(ctx, owner);
+      if (!alive) dead = owner;
+    }
   }
   const member = dmKey(m);
   const minId = idFromMs(ctx.clock.now() - limits.mailboxMaxAgeMs);

@@ -4,7 +4,6 @@ import type { Redis } from 'ioredis';
 import {
   clearAssigned,
   conv,
-  createKeys,
   DEFAULT_STORE_LIMITS,
   endMatch,
   type Keys,
@@ -12,7 +11,6 @@ import {
   sendMessage,
   type Ticket,
 } from '@chatfleet/store';
-import { FleetClock } from '@chatfleet/runtime';
 import { startFleet, waitUntil } from '@chatfleet/testing';
 import { applyRequest, commitPair } from '../queue.js';
 
@@ -118,9 +116,9 @@ describe('key growth', () => {
     const fleet = await startFleet({ gateways: 0, matchmaker: false, env });
     try {
       const admin = await fleet.admin();
-      const keys = createKeys(fleet.prefix, 16);
-      const limits = { ...DEFAULT_STORE_LIMITS, matchKeepMs: KEEP_MS };
-      const store = { redis: admin, keys, limits, clock: new FleetClock() };
+      const base = await fleet.store();
+      const { keys } = base;
+      const store = { ...base, limits: { ...DEFAULT_STORE_LIMITS, matchKeepMs: KEEP_MS } };
       const events = () => admin.xlen(keys.events(0));
       await createDms(store);
       // The history-writer has turned every DM into durable history.

@@ -160,10 +160,10 @@ export async function writeReport(results) {
   if (sc)
     lines.push(
       '',
-      `**send path** (the store alone, one primary with a replica, ${fmt(sc[0]?.messages)} messages per case): ${sc
+      `**send path** (the store alone, ${fmt(sc[0]?.messages)} messages per case; first one Redis with nothing attached, then a primary with a replica): ${sc
         .map(
           (r) =>
-            `ACK_REPLICAS=${r.ackReplicas} with ${r.inFlight} in flight ${fmt(r.messagesPerSecond)}/s, Redis ${r.redisCpuMicrosPerMessage} µs per message (script ${r.scriptMicrosPerCall}), p50 / p99 ${r.latencyMs.p50} / ${r.latencyMs.p99} ms`,
+            `${r.replica ? 'with a replica, ' : 'alone, '}ACK_REPLICAS=${r.ackReplicas} with ${r.inFlight} in flight ${fmt(r.messagesPerSecond)}/s, Redis ${r.redisCpuMicrosPerMessage} µs per message (script ${r.scriptMicrosPerCall}), p50 / p99 ${r.latencyMs.p50} / ${r.latencyMs.p99} ms`,
         )
         .join('; ')}.`,
     );

@@ -131,7 +131,7 @@ if (settings.sendCost > 0) {
   results.sendCost = await sendCost(settings.sendCost);
   for (const r of results.sendCost)
     console.log(
-      `send, ACK_REPLICAS=${r.ackReplicas}, ${r.inFlight} in flight: ${r.messagesPerSecond}/s, ` +
+      `send, ${r.replica ? 'with a replica' : 'alone'}, ACK_REPLICAS=${r.ackReplicas}, ${r.inFlight} in flight: ${r.messagesPerSecond}/s, ` +
         `Redis CPU ${r.redisCpuMicrosPerMessage} µs/message (script ${r.scriptMicrosPerCall} µs), ` +
         `p50 ${r.latencyMs.p50} / p99 ${r.latencyMs.p99} ms, unconfirmed ${r.unconfirmed}`,
     );

@@ -72,12 +72,12 @@ export async function subscriberCost(seconds, fill = 110_000) {
     const rooms = Array.from({ length: 200 }, (_, i) => `r${i}`);
     const say = (i) => sendTo(backend, rooms[i % 200], i);
     for (let i = 0; i < fill; i++) await say(i); // 110,000: every window full (500)
-    const window = backend.store.keys.recent(conv.room('r0'));
+    const window = backend.store.keys.window(conv.room('r0'));
     const stream = backend.store.keys.events(backend.store.keys.partitionOf(conv.room('r0')));
     const bytes = async (key, n) =>
       Math.round(Number(await admin.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) / n);
     const memory = {
-      windowBytesPerMessage: await bytes(window, await admin.zcard(window)),
+      windowBytesPerMessage: await bytes(window, await admin.llen(window)),
       streamBytesPerEntry: await bytes(stream, await admin.xlen(stream)),
     };
     const channels = rooms.map((r) => backend.store.keys.live(conv.room(r)));
@@ -116,13 +116,24 @@ export async function subscriberCost(seconds, fill = 110_000) {
   }
 }
 
-/** Both modes, one after the other, on one fresh primary + replica; one in flight, then many. */
+/**
+ * The script on an idle Redis with nothing attached (no replica: the target's own terms), then
+ * both modes on one fresh primary + replica; each one in flight, then many.
+ */
 export async function sendCost(n, inFlight = 32, rooms = 200) {
+  const out = [];
+  const lone = await startRedis();
+  try {
+    for (const flight of [1, inFlight])
+      out.push({ replica: false, ...(await run(lone.url, 0, n, flight, rooms)) });
+  } finally {
+    await lone.destroy();
+  }
   const rr = await startReplicatedRedis();
   try {
-    const out = [];
     for (const flight of [1, inFlight])
-      for (const ack of [0, 1]) out.push(await run(rr.primary.url, ack, n, flight, rooms));
+      for (const ack of [0, 1])
+        out.push({ replica: true, ...(await run(rr.primary.url, ack, n, flight, rooms)) });
     return out;
   } finally {
     await rr.destroy();

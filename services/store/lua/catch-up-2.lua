@@ -4,7 +4,7 @@
   had delivered (afterId of epoch seenEpoch), the conversation starts a new epoch first.
 
   KEYS[1] pos
-  KEYS[2] recent
+  KEYS[2] window
   ARGV[1] afterId: the last message the gateway delivered (0 = none)
   ARGV[2] seenEpoch: its epoch ('' = none)
 ]]
@@ -18,5 +18,5 @@ if lostSince(p[3], tonumber(p[1] or '0'), KEYS[2], ARGV[2], afterId) then
   p = {string.format('%.0f', id), '0', epoch}
   redis.call('HSET', KEYS[1], 'id', p[1], 'seq', '0', 'epoch', epoch)
 end
-local msgs = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf')
+local msgs = windowAfter(KEYS[2], afterId)
 return {p[3] or '', p[2] or '0', p[1] or '0', msgs}

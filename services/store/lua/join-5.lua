@@ -7,7 +7,7 @@
   'occupied'}.
 
   KEYS[1] members
-  KEYS[2] recent
+  KEYS[2] window
   KEYS[3] lock
   KEYS[4] pos
   KEYS[5] channel: the conversation's live channel, for the presence event
@@ -62,23 +62,23 @@ if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[6
 local history
 local recovered = -1
 if ARGV[4] == '' then
-  history = redis.call('ZRANGE', KEYS[2], -tonumber(ARGV[5]), -1)
+  history = redis.call('LRANGE', KEYS[2], -tonumber(ARGV[5]), -1)
 else
-  local since = ARGV[4]
-  history = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. since, '+inf')
+  local since = tonumber(ARGV[4])
+  history = windowAfter(KEYS[2], since)
   if lost or (ARGV[7] ~= '' and ARGV[7] ~= epoch) then
     recovered = 0
-  elseif redis.call('ZCOUNT', KEYS[2], since, since) > 0 then
+  elseif windowHas(KEYS[2], since) then
     recovered = 1
   else
     -- since is not in the window: all is well only if the window holds the whole epoch and
     -- the client saw none of it (it names this epoch, or it saw nothing at all).
-    local first = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+    local first = redis.call('LINDEX', KEYS[2], 0)
     -- seq is the stored message's last field (the send script writes it): read it, never
     -- decode the message, whose text a script's JSON decoder may refuse.
     local firstSeq = first and string.match(first, ',"seq":(%d+)}$')
-    local whole = (first == nil and seq == 0) or firstSeq == '1'
-    recovered = (whole and (ARGV[7] == epoch or tonumber(since) == 0)) and 1 or 0
+    local whole = (not first and seq == 0) or firstSeq == '1'
+    recovered = (whole and (ARGV[7] == epoch or since == 0)) and 1 or 0
   end
 end
 return {count, redis.call('HVALS', KEYS[1]), history, recovered, epoch, seq}

@@ -8,7 +8,7 @@ describe('keys', () => {
     const c = conv.room('lobby');
     const tag = /\{p\d+\}/;
     const tags = [
-      k.recent(c),
+      k.window(c),
       k.history(c),
       k.members(c),
       k.live(c),
@@ -17,7 +17,7 @@ describe('keys', () => {
       k.events(k.partitionOf(c)),
     ].map((s) => tag.exec(s)?.[0]);
     assert.equal(new Set(tags).size, 1);
-    assert.ok(k.recent(c).startsWith('cf:{p'));
+    assert.ok(k.window(c).startsWith('cf:{p'));
   });
 
   it("keeps a gateway's state and inbox under one tag, and matchmaker keys under {mm}", () => {

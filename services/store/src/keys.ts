@@ -16,8 +16,11 @@ export interface Keys {
   allEvents(): string[];
   /** Hash {id, seq, epoch}: a conversation's position, the last message stamped in it. */
   pos(conv: ConvId): string;
-  /** Sorted set (score = id) of the newest messages: the atomic recovery window. */
-  recent(conv: ConvId): string;
+  /**
+   * List of the newest stored messages in id order: the atomic recovery window. A list, not a
+   * sorted set, because the send script appends to it far more often than anything reads it.
+   */
+  window(conv: ConvId): string;
   /** Sorted set (score = id) of durable history, written by history-writer. */
   history(conv: ConvId): string;
   /** Hash lowercase nick -> JSON {nick, sid}. */
@@ -100,7 +103,8 @@ export function createKeys(prefix: string, partitions: number, cluster = false):
     events: (p) => `${tag(p)}:events`,
     allEvents: () => Array.from({ length: partitions }, (_, p) => `${tag(p)}:events`),
     pos: (conv) => inConv(conv, 'pos'),
-    recent: (conv) => inConv(conv, 'recent'),
+    // 'win', not the sorted set 'recent' it replaced: an old window expires instead of clashing.
+    window: (conv) => inConv(conv, 'win'),
     history: (conv) => inConv(conv, 'hist'),
     members: (conv) => inConv(conv, 'members'),
     roomLock: (conv) => inConv(conv, 'lock'),

@@ -105,7 +105,7 @@ export function queueEndMatch(
   batch.add(keys.match(room), (p) => p.del(keys.match(room)));
   const live = keys.live(c);
   batch.add(live, (p) => p.call(keys.publish, live, endEnvelope(sid, room, why)), 1);
-  const kept = [keys.pos(c), keys.recent(c), keys.history(c)];
+  const kept = [keys.pos(c), keys.window(c), keys.history(c)];
   for (const k of kept) batch.add(k, (p) => p.pexpire(k, ctx.limits.matchKeepMs), 1);
   return 2 + kept.length;
 }

@@ -1,5 +1,5 @@
 import type { StoredMessage } from '@chatfleet/protocol';
-import { catchUpScript, sendScript } from './lua/scripts.js';
+import { catchUpScript, sendScript, windowRangeScript } from './lua/scripts.js';
 import { guarded, pipelineEach, type StoreContext } from './context.js';
 import { messageEnvelopePrefix } from './envelopes.js';
 import { runConfirmed, UnconfirmedError } from './confirmed-send.js';
@@ -59,7 +59,7 @@ export async function sendMessage(
     body,
     // Confirmed sends: the sender's live copy is not its acknowledgement (WAIT comes after).
     envelope: m.publish ? messageEnvelopePrefix(m.sid, confirm ? undefined : m.ref) : '',
-    recentMax: limits.recentMax,
+    windowMax: limits.recentMax,
     ttlMs: limits.recentTtlMs,
     eventsMaxLen: limits.eventsMaxLen,
     seenEpoch: m.seen?.epoch ?? '',
@@ -123,15 +123,17 @@ export async function readHistory(
   const max = range.before === undefined ? '+inf' : `(${range.before}`;
   const min = range.after === undefined ? '-inf' : `(${range.after}`;
   const forward = range.after !== undefined;
-  const read = (key: string) =>
-    forward
-      ? ctx.redis.zrangebyscore(key, min, max, 'LIMIT', 0, limit)
-      : ctx.redis.zrevrangebyscore(key, max, min, 'LIMIT', 0, limit);
-  const [recent, hist] = await guarded(() =>
-    Promise.all([read(ctx.keys.recent(conv)), read(ctx.keys.history(conv))]),
+  const hist = ctx.keys.history(conv);
+  const [window, durable] = await guarded(() =>
+    Promise.all([
+      windowRangeScript.run(ctx.redis, ctx.keys, { conv, ...range, limit }) as Promise<string[]>,
+      forward
+        ? ctx.redis.zrangebyscore(hist, min, max, 'LIMIT', 0, limit)
+        : ctx.redis.zrevrangebyscore(hist, max, min, 'LIMIT', 0, limit),
+    ]),
   );
   const byId = new Map<number, StoredMessage>();
-  for (const raw of [...recent, ...hist]) {
+  for (const raw of [...window, ...durable]) {
     const m = parseStored(raw);
     if (m) byId.set(m.id, m);
   }

@@ -15,3 +15,4 @@ export * from './settings.js';
 export * from './attack.js';
 export * from './cluster.js';
 export * from './log-timeline.js';
+export * from './window.js';

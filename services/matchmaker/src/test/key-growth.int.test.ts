@@ -161,7 +161,7 @@ describe('key growth', () => {
       const capped = new Set(['events', 'requests', 'inbox']);
       for (const [kind, c] of after.kinds)
         if (!capped.has(kind)) assert.equal(c.forever, 0, `${kind} keys without a TTL: ${left}`);
-      for (const kind of ['pos', 'recent', 'hist'])
+      for (const kind of ['pos', 'win', 'hist'])
         assert.equal(after.kinds.get(kind)?.count, N, `DM ${kind} keys: ${left}`);
       const bytes = (c: typeof after, skip: Set<string>) =>
         [...c.kinds].filter(([k]) => !skip.has(k)).reduce((n, [, v]) => n + v.bytes, 0);

@@ -8,7 +8,7 @@ import { scriptCommand } from './script-command.js';
 
 type Arg = string | number;
 
-type RoomKey = 'members' | 'recent' | 'roomLock' | 'pos' | 'live';
+type RoomKey = 'members' | 'window' | 'roomLock' | 'pos' | 'live';
 const inRoom = (k: Keys, room: string, ...kinds: RoomKey[]) =>
   kinds.map((kind) => k[kind](convOf.room(room)));
 
@@ -24,7 +24,8 @@ export const sendScript = scriptCommand(
       body: string;
       /** '' for a message that is routed rather than published (DMs). */
       envelope: string;
-      recentMax: number;
+      /** The window keeps at least this many messages. */
+      windowMax: number;
       ttlMs: number;
       eventsMaxLen: number;
       /** The last message the sender's gateway saw in the conversation, if any. */
@@ -34,15 +35,15 @@ export const sendScript = scriptCommand(
   ) => ({
     keys: [
       k.pos(p.conv),
-      k.recent(p.conv),
+      k.window(p.conv),
       k.events(k.partitionOf(p.conv)),
-      p.isRoom ? k.roomLock(p.conv) : k.recent(p.conv),
+      p.isRoom ? k.roomLock(p.conv) : k.window(p.conv),
       k.live(p.conv),
     ],
     args: [
       p.conv,
       p.body,
-      p.recentMax,
+      p.windowMax,
       p.ttlMs,
       p.eventsMaxLen,
       p.envelope,
@@ -72,7 +73,7 @@ export const joinScript = scriptCommand(
       leaseMs: number;
     },
   ) => ({
-    keys: inRoom(k, p.room, 'members', 'recent', 'roomLock', 'pos', 'live'),
+    keys: inRoom(k, p.room, 'members', 'window', 'roomLock', 'pos', 'live'),
     args: [
       p.nick.toLowerCase(),
       JSON.stringify({ nick: p.nick, sid: p.sid }),
@@ -94,8 +95,20 @@ export const catchUpScript = scriptCommand(
   STORE_LUA,
   'catch-up',
   (k, p: { conv: string; afterId: number; seenEpoch: string }) => ({
-    keys: [k.pos(p.conv), k.recent(p.conv)],
+    keys: [k.pos(p.conv), k.window(p.conv)],
     args: [p.afterId, p.seenEpoch],
+  }),
+);
+
+export const windowRangeScript = scriptCommand(
+  STORE_LUA,
+  'window-range',
+  (
+    k,
+    p: { conv: string; after?: number | undefined; before?: number | undefined; limit: number },
+  ) => ({
+    keys: [k.window(p.conv)],
+    args: [p.after ?? '', p.before ?? '', p.limit],
   }),
 );
 

@@ -149,7 +149,7 @@ describe('chaos: exactly one reply per ref while Redis misbehaves', () => {
     await c.request({ type: 'join', room: 'home' });
     // Plant keys of the wrong type where each request will look.
     await admin.set(keys.members(conv.room('broken')), 'x');
-    await admin.set(keys.recent(conv.room('home')), 'x');
+    await admin.set(keys.window(conv.room('home')), 'x');
     await admin.set(keys.matchRequests(), 'x');
     await admin.set(keys.roomIndex(), 'x');
     await admin.set(keys.nick('broken-renamed'), 'x');

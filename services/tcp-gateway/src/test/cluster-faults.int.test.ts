@@ -18,6 +18,7 @@ import {
   toldOfLoss,
   waitForAll,
   waitUntil,
+  windowIds,
   WsClient,
 } from '@chatfleet/testing';
 
@@ -191,12 +192,8 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
         }
         if (fault === 'lost writes') {
           // Messages Redis acknowledged and then lost: whoever had seen them hears of it.
-          const stored = new Set(
-            (await admin.zrange(keys.recent(conv.room(hit)), 0, '-1', 'WITHSCORES')).filter(
-              (_, j) => j % 2 === 1,
-            ),
-          );
-          const gone = acked[0]!.filter((m) => !stored.has(String(m.id)));
+          const stored = new Set(await windowIds(admin, keys.window(conv.room(hit))));
+          const gone = acked[0]!.filter((m) => !stored.has(m.id));
           assert.ok(gone.length > 0, 'the fault lost nothing: it tested nothing');
           for (const l of listeners.filter((x) => x.name.endsWith(` ${hit}`))) {
             const got = checkDelivery(l.c.frames.items, hit, gone);
@@ -210,12 +207,8 @@ describe('the fleet on Redis Cluster keeps its promises through shard faults', (
 
         // Durable history: every acknowledged message Redis kept, once.
         for (const [i, { room }] of rooms.entries()) {
-          const recent = new Set(
-            (await admin.zrange(keys.recent(conv.room(room)), 0, '-1', 'WITHSCORES')).filter(
-              (_, j) => j % 2 === 1,
-            ),
-          );
-          const want = acked[i]!.filter((m) => fault !== 'lost writes' || recent.has(String(m.id)));
+          const kept = new Set(await windowIds(admin, keys.window(conv.room(room))));
+          const want = acked[i]!.filter((m) => fault !== 'lost writes' || kept.has(m.id));
           const histKey = keys.history(conv.room(room));
           const stored = async () =>
             (await admin.zrange(histKey, 0, '-1', 'WITHSCORES'))

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createLogger, createRedisMetrics, createRegistry } from '@chatfleet/runtime';
 import { conv, DEFAULT_STORE_LIMITS, redisGatewayBackend } from '@chatfleet/store';
 import {
+  dropFromWindow,
   type Fleet,
   JsonClient,
   type ReplicatedRedis,
@@ -115,7 +116,7 @@ describe('a failover to a replica that lagged behind acknowledged messages', () 
     const pos = backend.store.keys.pos(c);
     const last = first.at(-1)!;
     const before = await admin.hgetall(pos);
-    await admin.zremrangebyscore(backend.store.keys.recent(c), last.id, last.id);
+    await dropFromWindow(admin, backend.store.keys.window(c), last.id);
     await admin.hset(pos, {
       ...before,
       id: String(first[1]!.id),

@@ -288,7 +288,7 @@ describe('what a finished match leaves behind', () => {
       await b.next('matched', () => true, 10_000);
       await a.request({ type: 'say', room, text: 'short-lived' });
       const c = conv.room(room);
-      const kept = [keys.pos(c), keys.recent(c), keys.history(c)];
+      const kept = [keys.pos(c), keys.window(c), keys.history(c)];
       await waitUntil(async () => (await admin.exists(...kept)) === 3, 5000, 'history written');
       a.close();
       await b.next('partner_left');

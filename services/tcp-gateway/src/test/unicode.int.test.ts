@@ -42,7 +42,7 @@ describe('text that is not well-formed Unicode', () => {
     }
     const say = await t.request({ type: 'say', room: 'uni', text: LONE });
     assert.equal(say['code'], 'bad_frame');
-    assert.equal(await admin.exists(keys.recent(conv.room('uni'))), 0);
+    assert.equal(await admin.exists(keys.window(conv.room('uni'))), 0);
     t.close();
     w.close();
   });
@@ -99,11 +99,10 @@ describe('text that is not well-formed Unicode', () => {
     for (let i = 0; i < 21; i++)
       await talker.request({ type: 'say', room: 'poisoned', text: `m${i}` });
     // Rewrite the oldest message of the window as a pre-fix store would have kept it.
-    const [raw = '', score = '0'] = await admin.zrange(keys.recent(c), 0, '0', 'WITHSCORES');
-    await admin.zrem(keys.recent(c), raw);
-    await admin.zadd(
-      keys.recent(c),
-      score,
+    const raw = (await admin.lindex(keys.window(c), 0)) ?? '';
+    await admin.lset(
+      keys.window(c),
+      0,
       raw.replace(/"text":"m\d+"/, `"text":${JSON.stringify(LONE)}`),
     );
     const { c: late } = await JsonClient.hello(port, 'room-late');

@@ -12,6 +12,7 @@ import {
   conv,
   DEFAULT_STORE_LIMITS,
   type GatewayBackend,
+  readHistory,
   type LiveEnvelope,
   redisGatewayBackend,
   slotOf,
@@ -21,6 +22,7 @@ import {
 import { waitUntil } from '../ports.js';
 import { startRedisCluster, type TestCluster } from '../cluster.js';
 import { clusterClient, redisClient, startRedis } from '../redis-server.js';
+import { dropFromWindow, windowIds } from '../window.js';
 
 type Heard = { conv: string; env: LiveEnvelope | undefined };
 
@@ -118,7 +120,7 @@ async function open(
 const say = (b: GatewayBackend, room: string, text: string) =>
   b.broker.publish({ conv: conv.room(room), room, from: 'ada', text, publish: true, sid: 's1' });
 
-const backendKey = (b: GatewayBackend, kind: 'pos' | 'recent', c: string) => b.store.keys[kind](c);
+const backendKey = (b: GatewayBackend, kind: 'pos' | 'window', c: string) => b.store.keys[kind](c);
 
 const texts = (heard: Heard[], room: string) =>
   heard.flatMap((h) => (h.conv === conv.room(room) && h.env?.k === 'm' ? [h.env.m.text] : []));
@@ -213,7 +215,7 @@ for (const [name, start] of [
       // What a failover to a replica that lagged leaves: the last message and its position gone.
       const snapshot = await admin.hgetall(backendKey(backend, 'pos', c));
       const lost = await say(backend, 'failover', 'lost');
-      await admin.zremrangebyscore(backendKey(backend, 'recent', c), lost.id, lost.id);
+      await dropFromWindow(admin, backendKey(backend, 'window', c), lost.id);
       await admin.hset(backendKey(backend, 'pos', c), snapshot);
       const got = await backend.broker.catchUp(c, { epoch: lost.epoch, id: lost.id });
       assert.notEqual(got.pos.epoch, kept.epoch);
@@ -235,7 +237,7 @@ for (const [name, start] of [
       await say(backend, 'resend', 'one');
       const snapshot = await admin.hgetall(backendKey(backend, 'pos', c));
       const lost = await say(backend, 'resend', 'two');
-      await admin.zremrangebyscore(backendKey(backend, 'recent', c), lost.id, lost.id);
+      await dropFromWindow(admin, backendKey(backend, 'window', c), lost.id);
       await admin.hset(backendKey(backend, 'pos', c), snapshot);
       const m = await backend.broker.publish({
         conv: c,
@@ -249,6 +251,101 @@ for (const [name, start] of [
       assert.notEqual(m.epoch, lost.epoch);
       assert.equal(m.seq, 1);
       assert.ok(m.id > lost.id);
+      await backend.close();
+    });
+
+    it('keeps the last windowMax messages and at most a sixteenth more, and catches up from any of them', async () => {
+      const windowMax = 32;
+      const { backend } = await open(target, { limits: { recentMax: windowMax } });
+      const c = conv.room('full');
+      const sent = [];
+      for (let i = 0; i < 3 * windowMax + 7; i++) sent.push(await say(backend, 'full', `m${i}`));
+      const kept = await windowIds(admin, backendKey(backend, 'window', c));
+      assert.ok(kept.length >= windowMax && kept.length <= windowMax + 2, `${kept.length} kept`);
+      assert.deepEqual(
+        kept,
+        sent.slice(-kept.length).map((m) => m.id),
+      );
+      // Every starting point: each kept id, and one trimmed away (it was not lost: older).
+      const epoch = sent[0]!.epoch;
+      for (const id of [sent[0]!.id, ...kept]) {
+        const got = await backend.broker.catchUp(c, { epoch, id });
+        assert.deepEqual(
+          got.messages.map((m) => m.id),
+          kept.filter((k) => k > id),
+          `catch-up from ${id}`,
+        );
+        assert.equal(got.pos.epoch, epoch, `catch-up from ${id} kept the epoch`);
+      }
+      await backend.close();
+    });
+
+    it('pages history through the window by id, back from the newest and forward from a gap', async () => {
+      const { backend } = await open(target, { limits: { recentMax: 40 } });
+      const c = conv.room('pages');
+      const ids = [];
+      for (let i = 0; i < 40; i++) ids.push((await say(backend, 'pages', `p${i}`)).id);
+      const page = async (range: { before?: number; after?: number }, limit: number) =>
+        (await readHistory(backend.store, c, range, limit)).map((m) => m.id);
+      assert.deepEqual(await page({}, 5), ids.slice(-5));
+      assert.deepEqual(await page({ before: ids[10]! }, 5), ids.slice(5, 10));
+      assert.deepEqual(await page({ before: ids[2]! }, 5), ids.slice(0, 2));
+      assert.deepEqual(await page({ after: ids[10]! }, 5), ids.slice(11, 16));
+      assert.deepEqual(await page({ after: ids[10]!, before: ids[13]! }, 5), ids.slice(11, 13));
+      assert.deepEqual(
+        await page({ after: ids[10]! - 1, before: ids[12]! + 1 }, 9),
+        ids.slice(10, 13),
+      );
+      assert.deepEqual(await page({ after: ids.at(-1)! }, 5), []);
+      await backend.close();
+    });
+
+    it("gives a conversation's keys their expiry with its first message, and again when its window was lost alone", async () => {
+      const ttlMs = 3_600_000;
+      const { backend } = await open(target, { limits: { recentTtlMs: ttlMs } });
+      const c = conv.room('ttl');
+      const ttls = () =>
+        Promise.all(
+          [backendKey(backend, 'pos', c), backendKey(backend, 'window', c)].map((k) =>
+            admin.pttl(k),
+          ),
+        );
+      await say(backend, 'ttl', 'first');
+      for (const t of await ttls()) assert.ok(t > ttlMs - 60_000 && t <= ttlMs, `ttl ${t}`);
+      // Renewed once per 1/32 of the expiry, not with every message.
+      await admin.pexpire(backendKey(backend, 'pos', c), 1_000_000);
+      await say(backend, 'ttl', 'second');
+      assert.ok((await admin.pttl(backendKey(backend, 'pos', c))) <= 1_000_000);
+      // A window deleted alone comes back with an expiry, though its position was renewed.
+      await admin.del(backendKey(backend, 'window', c));
+      await say(backend, 'ttl', 'third');
+      const w = await admin.pttl(backendKey(backend, 'window', c));
+      assert.ok(w > ttlMs - 60_000, `the new window's ttl ${w}`);
+      // And when the last renewal is 1/32 of the expiry old, all are renewed.
+      await admin.hset(
+        backendKey(backend, 'pos', c),
+        'renewed',
+        String(Date.now() - ttlMs / 32 - 1000),
+      );
+      await say(backend, 'ttl', 'fourth');
+      for (const t of await ttls()) assert.ok(t > ttlMs - 60_000, `ttl ${t} after a due renewal`);
+      await backend.close();
+    });
+
+    it('stamps ids above a window that outlived its position', async () => {
+      const { backend } = await open(target);
+      const c = conv.room('orphan');
+      const first = await say(backend, 'orphan', 'first');
+      // A window whose newest message is far ahead of the clock, then its position gone.
+      const ahead = first.id + 3_600_000_000;
+      const w = backendKey(backend, 'window', c);
+      const raw = (await admin.lindex(w, -1)) ?? '';
+      await admin.rpush(w, raw.replace(`"id":${first.id},`, `"id":${ahead},`));
+      await admin.del(backendKey(backend, 'pos', c));
+      const next = await say(backend, 'orphan', 'next');
+      assert.ok(next.id > ahead, `${next.id} after ${ahead}`);
+      assert.notEqual(next.epoch, first.epoch);
+      assert.equal(next.seq, 1);
       await backend.close();
     });
 

@@ -47,7 +47,7 @@ export function writerContextFromConfig(
     store: { redis, keys, limits: config.store, clock: new FleetClock(config.clockSkewMs) },
     log,
     metrics: overrides.metrics ?? createWriterMetrics(runtime.registry),
-    redisHeld: new Continuity(),
+    redisHeld: new Continuity(config.gatewayTimeoutMs),
     ...overrides,
   };
 }

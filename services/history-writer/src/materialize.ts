@@ -69,7 +69,7 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
   // Backup for DMs whose sender's gateway died before routing them: kept if still offline.
   // Right after Redis was away every gateway looks silent: an online user's DM must not go to
   // the mailbox (docs/architecture.md, "Only a watcher judges").
-  const judgeSilence = ctx.redisHeld.heldForMs() >= config.gatewayTimeoutMs;
+  const judgeSilence = ctx.redisHeld.judgesSilence();
   for (const m of dms)
     await routeDm(ctx.store, m, 'store', config.gatewayTimeoutMs, { judgeSilence });
 }

@@ -42,7 +42,7 @@ export function matchmakerContextFromConfig(
     keys: overrides.keys ?? createKeys(config.prefix, config.partitions, config.redisCluster),
     log,
     metrics: overrides.metrics ?? createMatchmakerMetrics(runtime.registry),
-    redisHeld: new Continuity(),
+    redisHeld: new Continuity(config.gatewayTimeoutMs),
     ...overrides,
   };
 }

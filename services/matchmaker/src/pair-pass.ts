@@ -28,7 +28,7 @@ export async function pairPass(ctx: MatchmakerContext): Promise<number> {
     const now = await redisTimeMs(ctx, keys.matchRequests());
     const alive = await liveGateways(ctx, config.gatewayTimeoutMs);
     // Right after Redis was away every gateway looks silent: their tickets wait, not dropped.
-    const sure = ctx.redisHeld.heldForMs() >= config.gatewayTimeoutMs;
+    const sure = ctx.redisHeld.judgesSilence();
     const live = [];
     for (const q of queue) {
       if (alive.has(q.ticket.gw)) live.push(q);

@@ -100,7 +100,7 @@ export class GatewayCore implements Hub, GatewayParts {
   /** When (monotonic ms) the last heartbeat that succeeded was sent. */
   private beatOkAt = performance.now();
   /** How long the heartbeats have succeeded without one failing. */
-  private readonly beats = new Continuity();
+  private readonly beats: Continuity;
   private restoring: Promise<void> | undefined;
 
   constructor(private readonly o: GatewayCoreOptions) {
@@ -121,6 +121,7 @@ export class GatewayCore implements Hub, GatewayParts {
     this.log = o.log.child({ gw: this.gw });
     this.metrics = o.metrics;
     this.limits = o.limits;
+    this.beats = new Continuity(o.limits.gatewayTimeoutMs);
     this.subs = new Subscriptions({
       broker: o.broker,
       log: this.log,
@@ -290,7 +291,7 @@ export class GatewayCore implements Hub, GatewayParts {
    * would declare live gateways dead and close all their users' sessions.
    */
   judgesSilence(): boolean {
-    return this.beats.heldForMs() >= this.limits.gatewayTimeoutMs;
+    return this.beats.judgesSilence();
   }
 
   fence(): Promise<void> | undefined {

@@ -5,7 +5,7 @@ import { Continuity } from './continuity.js';
 describe('Continuity', () => {
   it('counts from the first success after a failure, and from zero after another failure', () => {
     let t = 0;
-    const c = new Continuity(() => t);
+    const c = new Continuity(1000, () => t);
     assert.equal(c.heldForMs(), 0);
     c.ok(100);
     t = 400;
@@ -16,5 +16,17 @@ describe('Continuity', () => {
     c.ok(500);
     t = 1500;
     assert.equal(c.heldForMs(), 1000);
+  });
+
+  it('judges silence only once it has held for the whole span', () => {
+    let t = 0;
+    const c = new Continuity(1000, () => t);
+    c.ok(0);
+    t = 999;
+    assert.equal(c.judgesSilence(), false);
+    t = 1000;
+    assert.equal(c.judgesSilence(), true);
+    c.failed();
+    assert.equal(c.judgesSilence(), false);
   });
 });

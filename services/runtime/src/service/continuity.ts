@@ -6,7 +6,11 @@
 export class Continuity {
   private okSince: number | undefined;
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  /** `judgeAfterMs`: how long it must have held before the process judges silence. */
+  constructor(
+    private readonly judgeAfterMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** A round trip that started at `startedAt` succeeded. */
   ok(startedAt: number): void {
@@ -20,5 +24,10 @@ export class Continuity {
   /** How long it has succeeded without a failure (0 if it has not yet, or failed last). */
   heldForMs(): number {
     return this.okSince === undefined ? 0 : this.now() - this.okSince;
+  }
+
+  /** Whether it has held long enough to take another process's silence for its death. */
+  judgesSilence(): boolean {
+    return this.heldForMs() >= this.judgeAfterMs;
   }
 }

@@ -39,10 +39,15 @@ export function createMatchmaker(
     running = (async () => {
       do {
         again = false;
-        await pairPass(ctx).catch((err: unknown) => {
-          ctx.redisHeld.failed();
-          log.warn({ err: String(err) }, 'pairing pass failed');
-        });
+        // Each pass tells how long Redis has held (the next pass judges silence by it).
+        const started = performance.now();
+        await pairPass(ctx).then(
+          () => ctx.redisHeld.ok(started),
+          (err: unknown) => {
+            ctx.redisHeld.failed();
+            log.warn({ err: String(err) }, 'pairing pass failed');
+          },
+        );
       } while (again && !signal.aborted);
     })();
     await running;

@@ -18,9 +18,7 @@ import { commitPair, dropTicket, loadQueue } from './queue.js';
  */
 export async function pairPass(ctx: MatchmakerContext): Promise<number> {
   const { redis, keys, config, metrics } = ctx;
-  const started = performance.now();
   const got = await redis.set(keys.matchLock(), config.consumer, 'PX', 5000, 'NX');
-  ctx.redisHeld.ok(started);
   if (got !== 'OK') return 0;
   try {
     const queue = await loadQueue(redis, keys, config.passMax);

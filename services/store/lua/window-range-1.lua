@@ -12,8 +12,12 @@
 local limit = tonumber(ARGV[3])
 local lo = 0
 if ARGV[1] ~= '' then lo = windowIndexAfter(KEYS[1], tonumber(ARGV[1])) end
-local hi = redis.call('LLEN', KEYS[1])
-if ARGV[2] ~= '' then hi = windowIndexAfter(KEYS[1], tonumber(ARGV[2]) - 1) end
+local hi
+if ARGV[2] ~= '' then
+  hi = windowIndexAfter(KEYS[1], tonumber(ARGV[2]) - 1)
+else
+  hi = redis.call('LLEN', KEYS[1])
+end
 if hi <= lo or limit <= 0 then return {} end
 if ARGV[1] ~= '' then return redis.call('LRANGE', KEYS[1], lo, math.min(hi, lo + limit) - 1) end
 return redis.call('LRANGE', KEYS[1], math.max(lo, hi - limit), hi - 1)

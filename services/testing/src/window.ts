@@ -1,3 +1,5 @@
+import { parseStored } from '@chatfleet/store';
+
 // Reading and damaging a conversation's recovery window (a list of stored messages) the way a
 // test needs to: which ids Redis kept, and one message taken out as a lagging replica loses it.
 
@@ -6,7 +8,7 @@ interface ListReader {
   lrem(key: string, count: number, element: string): Promise<number>;
 }
 
-const idOf = (raw: string) => Number(/,"id":(\d+),"ts":\d+,"seq":\d+}$/.exec(raw)?.[1] ?? NaN);
+const idOf = (raw: string) => parseStored(raw)?.id ?? NaN;
 
 /** The ids of the messages in a window, oldest first. */
 export async function windowIds(redis: ListReader, key: string): Promise<number[]> {

@@ -9,3 +9,4 @@ export * from './metrics/gateway-metrics.js';
 export * from './session/hub.js';
 export * from './session/session.js';
 export * from './session/wire.js';
+export * from './moderation/ban-list.js';

@@ -41,6 +41,8 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
     if (m.to !== undefined) dms.push(m);
     metrics.delay.observe(Math.max(0, now - m.ts) / 1000);
   }
+  // DMs a moderator removed before they got here: written as tombstones, routed to nobody.
+  const removed = new Set<string>();
   if (byConv.size > 0) {
     const write = () => {
       const batch = new Batch(redis);
@@ -60,7 +62,11 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
       return execAll(batch);
     };
     // A Redis that restarted has forgotten the script: the batch is written again (idempotent).
-    await withScripts(redis, [historyAppendScript], write);
+    const replies = await withScripts(redis, [historyAppendScript], write);
+    const convs = [...byConv.keys()];
+    replies.forEach(([, gone], i) => {
+      if (Array.isArray(gone)) for (const id of gone) removed.add(`${convs[i]}/${String(id)}`);
+    });
   }
   const good = entries.length - bad;
   if (bad > 0) metrics.events.inc({ kind: 'bad' }, bad);
@@ -70,6 +76,8 @@ export async function materialize(ctx: WriterContext, entries: StreamEntry[]): P
   // Right after Redis was away every gateway looks silent: an online user's DM must not go to
   // the mailbox (docs/architecture.md, "Only a watcher judges").
   const judgeSilence = ctx.redisHeld.judgesSilence();
-  for (const m of dms)
+  for (const m of dms) {
+    if (removed.has(`${m.conv}/${m.id}`)) continue;
     await routeDm(ctx.store, m, 'store', config.gatewayTimeoutMs, { judgeSilence });
+  }
 }

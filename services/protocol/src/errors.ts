@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'rate_limited',
   'not_matched',
   'forbidden',
+  'banned',
   'unavailable',
   'unconfirmed',
   'internal',

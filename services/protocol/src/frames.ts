@@ -13,6 +13,8 @@ export interface StoredMessage {
   to?: string;
   /** A DM's recipient identity: the holder of `to`'s token when it was sent. */
   toIdent?: string;
+  /** Removed by a moderator: a tombstone that keeps the message's id and seq, without text. */
+  removed?: true;
 }
 
 export type ClientFrame =
@@ -45,6 +47,8 @@ export type ClientFrame =
   | { type: 'block'; nick?: string; room?: string; ref?: string }
   | { type: 'unblock'; nick: string; ref?: string }
   | { type: 'report'; nick?: string; room?: string; reason?: string; ref?: string }
+  /** Exactly one of room (a room or match) and to (a DM): never stored, no reply. */
+  | { type: 'typing'; room?: string; to?: string; ref?: string }
   | { type: 'ping'; ref?: string }
   | { type: 'quit'; ref?: string };
 
@@ -58,6 +62,8 @@ export interface MessageFrame {
   text: string;
   ts: number;
   seq?: number;
+  /** A removed message in a replay: it keeps its place (id, seq) with empty from and text. */
+  removed?: true;
   ref?: string;
 }
 
@@ -68,6 +74,7 @@ export interface DmFrame {
   to: string;
   text: string;
   ts: number;
+  removed?: true;
   ref?: string;
 }
 
@@ -112,8 +119,13 @@ export type ServerFrame =
   | { type: 'blocked'; nick: string; ref?: string }
   | { type: 'unblocked'; nick: string; ref?: string }
   | { type: 'reported'; nick: string; ref?: string }
+  /** Someone in the room (or, without room, the DM partner nick) is typing: show it ~5 s. */
+  | { type: 'typing'; nick: string; room?: string }
+  /** A moderator removed a message: a room's (room) or a DM with someone (with). */
+  | { type: 'removed'; id: number; room?: string; with?: string }
   | { type: 'pong'; ref?: string }
-  | { type: 'bye'; reason: string; ref?: string }
+  /** `message`, when given, is for the person: a moderator's reason, a ban's term. */
+  | { type: 'bye'; reason: string; message?: string; ref?: string }
   | { type: 'error'; code: string; message: string; ref?: string };
 
 export type ServerType = ServerFrame['type'];
@@ -137,6 +149,8 @@ const SERVER_TYPE_SET: Record<ServerType, true> = {
   blocked: true,
   unblocked: true,
   reported: true,
+  typing: true,
+  removed: true,
   pong: true,
   bye: true,
   error: true,
@@ -159,6 +173,7 @@ const CLIENT_TYPE_SET: Record<ClientType, true> = {
   block: true,
   unblock: true,
   report: true,
+  typing: true,
   ping: true,
   quit: true,
 };
@@ -176,13 +191,19 @@ export function toMessageFrame(m: StoredMessage): MessageFrame {
     ts: m.ts,
   };
   if (m.seq !== undefined) f.seq = m.seq;
+  if (m.removed) f.removed = true;
   return f;
 }
 
 export function toDmFrame(m: StoredMessage): DmFrame {
-  return { type: 'dm', id: m.id, from: m.from, to: m.to ?? '', text: m.text, ts: m.ts };
+  const f: DmFrame = { type: 'dm', id: m.id, from: m.from, to: m.to ?? '', text: m.text, ts: m.ts };
+  if (m.removed) f.removed = true;
+  return f;
 }
 
+/** A DM conversation's id starts with `d:` (a removed DM's tombstone keeps no `to`). */
+export const isDmConv = (conv: string): boolean => conv.startsWith('d:');
+
 export function toFrame(m: StoredMessage): MessageFrame | DmFrame {
-  return m.to !== undefined ? toDmFrame(m) : toMessageFrame(m);
+  return m.to !== undefined || isDmConv(m.conv) ? toDmFrame(m) : toMessageFrame(m);
 }

@@ -158,6 +158,13 @@ function build(
       if (type === 'block') return { type, ...n, ...where, ...r };
       return { type, ...n, ...where, ...(reason ? { reason } : {}), ...r };
     }
+    case 'typing': {
+      const hasRoom = o['room'] !== undefined && o['room'] !== null;
+      const hasTo = o['to'] !== undefined && o['to'] !== null;
+      if (hasRoom === hasTo) fail('bad_frame', 'typing needs exactly one of room or to');
+      if (hasTo && !isNick(o['to'])) fail('bad_nick', 'to must be a nick');
+      return { type, ...(hasRoom ? { room: room(o) } : { to: o['to'] as string }), ...r };
+    }
     case 'next':
     case 'rooms':
     case 'ping':

@@ -28,6 +28,13 @@ export type LiveEnvelope =
     }
   | { k: 'p'; sid: string; room: string; nick: string; event: 'join' | 'leave'; count: number }
   | { k: 'end'; sid: string; room: string; why?: 'gone' }
+  /**
+   * Someone in the room is typing: never stored. `hide`: the identities the typist blocked
+   * (they must not see it either way); the receiving gateway checks its own sessions' blocks.
+   */
+  | { k: 't'; sid: string; room: string; nick: string; ident: string; hide?: string[] }
+  /** Made by the gateway from a moderator's removal: goes out in order with the room's events. */
+  | { k: 'rm'; sid: ''; room: string; id: number }
   /** Made by the gateway, never sent by Redis: messages before the next one may be missing. */
   | { k: 'gap'; sid: ''; room: string; epoch: string };
 
@@ -43,7 +50,23 @@ export type ControlEnvelope =
       tags: string[];
     }
   | { k: 'dm'; sid: string; m: StoredMessage }
-  | { k: 'kick'; sid: string; reason: string };
+  /** `message`: what the person is told (a moderator's reason). */
+  | { k: 'kick'; sid: string; reason: string; message?: string }
+  /** The bans changed: read them again and end the connections they now refuse. */
+  | { k: 'bans' }
+  /** A moderator removed a message: members connected here are told (`removed`). */
+  | {
+      k: 'removed';
+      conv: string;
+      id: number;
+      room?: string;
+      /** A DM's sender and recipient nicks, and the recipient's identity, when it was sent. */
+      from?: string;
+      to?: string;
+      toIdent?: string;
+    }
+  /** A DM partner is typing to session `sid`; `at` (ms) lets a late one be dropped. */
+  | { k: 'typing'; sid: string; nick: string; ident: string; at: number };
 
 /**
  * The start of a live message envelope as TypeScript writes it; the send script closes it with

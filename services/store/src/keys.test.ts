@@ -10,6 +10,7 @@ describe('keys', () => {
     const tags = [
       k.window(c),
       k.history(c),
+      k.removed(c),
       k.members(c),
       k.live(c),
       k.pos(c),

@@ -23,6 +23,8 @@ export interface Keys {
   window(conv: ConvId): string;
   /** Sorted set (score = id) of durable history, written by history-writer. */
   history(conv: ConvId): string;
+  /** Sorted set (score = id) of the ids a moderator removed: written as tombstones. */
+  removed(conv: ConvId): string;
   /** Hash lowercase nick -> JSON {nick, sid}. */
   members(conv: ConvId): string;
   /** Hash with a locked room's password salt and hash. */
@@ -45,6 +47,12 @@ export interface Keys {
   blocks(ident: string): string;
   /** Stream of reports for moderators, each with the conversation's last messages. */
   reports(): string;
+  /** Hash `ident:<id>` or `address:<address or prefix>` -> JSON ban record. */
+  bans(): string;
+  /** Counter bumped with every change to the bans, so gateways read them only when it moved. */
+  bansVersion(): string;
+  /** Stream of what moderators did: who, what, when, why. */
+  audit(): string;
   /** Counter of what one address or identity spent of a budget in the current window. */
   budget(kind: string, who: string): string;
   /** Sorted set gateway id -> last heartbeat (ms, by Redis's clock). */
@@ -106,6 +114,7 @@ export function createKeys(prefix: string, partitions: number, cluster = false):
     // 'win', not the sorted set 'recent' it replaced: an old window expires instead of clashing.
     window: (conv) => inConv(conv, 'win'),
     history: (conv) => inConv(conv, 'hist'),
+    removed: (conv) => inConv(conv, 'removed'),
     members: (conv) => inConv(conv, 'members'),
     roomLock: (conv) => inConv(conv, 'lock'),
     // One slot for both counters, so one script can check and count an attempt atomically.
@@ -118,6 +127,9 @@ export function createKeys(prefix: string, partitions: number, cluster = false):
     dmSeen: (lc) => inNick(lc, 'dm-seen'),
     blocks: (ident) => `${prefix}:{id:${ident}}:blocks`,
     reports: () => `${prefix}:{reports}:stream`,
+    bans: () => `${prefix}:{mod}:bans`,
+    bansVersion: () => `${prefix}:{mod}:bans-version`,
+    audit: () => `${prefix}:{mod}:audit`,
     budget: (kind, who) => `${prefix}:{lim:${who}}:${kind}`,
     gateways: () => `${prefix}:{gw}:alive`,
     fleetEpoch: () => `${prefix}:{gw}:epoch`,

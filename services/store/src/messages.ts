@@ -135,7 +135,8 @@ export async function readHistory(
   const byId = new Map<number, StoredMessage>();
   for (const raw of [...window, ...durable]) {
     const m = parseStored(raw);
-    if (m) byId.set(m.id, m);
+    // A removal reaches the window and history in one step; a tombstone wins all the same.
+    if (m && !byId.get(m.id)?.removed) byId.set(m.id, m);
   }
   const all = [...byId.values()].sort((a, b) => a.id - b.id);
   return forward ? all.slice(0, limit) : all.slice(-limit);

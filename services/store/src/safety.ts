@@ -24,6 +24,7 @@ export function reportContext(messages: StoredMessage[]): string {
   const out: string[] = [];
   let bytes = 2;
   for (const m of [...messages].reverse()) {
+    if (m.removed) continue;
     const text =
       m.text.length > REPORT_TEXT_CHARS ? `${m.text.slice(0, REPORT_TEXT_CHARS)}…` : m.text;
     const json = JSON.stringify({ id: m.id, from: m.from, text: text.toWellFormed(), ts: m.ts });
@@ -51,6 +52,20 @@ export async function removeBlock(ctx: StoreContext, me: string, them: string): 
 /** Keeps a returning identity's blocks for another BLOCK_KEEP_MS. */
 export async function renewBlocks(ctx: StoreContext, me: string): Promise<void> {
   await guarded(() => ctx.redis.pexpire(ctx.keys.blocks(me), BLOCK_KEEP_MS));
+}
+
+/** Renews a returning identity's blocks (as renewBlocks) and reads them, in one round trip. */
+export async function takeUpBlocks(ctx: StoreContext, me: string): Promise<Set<string>> {
+  const key = ctx.keys.blocks(me);
+  const [, [, members]] = (await execAll(
+    ctx.redis.multi().pexpire(key, BLOCK_KEEP_MS).smembers(key),
+  )) as [unknown, [null, string[]]];
+  return new Set(members);
+}
+
+/** An identity's blocks (the identities it blocked). */
+export async function readBlocks(ctx: StoreContext, me: string): Promise<Set<string>> {
+  return new Set(await guarded(() => ctx.redis.smembers(ctx.keys.blocks(me))));
 }
 
 /** Whether either identity blocked the other. */

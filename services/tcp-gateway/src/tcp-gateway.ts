@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import {
   AddressRate,
+  banMessage,
   createGatewayRuntime,
   type GatewayContext,
   gatewayContextFromConfig,
@@ -42,6 +43,11 @@ export function createTcpGateway(
   };
   const accept = (socket: Socket) => {
     const ip = socket.remoteAddress ?? '?';
+    const ban = core.bans.forAddress(ip);
+    if (ban) {
+      metrics.moderation.inc({ action: 'ban_refused' });
+      return refuse(socket, 'banned', 'banned', banMessage(ban));
+    }
     if (!core.draining && !perAddress.take(ip))
       return refuse(
         socket,

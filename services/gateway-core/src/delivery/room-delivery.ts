@@ -2,6 +2,7 @@ import { isMatchRoom, type StoredMessage, toMessageFrame } from '@chatfleet/prot
 import type { LiveEnvelope } from '@chatfleet/store';
 import type { SessionState } from '../session/session-state.js';
 import { type RoomState } from './room-state.js';
+import { showsTyping } from '../session/session-typing.js';
 
 /**
  * What holding a live event costs, about. History, catch-up and gap notices (made by this
@@ -40,6 +41,12 @@ export function onLive(s: SessionState, env: LiveEnvelope): void {
   const room = env.k === 'm' ? env.m.room : env.room;
   const st = room !== undefined ? s.rooms.get(room) : undefined;
   if (!st || room === undefined) return;
+  if (env.k === 't') {
+    // Typing is of the moment: a client that is behind, or a room still held back, skips it.
+    if (!st.buffer && s.backlog() <= s.hub.limits.paceBytes && showsTyping(s, env))
+      s.emit({ type: 'typing', room, nick: env.nick });
+    return;
+  }
   if (st.buffer) {
     hold(s, st, env);
     return;
@@ -140,6 +147,8 @@ function deliverNow(s: SessionState, st: RoomState, env: LiveEnvelope): void {
     });
   } else if (env.k === 'end') {
     s.partnerEnded(env.room, env.sid, env.why);
+  } else if (env.k === 'rm') {
+    s.emit({ type: 'removed', room: env.room, id: env.id });
   }
 }
 

@@ -1,12 +1,14 @@
 import { abandonMatch, type ControlEnvelope, routeDm } from '@chatfleet/store';
 import type { GatewayParts } from './gateway-parts.js';
+import { onDmTyping } from '../session/session-typing.js';
+import { tellRemoval } from '../moderation/removal-notice.js';
 
 /**
  * One event from this gateway's inbox. Throws when Redis cannot take the follow-up, so the
  * inbox reader keeps the event and tries again.
  */
 export async function handleControl(core: GatewayParts, env: ControlEnvelope): Promise<void> {
-  const s = core.sessions.get(env.sid);
+  const s = 'sid' in env ? core.sessions.get(env.sid) : undefined;
   switch (env.k) {
     case 'matched':
       if (s && !s.closed) {
@@ -24,6 +26,15 @@ export async function handleControl(core: GatewayParts, env: ControlEnvelope): P
       });
       return;
     case 'kick':
-      s?.bye(env.reason);
+      if (s && env.reason === 'kicked') core.metrics.moderation.inc({ action: 'kick' });
+      s?.bye(env.reason, undefined, env.message);
+      return;
+    case 'bans':
+      // Throws while Redis cannot answer: the event stays in the inbox and comes again.
+      return core.refreshBans(true);
+    case 'removed':
+      return tellRemoval(core, env);
+    case 'typing':
+      if (s && !s.closed) onDmTyping(s, env);
   }
 }

@@ -33,6 +33,7 @@ import { Subscriptions } from './subscriptions.js';
 import { dispatchLive } from '../delivery/dispatch.js';
 import { TopicFanout, type Broadcast } from '../delivery/topic-fanout.js';
 import type { GatewayParts } from './gateway-parts.js';
+import { BanList } from '../moderation/ban-list.js';
 
 export interface GatewayCoreOptions {
   /** The store's operations (nicks, matches, blocks…); the core never holds its connection. */
@@ -79,6 +80,7 @@ export class GatewayCore implements Hub, GatewayParts {
   readonly limits: SessionLimits;
   readonly hashing: Slots;
   readonly textBudget: AddressBudget;
+  readonly bans: BanList;
   private readonly rooms: Cached<RoomListing[]>;
   draining = false;
   readonly sessions = new Map<string, Session>();
@@ -115,6 +117,7 @@ export class GatewayCore implements Hub, GatewayParts {
         .replace(/[^A-Za-z0-9-]/g, '')
         .slice(0, 20)}-${randomBytes(4).toString('hex')}`;
     this.store = o.store;
+    this.bans = new BanList(o.store);
     this.broker = o.broker;
     this.presence = o.presence;
     this.inbox = o.openInbox(this.gw);
@@ -159,6 +162,10 @@ export class GatewayCore implements Hub, GatewayParts {
       },
     });
     this.metrics.redisUp.set(cmdReady ? 1 : 0);
+    // Before the first connection; a Redis that is away now is read by the poll later.
+    await this.refreshBans().catch((err: unknown) =>
+      this.log.warn({ err: String(err) }, 'bans not read yet, retrying'),
+    );
     await this.subs.start();
     const inbox = runInbox(
       { inbox: this.inbox, log: this.log, handle: (env) => handleControl(this, env) },
@@ -197,7 +204,32 @@ export class GatewayCore implements Hub, GatewayParts {
   createSession(transport: Transport): Session {
     const s = new Session(this, transport);
     this.sessions.set(s.sid, s);
+    const ban = this.bans.forAddress(transport.address());
+    if (ban) {
+      this.metrics.moderation.inc({ action: 'ban_refused' });
+      // After the transport has finished making the connection it is told on.
+      queueMicrotask(() => s.endBanned(ban));
+    }
     return s;
+  }
+
+  /** Reads the bans if they changed; then ends the connections they cover. */
+  async refreshBans(force = false): Promise<void> {
+    if (await this.bans.refresh(force)) {
+      this.metrics.bansHeld.set(this.bans.size());
+      this.enforceBans();
+    }
+  }
+
+  enforceBans(): void {
+    for (const s of this.sessions.values()) {
+      if (s.closed) continue;
+      const ban = this.bans.forAddress(s.address()) ?? this.bans.forIdent(s.ident);
+      if (!ban) continue;
+      this.metrics.moderation.inc({ action: 'ban_ended' });
+      this.log.info({ sid: s.sid, kind: ban.kind }, 'connection ended by a ban');
+      s.endBanned(ban);
+    }
   }
 
   /** The transport is gone: the session cleans up and is forgotten. */

@@ -4,6 +4,7 @@ import type { Presence, StoreContext } from '@chatfleet/store';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { SessionLimits } from '../session/hub.js';
 import type { SessionState } from '../session/session-state.js';
+import type { BanList } from '../moderation/ban-list.js';
 
 /**
  * What the gateway's loops (inbox events, housekeeping, leases, restore) use of the core that
@@ -17,6 +18,9 @@ export interface GatewayParts {
   readonly metrics: GatewayMetrics;
   readonly limits: SessionLimits;
   readonly sessions: ReadonlyMap<string, SessionState>;
+  readonly bans: BanList;
+  /** Reads the bans (if they changed, or `force`), then ends the connections they cover. */
+  refreshBans(force?: boolean): Promise<void>;
   /** Whether a session that closed recently had already shown this DM. */
   dmShown(sid: string, m: StoredMessage): boolean;
   beat(): Promise<void>;

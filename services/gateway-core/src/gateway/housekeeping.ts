@@ -67,6 +67,8 @@ export function startHousekeeping(
     every(Math.max(100, Math.floor(everyMs / 4)), signal, 'reap', core, reap),
     every(everyMs, signal, 'reconcile', core, reconcileAll),
     every(t.positionCheckMs, signal, 'positions', core, () => core.checkPositions()),
+    // The inbox tells of a new ban at once; this catches a gateway that missed it, and expiry.
+    every(everyMs, signal, 'bans', core, () => core.refreshBans()),
   ]);
 }
 

@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { expandIPv6 } from '@chatfleet/store';
 
 /**
  * The group a client address counts in for per-address limits and pairing: an IPv4 address
@@ -10,16 +11,4 @@ export function addressGroup(address: string): string {
   if (mapped) return mapped[1]!;
   if (isIPv4(address) || !isIPv6(address)) return address;
   return `${expandIPv6(address).slice(0, 4).join(':')}::/64`;
-}
-
-/** The eight hextets of an IPv6 address, without leading zeros. */
-function expandIPv6(address: string): string[] {
-  const [head = '', tail] = address.toLowerCase().split('%')[0]!.split('::');
-  const part = (s: string) => (s === '' ? [] : s.split(':'));
-  const h = part(head);
-  const t = tail === undefined ? [] : part(tail);
-  const fill = Array.from({ length: Math.max(0, 8 - h.length - t.length) }, () => '0');
-  return [...h, ...fill, ...t].map((x) =>
-    /^[0-9a-f]{1,4}$/.test(x) ? parseInt(x, 16).toString(16) : x,
-  );
 }

@@ -28,8 +28,13 @@ export const DISCONNECT_REASONS = [
   'busy',
   'draining',
   'origin',
+  'banned',
+  'kicked',
   'other',
 ] as const;
+
+/** What this gateway did for moderators (docs/moderation.md). */
+export const MODERATION_ACTIONS = ['ban_refused', 'ban_ended', 'kick', 'remove'] as const;
 
 /** The bounded label value for a disconnect reason. */
 export const disconnectReason = (reason: string): string =>
@@ -60,6 +65,8 @@ export interface GatewayMetrics {
   restores: Counter<'outcome'>;
   leaseRenewals: Counter<'outcome'>;
   reports: Counter;
+  moderation: Counter<'action'>;
+  bansHeld: Gauge;
   /** Children bound once: a label lookup per delivered frame was a visible share of fan-out. */
   framesOutOf: Record<ServerType, Counter.Internal>;
   roomDelivery: Histogram.Internal<'kind'>;
@@ -201,7 +208,19 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
       help: 'Reports users filed on others (kept in the reports stream for moderators)',
       ...r,
     }),
+    moderation: new Counter({
+      name: 'chat_gateway_moderation_total',
+      help: 'Moderation this gateway carried out: connections or hellos a ban refused, connections a ban ended, kicks, removals told to its members',
+      labelNames: ['action'],
+      ...r,
+    }),
+    bansHeld: new Gauge({
+      name: 'chat_gateway_bans',
+      help: 'Bans this gateway holds (active or not yet pruned), as last read from Redis',
+      ...r,
+    }),
   };
+  for (const a of MODERATION_ACTIONS) m.moderation.inc({ action: a }, 0);
   m.connections.set({ transport }, 0);
   for (const o of ['ok', 'failed']) m.heartbeats.inc({ outcome: o }, 0);
   m.connectionsTotal.inc({ transport }, 0);

@@ -11,6 +11,7 @@ import type {
 import type { AddressBudget } from '../limits/address-budget.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { RoomState } from '../delivery/room-state.js';
+import type { BanList } from '../moderation/ban-list.js';
 
 export interface SessionLimits {
   maxTextChars: number;
@@ -106,6 +107,8 @@ export interface Hub {
   readonly hashing: Slots;
   /** Message text per address, counted by this gateway (textBytesPerAddressMin). */
   readonly textBudget: AddressBudget;
+  /** The fleet's bans, held here: hello and connections are checked without a round trip. */
+  readonly bans: BanList;
   /** The public room list, read from Redis at most once per ROOM_LIST_CACHE_MS per gateway. */
   roomList(): Promise<RoomListing[]>;
   nextSid(): string;

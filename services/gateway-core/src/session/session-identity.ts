@@ -16,8 +16,8 @@ import {
   dmKey,
   nickHolder,
   releaseNick,
-  renewBlocks,
   routeDm,
+  takeUpBlocks,
   takeMailbox,
   UnconfirmedError,
 } from '@chatfleet/store';
@@ -98,6 +98,14 @@ async function claimAndWelcome(
     if (res.status !== 'ok' || nick === undefined)
       throw new ProtocolError('unavailable', 'no guest nick is free, pick one');
   }
+  const ban = s.hub.bans.forIdent(res.ident);
+  if (ban) {
+    // As it was before: the nick stays kept for its token; the banned connection ends.
+    await releaseNick(s.hub.store, nick, s.sid, true).catch(() => undefined);
+    s.settleClaim(nick);
+    s.hub.metrics.moderation.inc({ action: 'ban_refused' });
+    return s.endBanned(ban, ref.ref);
+  }
   if (res.status === 'replaced') await s.hub.kick(res.oldGw, res.oldSid, 'replaced');
   const old = s.nick;
   // A claim that just made the record (and cleared the nick's mailbox) left nothing to hand out;
@@ -126,9 +134,11 @@ async function claimAndWelcome(
   s.emit({ type: 'welcome', nick, token: res.token, ...ref });
   // The welcome was this hello's one reply: what follows must not answer it a second time. A
   // mailbox that cannot be taken now stays in Redis for the next welcome.
+  s.blocks = undefined;
   try {
     if (!cleared) for (const m of await takeMailbox(s.hub.store, nick)) deliver(s, m, 'mailbox');
-    if (!newcomer) await renewBlocks(s.hub.store, s.ident);
+    // Read (and renewed) with every hello: typing is never shown across a block.
+    s.blocks = newcomer ? new Set() : await takeUpBlocks(s.hub.store, s.ident);
   } catch (err) {
     s.hub.log.warn(
       { sid: s.sid, err: String(err) },

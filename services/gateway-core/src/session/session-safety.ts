@@ -80,6 +80,7 @@ export async function onBlock(s: SessionState, f: F<'block'>): Promise<void> {
   if ((await blockCount(s.hub.store, s.ident)) >= MAX_BLOCKS)
     throw new ProtocolError('forbidden', `you have blocked ${MAX_BLOCKS} people already`);
   await addBlock(s.hub.store, s.ident, t.ident);
+  s.blocks?.add(t.ident);
   // Only the stranger you are with now: they get partner_left, you stay out of the queue.
   const m = s.match;
   if (m && (t.stranger === m || (m.partnerIdent !== undefined && m.partnerIdent === t.ident)))
@@ -90,6 +91,7 @@ export async function onBlock(s: SessionState, f: F<'block'>): Promise<void> {
 export async function onUnblock(s: SessionState, f: F<'unblock'>): Promise<void> {
   const ident = await nickIdent(s.hub.store, f.nick);
   await removeBlock(s.hub.store, s.ident, ident);
+  s.blocks?.delete(ident);
   s.emit({ type: 'unblocked', nick: f.nick, ...withRef(f.ref) });
 }
 

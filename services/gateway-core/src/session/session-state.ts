@@ -1,5 +1,5 @@
 import type { SeenIds, ServerFrame, StoredMessage } from '@chatfleet/protocol';
-import type { EncodedFrame, LiveEnvelope } from '@chatfleet/store';
+import type { Ban, EncodedFrame, LiveEnvelope } from '@chatfleet/store';
 import type { RoomState } from '../delivery/room-state.js';
 import type { Hub, Transport } from './hub.js';
 
@@ -45,6 +45,10 @@ export interface SessionState {
   readonly dmSeen: SeenIds<string>;
   /** The DMs seen, without making the set for a session that never had one. */
   dmSeenIfAny(): SeenIds<string> | undefined;
+  /** The identities this identity blocked (undefined: not read yet, or Redis was away). */
+  blocks: Set<string> | undefined;
+  /** Whether a typing event for this conversation may go out now (one per 2 s). */
+  typingDue(key: string): boolean;
   /** The strangers of this session's last few matches, by room: `block {room}` finds them. */
   strangerIn(room: string): Stranger | undefined;
   /** Remembers a stranger this session met (the newest few). */
@@ -85,7 +89,10 @@ export interface SessionState {
   saveState(): Promise<void>;
   /** The fleet voided this session: the client is told to reconnect. */
   revoke(): void;
-  bye(reason: string, ref?: string): void;
+  /** Says goodbye (`message` for the person) and closes; cleanup follows. */
+  bye(reason: string, ref?: string, message?: string): void;
+  /** Ends a connection a ban covers: `error banned`, then `bye banned`. */
+  endBanned(ban: Ban, ref?: string): void;
   /** The connection is gone: leave rooms, end the match, free the nick. Idempotent. */
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import {
   type StoredMessage,
 } from '@chatfleet/protocol';
 import {
+  type Ban,
   cancelMatch,
   cleanupSession,
   conv,
@@ -29,6 +30,8 @@ import { onHistory, onJoin, onLeave, onRooms, onSay, onWho } from './session-roo
 import { onLive } from '../delivery/room-delivery.js';
 import type { RoomState } from '../delivery/room-state.js';
 import { onBlock, onReport, onUnblock } from './session-safety.js';
+import { onTyping, TYPING_EVERY_MS } from './session-typing.js';
+import { banMessage } from '../moderation/ban-list.js';
 import type { SessionState, Stranger } from './session-state.js';
 
 export type { RoomState, Stranger };
@@ -95,6 +98,23 @@ export class Session implements SessionState {
   /** The DMs seen, without making the set for a session that never had one. */
   dmSeenIfAny(): SeenIds<string> | undefined {
     return this.dmIds;
+  }
+  /**
+   * The identities this session's identity blocked, read at hello (undefined until then, or
+   * when Redis could not answer): typing is never shown across a block.
+   */
+  blocks: Set<string> | undefined;
+  /** When this session was last relayed as typing, by conversation (made on first use). */
+  private typed: Map<string, number> | undefined;
+  /** Whether a typing event for this conversation may go out now (one per TYPING_EVERY_MS). */
+  typingDue(key: string): boolean {
+    const now = Date.now();
+    const typed = (this.typed ??= new Map());
+    if (now - (typed.get(key) ?? -Infinity) < TYPING_EVERY_MS) return false;
+    typed.set(key, now);
+    // A session types in a few places; past 64 the oldest are forgotten.
+    if (typed.size > 64) typed.delete(typed.keys().next().value ?? '');
+    return true;
   }
   /** The strangers of this session's last few matches, by room: `block {room}` finds them. */
   strangerIn(room: string): Stranger | undefined {
@@ -341,6 +361,8 @@ export class Session implements SessionState {
         return onUnblock(this, f);
       case 'report':
         return onReport(this, f);
+      case 'typing':
+        return onTyping(this, f);
     }
   }
 
@@ -395,19 +417,31 @@ export class Session implements SessionState {
       await saveSession(this.hub.store, this.hub.gw, this.sid, this.record());
   }
 
-  /** Says goodbye and closes; cleanup follows through `closed()`. */
   /** The fleet reaped this session's gateway: nothing it still has queued may act. */
   revoke(): void {
     this.revoked = true;
     this.bye('shutdown');
   }
 
-  bye(reason: string, ref?: string): void {
+  bye(reason: string, ref?: string, message?: string): void {
     if (this.closed) return;
     this.noteClose(reason);
-    this.emit({ type: 'bye', reason, ...(ref !== undefined ? { ref } : {}) });
+    this.emit({
+      type: 'bye',
+      reason,
+      ...(message !== undefined ? { message } : {}),
+      ...(ref !== undefined ? { ref } : {}),
+    });
     this.transport.close(reason);
     void this.close();
+  }
+
+  /** A ban covers this connection: the person is told why and until when, then it ends. */
+  endBanned(ban: Ban, ref?: string): void {
+    if (this.closed) return;
+    const message = banMessage(ban);
+    this.refuse('banned', message, ref);
+    this.bye('banned', undefined, message);
   }
 
   /** Counts why the connection ends, once: the first reason given wins. */

@@ -41,7 +41,7 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
     }
     case 'joined': {
       const out = [`* joined ${f.room} (${f.members.length} here: ${f.members.join(', ')})`];
-      for (const m of f.history) out.push(line(m));
+      for (const m of f.history) if (!m.removed) out.push(line(m));
       if (v.match !== undefined && !isMatchRoom(f.room))
         out.push(
           `* plain lines still go to your stranger; /next or /leave ends that chat, then they go to ${f.room}`,
@@ -54,8 +54,9 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
     case 'presence':
       return [`* ${f.nick} ${f.event === 'join' ? 'joined' : 'left'} ${f.room} (${f.count} here)`];
     case 'message':
-      return mine(v, f.from) ? [] : [line(f)];
+      return mine(v, f.from) || f.removed ? [] : [line(f)];
     case 'dm':
+      if (f.removed) return [];
       return mine(v, f.from) ? [`* sent to ${f.to}`] : [line(f)];
     case 'waiting':
       v.match = undefined;
@@ -94,7 +95,7 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
       const of = f.room !== undefined ? where(f.room) : `your DMs with ${f.with}`;
       return f.messages.length === 0
         ? [`* no history for ${of}`]
-        : [`* history of ${of}:`, ...f.messages.map(line)];
+        : [`* history of ${of}:`, ...f.messages.filter((m) => !m.removed).map(line)];
     }
     case 'blocked':
       return [
@@ -104,13 +105,22 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
       return [`* unblocked ${f.nick}`];
     case 'reported':
       return [`* reported ${f.nick}, with your last messages: thank you, moderators will look`];
+    case 'typing':
+      // A line per keystroke pause would bury the conversation: text mode stays quiet.
+      return [];
+    case 'removed':
+      return [
+        f.room !== undefined
+          ? `* a moderator removed a message in ${where(f.room)}`
+          : `* a moderator removed a message of your DMs with ${f.with ?? 'someone'}`,
+      ];
     case 'pong':
       return ['PONG'];
     case 'bye':
       return [
         f.reason === 'shutdown'
           ? '* bye: the server is restarting, reconnect in a moment'
-          : `* bye (${f.reason})`,
+          : `* bye (${f.reason}${f.message ? `: ${f.message}` : ''})`,
       ];
     case 'error':
       return [`! ${f.code}: ${f.message}`];

@@ -222,8 +222,26 @@ export const historyAppendScript = scriptCommand(
   STORE_LUA,
   'history-append',
   (k, p: { conv: string; maxCount: number; minId: number; keepMs: number; members: Arg[] }) => ({
-    keys: [k.history(p.conv)],
+    keys: [k.history(p.conv), k.removed(p.conv)],
     args: [p.maxCount, p.minId, p.keepMs, ...p.members],
+  }),
+);
+
+export const removeMessageScript = scriptCommand(
+  STORE_LUA,
+  'remove-message',
+  (k, p: { conv: string; id: number; keepMs: number }) => ({
+    keys: [k.window(p.conv), k.history(p.conv), k.removed(p.conv)],
+    args: [p.id, p.keepMs],
+  }),
+);
+
+export const mailboxRemoveScript = scriptCommand(
+  STORE_LUA,
+  'mailbox-remove',
+  (k, p: { lcNick: string; id: number; conv: string }) => ({
+    keys: [k.mailbox(p.lcNick)],
+    args: [p.id, p.conv],
   }),
 );
 

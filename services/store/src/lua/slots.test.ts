@@ -32,6 +32,8 @@ const EXAMPLES: Record<string, unknown> = {
   routeDmScript: { lcNick: 'ada', msg: '{}', id: 1, member: 'm', mode: 'live' },
   clearAssignedScript: { sid: 's', room: 'm:1' },
   historyAppendScript: { conv: 'r:tea', maxCount: 1, minId: 0, keepMs: 1, members: [1, 'x'] },
+  removeMessageScript: { conv: 'd:a:b', id: 1, keepMs: 1 },
+  mailboxRemoveScript: { lcNick: 'ada', id: 1, conv: 'd:a:b' },
   heartbeatScript: { gw: 'g', newEpoch: 'e' },
   gatewaysByTimeScript: { which: 'one', timeoutMs: 1, gw: 'g' },
   clockScript: { key: keys.matchRequests() },

@@ -136,7 +136,7 @@ describe('chatfleet-admin: bans and kicks, fleet-wide', () => {
     await waitUntil(
       async () => {
         const token = String(welcome['token']);
-      const back = await JsonClient.hello(tcp, 'noisy', token).catch(() => undefined);
+        const back = await JsonClient.hello(tcp, 'noisy', token).catch(() => undefined);
         back?.c.close();
         return back?.welcome['nick'] === 'noisy';
       },

@@ -16,3 +16,4 @@ export * from './attack.js';
 export * from './cluster.js';
 export * from './log-timeline.js';
 export * from './window.js';
+export * from './admin-cli.js';

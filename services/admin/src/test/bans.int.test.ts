@@ -10,8 +10,8 @@ import {
   startFleet,
   waitUntil,
   WsClient,
+  runAdmin,
 } from '@chatfleet/testing';
-import { admin } from './admin-cli.js';
 
 describe('chatfleet-admin: bans and kicks, fleet-wide', () => {
   let fleet: Fleet;
@@ -31,7 +31,7 @@ describe('chatfleet-admin: bans and kicks, fleet-wide', () => {
   it('bans an identity by nick: its connection ends within a second, and its token is refused', async () => {
     const { c: onTcp, welcome } = await JsonClient.hello(tcp, 'spammer');
     const { c: onWs } = await WsClient.hello(ws, 'bystander');
-    const run = await admin(fleet, ['ban', 'spammer', '--reason', 'links to scams']);
+    const run = await runAdmin(fleet, ['ban', 'spammer', '--reason', 'links to scams']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /banned: identity \S+ \(spammer\) for good/);
     const err = await onTcp.next('error', (f) => f['code'] === 'banned', 1000);
@@ -58,11 +58,11 @@ describe('chatfleet-admin: bans and kicks, fleet-wide', () => {
 
   it('ends a banned identity on the WebSocket gateway too, and lifts the ban with unban', async () => {
     const { c, welcome } = await WsClient.hello(ws, 'wsuser');
-    const run = await admin(fleet, ['ban', 'wsuser', '--for', '1h']);
+    const run = await runAdmin(fleet, ['ban', 'wsuser', '--for', '1h']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(String((await c.frames.next('error', () => true, 1000))['message']), /until 20/);
     assert.equal((await c.frames.next('bye', () => true, 1000))['reason'], 'banned');
-    const lifted = await admin(fleet, ['unban', 'wsuser']);
+    const lifted = await runAdmin(fleet, ['unban', 'wsuser']);
     assert.equal(lifted.code, 0, lifted.stderr);
     assert.match(lifted.stdout, /lifted: identity/);
     await waitUntil(
@@ -82,7 +82,7 @@ describe('chatfleet-admin: bans and kicks, fleet-wide', () => {
     const t1 = await helloFrom(tcp, '127.0.0.7');
     const w1 = await WsClient.connect(ws, { localAddress: '127.0.0.7' });
     const t2 = await helloFrom(tcp, '127.0.0.8');
-    const run = await admin(fleet, ['ban', '--address', '127.0.0.7', '--reason', 'raid']);
+    const run = await runAdmin(fleet, ['ban', '--address', '127.0.0.7', '--reason', 'raid']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       String((await t1.next('error', () => true, 1000))['message']),
@@ -99,10 +99,10 @@ describe('chatfleet-admin: bans and kicks, fleet-wide', () => {
     // Its neighbour is not.
     assert.equal((await t2.request({ type: 'ping' }))['type'], 'pong');
     // A /24 reaches the neighbours.
-    assert.equal((await admin(fleet, ['ban', '--address', '127.0.0.0/24'])).code, 0);
+    assert.equal((await runAdmin(fleet, ['ban', '--address', '127.0.0.0/24'])).code, 0);
     assert.equal((await t2.next('bye', () => true, 1000))['reason'], 'banned');
-    assert.equal((await admin(fleet, ['unban', '--address', '127.0.0.0/24'])).code, 0);
-    assert.equal((await admin(fleet, ['unban', '--address', '127.0.0.7'])).code, 0);
+    assert.equal((await runAdmin(fleet, ['unban', '--address', '127.0.0.0/24'])).code, 0);
+    assert.equal((await runAdmin(fleet, ['unban', '--address', '127.0.0.7'])).code, 0);
     await waitUntil(
       async () => {
         const c = await helloFrom(tcp, '127.0.0.7').catch(() => undefined);
@@ -116,20 +116,20 @@ describe('chatfleet-admin: bans and kicks, fleet-wide', () => {
   });
 
   it('lets a ban run out on time', async () => {
-    assert.equal((await admin(fleet, ['ban', '--address', '127.0.0.9', '--for', '3s'])).code, 0);
+    assert.equal((await runAdmin(fleet, ['ban', '--address', '127.0.0.9', '--for', '3s'])).code, 0);
     const refused = await LineClient.connect(tcp, '127.0.0.9');
     await refused.waitLine('"code":"banned"');
     await sleep(3200);
     const c = await helloFrom(tcp, '127.0.0.9');
     assert.equal((await c.request({ type: 'ping' }))['type'], 'pong');
     c.close();
-    const bans = await admin(fleet, ['bans', '--json']);
+    const bans = await runAdmin(fleet, ['bans', '--json']);
     assert.ok(!bans.json<{ value: string }[]>().some((b) => b.value === '127.0.0.9'));
   });
 
   it('kicks a nick wherever it is connected, with the reason, and it may come back', async () => {
     const { c, welcome } = await WsClient.hello(ws, 'noisy');
-    const run = await admin(fleet, ['kick', 'noisy', '--reason', 'calm down']);
+    const run = await runAdmin(fleet, ['kick', 'noisy', '--reason', 'calm down']);
     assert.equal(run.code, 0, run.stderr);
     const bye = await c.frames.next('bye', () => true, 1000);
     assert.deepEqual(bye, { type: 'bye', reason: 'kicked', message: 'calm down' });
@@ -156,17 +156,17 @@ describe('chatfleet-admin: bans and kicks, fleet-wide', () => {
       [['ban', '--ident', 'short'], 2, /not an identity id/],
     ];
     for (const [args, code, re] of cases) {
-      const r = await admin(fleet, args);
+      const r = await runAdmin(fleet, args);
       assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, re);
     }
-    const json = await admin(fleet, ['kick', 'nobody-here', '--json']);
+    const json = await runAdmin(fleet, ['kick', 'nobody-here', '--json']);
     assert.equal(json.json<{ error: { code: string } }>().error.code, 'no_such_nick');
     // A nick kept for its token but not connected cannot be kicked.
     const { c } = await JsonClient.hello(tcp, 'away');
     c.close();
     await waitUntil(async () => !(await redis.hexists(keys.nick('away'), 'gw')), 5000, 'held');
-    assert.match((await admin(fleet, ['kick', 'away'])).stderr, /away is not connected now/);
+    assert.match((await runAdmin(fleet, ['kick', 'away'])).stderr, /away is not connected now/);
     assert.deepEqual(
       await Promise.all([redis.hlen(keys.bans()), redis.xlen(keys.audit())]),
       before,
@@ -174,7 +174,7 @@ describe('chatfleet-admin: bans and kicks, fleet-wide', () => {
   });
 
   it('keeps every action in the audit stream: who, what, why', async () => {
-    const r = await admin(fleet, ['audit', '--json', '--limit', '100']);
+    const r = await runAdmin(fleet, ['audit', '--json', '--limit', '100']);
     const entries = r.json<{ by: string; action: string; target: string; reason: string }[]>();
     const actions = entries.map((e) => e.action);
     for (const a of ['ban', 'unban', 'kick']) assert.ok(actions.includes(a), a);

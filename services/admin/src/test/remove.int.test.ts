@@ -2,8 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { conv, createKeys, type Keys } from '@chatfleet/store';
-import { type Fleet, JsonClient, startFleet, visitAndLeave, waitUntil } from '@chatfleet/testing';
-import { admin } from './admin-cli.js';
+import {
+  type Fleet,
+  JsonClient,
+  startFleet,
+  visitAndLeave,
+  waitUntil,
+  runAdmin,
+} from '@chatfleet/testing';
 
 /** Everything Redis keeps of a conversation (window, history), as one string to search. */
 async function kept(redis: Redis, keys: Keys, c: string): Promise<string> {
@@ -47,7 +53,7 @@ describe('chatfleet-admin: removing a message', () => {
     // The history-writer has them before the removal: both the window and history change.
     const c = conv.room('lobby');
     await waitUntil(async () => (await redis.zcard(keys.history(c))) >= 3, 5000, 'history');
-    const run = await admin(fleet, ['remove', 'lobby', String(bad), '--reason', 'abuse']);
+    const run = await runAdmin(fleet, ['remove', 'lobby', String(bad), '--reason', 'abuse']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /removed \d+ from lobby: <ann> something abusive/);
     for (const member of [a, b])
@@ -83,7 +89,7 @@ describe('chatfleet-admin: removing a message', () => {
       true,
     );
     // Running it again is harmless: members are told again, nothing else changes.
-    const again = await admin(fleet, ['remove', 'lobby', String(bad)]);
+    const again = await runAdmin(fleet, ['remove', 'lobby', String(bad)]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /removed before/);
     for (const x of [a, b, back]) x.close();
@@ -98,7 +104,7 @@ describe('chatfleet-admin: removing a message', () => {
     const fromIdent = await redis.hget(keys.nick('dmfrom'), 'ident');
     assert.ok(fromIdent && welcome['token']);
     const where = `dm:${fromIdent.toLowerCase()}:${away.ident.toLowerCase()}`;
-    const run = await admin(fleet, ['remove', where, String(sent['id'])]);
+    const run = await runAdmin(fleet, ['remove', where, String(sent['id'])]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await from.next('removed', () => true, 2000), {
       type: 'removed',
@@ -120,7 +126,7 @@ describe('chatfleet-admin: removing a message', () => {
       [['remove', 'lobby', '12345'], /no message 12345 is kept/],
       [['remove', 'nowhere', '1'], /no message 1 is kept/],
     ] as const) {
-      const r = await admin(fleet, [...args]);
+      const r = await runAdmin(fleet, [...args]);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, re);
     }
@@ -138,7 +144,7 @@ describe('chatfleet-admin: a removal the history-writer has not caught up with',
     const keys = createKeys(fleet.prefix, 16);
     const { c } = await joined(fleet.gateways[0]!.tcpPort, 'early', 'quiet');
     const m = await c.request({ type: 'say', room: 'quiet', text: 'gone before history' });
-    assert.equal((await admin(fleet, ['remove', 'quiet', String(m['id'])])).code, 0);
+    assert.equal((await runAdmin(fleet, ['remove', 'quiet', String(m['id'])])).code, 0);
     await fleet.add('history-writer');
     const h = keys.history(conv.room('quiet'));
     await waitUntil(async () => (await redis.zcard(h)) === 1, 10_000, 'materialized');

@@ -2,8 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { createKeys, type Keys } from '@chatfleet/store';
-import { type Fleet, JsonClient, startFleet } from '@chatfleet/testing';
-import { admin } from './admin-cli.js';
+import { type Fleet, JsonClient, startFleet, runAdmin } from '@chatfleet/testing';
 
 interface Listed {
   id: string;
@@ -40,7 +39,7 @@ describe('chatfleet-admin: the reports queue', () => {
   after(() => fleet.stop());
 
   it('lists open reports oldest first, with who, whom, where, why and the last messages', async () => {
-    const r = await admin(fleet, ['reports', '--json']);
+    const r = await runAdmin(fleet, ['reports', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const list = r.json<Listed[]>();
     assert.deepEqual(
@@ -54,7 +53,7 @@ describe('chatfleet-admin: the reports queue', () => {
       list[0]!.messages.map((m) => m.text),
       ['why 0'],
     );
-    const text = await admin(fleet, ['reports', '--limit', '1']);
+    const text = await runAdmin(fleet, ['reports', '--limit', '1']);
     assert.match(text.stdout, /victim0 \(identity \S+\) reported troll \(identity \S+\) in dm:/);
     assert.match(text.stdout, /reason: r0/);
   });
@@ -62,7 +61,7 @@ describe('chatfleet-admin: the reports queue', () => {
   it('never hands one report to two moderators taking at once', async () => {
     const takes = await Promise.all(
       ['ana', 'ben', 'cat'].flatMap((m) =>
-        [0, 1].map(() => admin(fleet, ['reports', 'take', '--count', '2', '--json'], m)),
+        [0, 1].map(() => runAdmin(fleet, ['reports', 'take', '--count', '2', '--json'], m)),
       ),
     );
     const taken = takes.flatMap((t) => {
@@ -71,19 +70,19 @@ describe('chatfleet-admin: the reports queue', () => {
     });
     assert.equal(taken.length, 12);
     assert.equal(new Set(taken).size, 12, 'no report taken twice');
-    const listed = (await admin(fleet, ['reports', '--json'])).json<Listed[]>();
+    const listed = (await runAdmin(fleet, ['reports', '--json'])).json<Listed[]>();
     assert.ok(listed.every((x) => x.takenBy !== undefined));
     assert.equal(
-      (await admin(fleet, ['reports', 'take', '--json'], 'dan')).json<Listed[]>().length,
+      (await runAdmin(fleet, ['reports', 'take', '--json'], 'dan')).json<Listed[]>().length,
       0,
     );
   });
 
   it('closes a report with a note, once, and refuses ids that are not open reports', async () => {
     const id = filed[0]!;
-    const done = await admin(fleet, ['reports', 'done', id, '--note', 'banned the troll']);
+    const done = await runAdmin(fleet, ['reports', 'done', id, '--note', 'banned the troll']);
     assert.equal(done.code, 0, done.stderr);
-    const open = (await admin(fleet, ['reports', '--json'])).json<Listed[]>().map((x) => x.id);
+    const open = (await runAdmin(fleet, ['reports', '--json'])).json<Listed[]>().map((x) => x.id);
     assert.ok(!open.includes(id));
     const auditBefore = await redis.xlen(keys.audit());
     for (const [args, re] of [
@@ -91,12 +90,12 @@ describe('chatfleet-admin: the reports queue', () => {
       [['reports', 'done', '1-0'], /no report 1-0/],
       [['reports', 'done', 'abc'], /not a report id/],
     ] as const) {
-      const r = await admin(fleet, [...args]);
+      const r = await runAdmin(fleet, [...args]);
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, re);
     }
     assert.equal(await redis.xlen(keys.audit()), auditBefore);
-    const audit = (await admin(fleet, ['audit', '--json', '--limit', '1000'])).json<
+    const audit = (await runAdmin(fleet, ['audit', '--json', '--limit', '1000'])).json<
       { action: string; target: string; reason: string }[]
     >();
     assert.ok(
@@ -113,7 +112,7 @@ describe('chatfleet-admin: the reports queue', () => {
     await c.request({ type: 'report', nick: 'troll2', reason: 'late' });
     const [newest] = await redis.xrevrange(keys.reports(), '+', '-', 'COUNT', 1);
     const id = newest?.[0] ?? '';
-    const r = await admin(fleet, ['reports', 'done', id]);
+    const r = await runAdmin(fleet, ['reports', 'done', id]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /not taken yet: take it first/);
     for (const x of [c, t]) x.close();

@@ -14,7 +14,9 @@ import {
   ensureConv,
   newState,
   notice,
+  removeMessage,
   roomKey,
+  TYPING_SHOWN_MS,
   type Conv,
   type State,
 } from './state.js';
@@ -111,6 +113,14 @@ export class App {
 
   next(): void {
     this.conn.send({ type: 'next' });
+  }
+
+  /** The user is typing in a conversation: the others hear of it at most once per 2 s. */
+  typing(c: Conv, text: string): void {
+    const now = Date.now();
+    if (c.ended || text.trim() === '' || now - (c.typedAt ?? 0) < 2000) return;
+    c.typedAt = now;
+    this.conn.send(c.type === 'dm' ? { type: 'typing', to: c.target } : { type: 'typing', room: c.target });
   }
 
   /** The person a match or DM conversation is with. */
@@ -351,9 +361,34 @@ export class App {
         for (const m of f.messages) addMessage(s, c, m);
         return;
       }
+      case 'typing': {
+        const c = f.room !== undefined ? s.convs.get(roomKey(f.room)) : s.convs.get(dmKey(f.nick));
+        if (!c) return;
+        c.typing.set(f.nick, Date.now() + TYPING_SHOWN_MS);
+        // Drawn again when it runs out, if nothing else draws first.
+        setTimeout(() => this.render(), TYPING_SHOWN_MS + 50);
+        return;
+      }
+      case 'removed': {
+        const c =
+          f.room !== undefined
+            ? s.convs.get(roomKey(f.room))
+            : f.with !== undefined
+              ? s.convs.get(dmKey(f.with))
+              : undefined;
+        if (c) removeMessage(c, f.id);
+        else for (const d of s.convs.values()) if (d.type === 'dm') removeMessage(d, f.id);
+        return;
+      }
       case 'bye':
         if (f.reason === 'replaced') {
           s.fatal = 'You opened chatfleet somewhere else with this nick. Reload to continue here.';
+          this.conn.stop();
+        } else if (f.reason === 'banned' || f.reason === 'kicked') {
+          s.fatal =
+            f.reason === 'banned'
+              ? `You are banned from chatfleet${f.message ? `: ${f.message}` : '.'}`
+              : `A moderator disconnected you${f.message ? `: ${f.message}` : '.'} Reload to come back.`;
           this.conn.stop();
         }
         return;
@@ -368,6 +403,11 @@ export class App {
           s.wantedNick = undefined;
         }
         if (f.ref?.startsWith('join:')) s.convs.delete(roomKey(f.ref.slice(5)));
+        if (f.code === 'banned') {
+          s.fatal = `You are banned from chatfleet: ${f.message}`;
+          this.conn.stop();
+          return;
+        }
         return this.toast(describeError(f));
       }
       case 'pong':

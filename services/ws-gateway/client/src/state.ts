@@ -18,6 +18,12 @@ export interface Conv {
   unread: number;
   password?: string;
   ended?: boolean;
+  /** Who is typing here, until when (ms); shown until then or until their message. */
+  typing: Map<string, number>;
+  /** Ids a moderator removed: never shown, even if a copy arrives later. */
+  removed: Set<number>;
+  /** When this client last said it was typing here (at most once per 2 s). */
+  typedAt?: number;
 }
 
 export interface State {
@@ -58,11 +64,19 @@ export const dmKey = (peer: string) => `dm:${peer.toLowerCase()}`;
 export function ensureConv(
   s: State,
   key: string,
-  init: () => Omit<Conv, 'items' | 'seen' | 'members' | 'unread'>,
+  init: () => Omit<Conv, 'items' | 'seen' | 'members' | 'unread' | 'typing' | 'removed'>,
 ): Conv {
   let c = s.convs.get(key);
   if (!c) {
-    c = { ...init(), items: [], seen: new Set(), members: [], unread: 0 };
+    c = {
+      ...init(),
+      items: [],
+      seen: new Set(),
+      members: [],
+      unread: 0,
+      typing: new Map(),
+      removed: new Set(),
+    };
     s.convs.set(key, c);
   }
   return c;
@@ -74,6 +88,10 @@ const MAX_ITEMS = 500;
 export function addMessage(s: State, c: Conv, m: MessageFrame | DmFrame): boolean {
   if (c.seen.has(m.id)) return false;
   c.seen.add(m.id);
+  // Their message is here: they are no longer typing it.
+  c.typing.delete(m.from);
+  // A removed message keeps its place in a replay, without text: there is nothing to show.
+  if (m.removed || c.removed.has(m.id)) return false;
   const item: Item = { kind: 'msg', id: m.id, from: m.from, text: m.text, ts: m.ts };
   let i = c.items.length;
   while (i > 0) {
@@ -85,6 +103,25 @@ export function addMessage(s: State, c: Conv, m: MessageFrame | DmFrame): boolea
   if (c.items.length > MAX_ITEMS) c.items.splice(0, c.items.length - MAX_ITEMS);
   if (s.active !== c.key && m.from !== s.nick) c.unread++;
   return true;
+}
+
+/** A moderator removed a message: off the screen, and never shown again here. */
+export function removeMessage(c: Conv, id: number): void {
+  c.removed.add(id);
+  c.items = c.items.filter((it) => it.kind !== 'msg' || it.id !== id);
+}
+
+/** How long a typing indicator shows without another. */
+export const TYPING_SHOWN_MS = 5000;
+
+/** The line under a conversation: "ann is typing…" (a stranger: "Stranger is typing…"). */
+export function typingLine(c: Conv, now: number): string | undefined {
+  const who = [...c.typing].filter(([, until]) => until > now).map(([nick]) => nick);
+  if (who.length === 0) return undefined;
+  if (c.type === 'match') return 'Stranger is typing…';
+  if (who.length === 1) return `${who[0]} is typing…`;
+  if (who.length === 2) return `${who[0]} and ${who[1]} are typing…`;
+  return 'Several people are typing…';
 }
 
 export function notice(c: Conv, text: string): void {
@@ -103,6 +140,7 @@ export const FRIENDLY: Record<string, string> = {
   rate_limited: 'Slow down a little: too many messages at once.',
   not_matched: 'You are not talking to a stranger right now.',
   forbidden: 'That is not allowed.',
+  banned: 'You are banned from this chat.',
   unavailable: 'The chat service is briefly unavailable. Try again in a moment.',
 };
 

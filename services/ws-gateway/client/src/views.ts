@@ -1,6 +1,6 @@
 import type { App } from './app.js';
 import { el, time } from './dom.js';
-import type { Conv, State } from './state.js';
+import { type Conv, type State, typingLine } from './state.js';
 
 function nickScreen(app: App): HTMLElement {
   const input = el('input', {
@@ -166,6 +166,8 @@ function conversation(app: App, c: Conv): HTMLElement {
     app.say(c, input.value);
     input.value = '';
   };
+  input.addEventListener('input', () => app.typing(c, input.value));
+  const typing = typingLine(c, Date.now());
   const me = app.s.nick;
   const list = el(
     'ol',
@@ -249,6 +251,7 @@ function conversation(app: App, c: Conv): HTMLElement {
     app.s.asking?.conv === c.key ? askBar(app, c, app.s.asking.kind) : null,
     members,
     list,
+    el('div', { class: 'typing', id: 'typing', 'aria-live': 'polite' }, typing ?? ''),
     el(
       'form',
       { class: 'composer', onsubmit: send },

@@ -9,6 +9,7 @@ import {
   launchChromium,
   LineClient,
   loseFromHistory,
+  runAdmin,
   sendSequence,
   startFleet,
   startRedisCluster,
@@ -94,6 +95,62 @@ describe('the browser client, in Chromium', () => {
     await b.waitForSelector('#lobby');
     await a.context().close();
     await b.context().close();
+  });
+
+  it('shows who is typing and hides it after 5 s; a removal takes a message off both pages', async () => {
+    const port = fleet.wsGateways[0]!.wsPort;
+    const a = await open(port, 'typera');
+    const b = await open(port, 'typerb');
+    for (const p of [a, b]) {
+      await p.fill('#room', 'typing-room');
+      await p.click('#join');
+      await p.waitForSelector('#title:text-is("#typing-room")');
+    }
+    await a.type('#text', 'hel');
+    await b.waitForSelector('#typing:text-is("typera is typing…")');
+    assert.equal(await a.textContent('#typing'), '');
+    const shownAt = Date.now();
+    await b.waitForSelector('#typing:text-is("")', { timeout: 8000 });
+    assert.ok(Date.now() - shownAt > 3000, 'shown for about 5 s');
+    // The message itself ends the indicator at once.
+    await a.type('#text', 'lo');
+    await b.waitForSelector('#typing:text-is("typera is typing…")');
+    await a.press('#text', 'Enter');
+    await b.waitForSelector('text=hello');
+    assert.equal(await b.textContent('#typing'), '');
+    await a.fill('#text', 'a message to remove');
+    await a.press('#text', 'Enter');
+    await b.waitForSelector('text=a message to remove');
+    const id = await b.getAttribute('#messages li.msg:last-child', 'data-id');
+    const run = await runAdmin(fleet, ['remove', 'typing-room', String(id)]);
+    assert.equal(run.code, 0, run.stderr);
+    for (const p of [a, b])
+      await p.waitForSelector('text=a message to remove', { state: 'detached' });
+    assert.deepEqual(await messages(b), ['hello']);
+    // Reloaded, the page joins again and still does not show it.
+    await b.reload();
+    await b.waitForSelector('#me:text-is("typerb")');
+    await b.fill('#room', 'typing-room');
+    await b.click('#join');
+    await b.waitForSelector('#title:text-is("#typing-room")');
+    await b.waitForSelector('text=hello');
+    assert.deepEqual(await messages(b), ['hello']);
+    for (const p of [a, b]) await p.context().close();
+  });
+
+  it('says Stranger is typing… in a match', async () => {
+    const port = fleet.wsGateways[0]!.wsPort;
+    const a = await open(port, 'typestra');
+    const b = await open(port, 'typestrb');
+    await a.click('#find');
+    await b.click('#find');
+    await a.waitForSelector('#title:text-matches("Stranger: ")');
+    await b.waitForSelector('#title:text-matches("Stranger: ")');
+    await b.type('#text', 'well…');
+    await a.waitForSelector('#typing:text-is("Stranger is typing…")');
+    await a.screenshot({ path: artifactPath('browser-stranger-typing.png') });
+    await a.click('#next');
+    for (const p of [a, b]) await p.context().close();
   });
 
   it('matches two pages as strangers, then next tells the other', async () => {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { type Fleet, REPO_ROOT } from '@chatfleet/testing';
+import type { Fleet } from './fleet.js';
+import { REPO_ROOT } from './service-process.js';
 
 export interface AdminRun {
   code: number;
@@ -11,7 +12,7 @@ export interface AdminRun {
 }
 
 /** Runs the real chatfleet-admin command against a test fleet, as a moderator would. */
-export function admin(fleet: Fleet, args: string[], as = 'mod'): Promise<AdminRun> {
+export function runAdmin(fleet: Fleet, args: string[], as = 'mod'): Promise<AdminRun> {
   const bin = join(REPO_ROOT, 'services', 'admin', 'dist', 'main.js');
   const env = {
     REDIS_URL: fleet.env['REDIS_URL'] ?? '',

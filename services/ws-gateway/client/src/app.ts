@@ -120,7 +120,9 @@ export class App {
     const now = Date.now();
     if (c.ended || text.trim() === '' || now - (c.typedAt ?? 0) < 2000) return;
     c.typedAt = now;
-    this.conn.send(c.type === 'dm' ? { type: 'typing', to: c.target } : { type: 'typing', room: c.target });
+    this.conn.send(
+      c.type === 'dm' ? { type: 'typing', to: c.target } : { type: 'typing', room: c.target },
+    );
   }
 
   /** The person a match or DM conversation is with. */

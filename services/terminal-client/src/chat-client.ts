@@ -19,6 +19,9 @@ import type { ClientArgs } from './args.js';
 import type { Terminal } from './terminal.js';
 
 const LIMITS = { maxTextChars: 2000 };
+/** Typing is sent at most this often, and shown this long without another. */
+const TYPING_EVERY_MS = 2000;
+const TYPING_SHOWN_MS = 5000;
 const UTF8 = new TextDecoder();
 
 /**
@@ -43,6 +46,14 @@ export class ChatClient {
   private welcomed = false;
   /** Set by a new connection until its welcome: a later welcome is a rename, not a reconnect. */
   private fresh = false;
+  /** Messages a moderator removed (`room/id`, `dm/id`): never printed, even if one comes late. */
+  private readonly removed = new SeenIds<string>(1000);
+  /** When this client last said it was typing, and where. */
+  private typedAt = 0;
+  private typedIn: string | undefined;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whose typing the prompt shows now. */
+  private typist: string | undefined;
 
   constructor(
     private readonly args: ClientArgs,
@@ -93,6 +104,17 @@ export class ChatClient {
       case 'empty':
         return;
     }
+  }
+
+  /** A key was pressed at the prompt: the conversation hears of it at most once per 2 s. */
+  keyTyped(line: string): void {
+    const room = this.match ?? this.joinOrder[this.joinOrder.length - 1];
+    if (room === undefined || line.trim() === '' || line.startsWith('/')) return;
+    const now = Date.now();
+    if (room === this.typedIn && now - this.typedAt < TYPING_EVERY_MS) return;
+    this.typedAt = now;
+    this.typedIn = room;
+    this.send({ type: 'typing', room });
   }
 
   quit(): void {
@@ -149,11 +171,31 @@ export class ChatClient {
         const res = this.rooms.get(f.room)?.cursor.message(f);
         if (res?.fresh === false) return;
         if (res?.done) this.fillDone(res.done);
-        break;
+        this.typingDone(f.from);
+        if (this.removed.has(`${f.room}/${f.id}`)) return;
+        return this.show(f, `${f.room}/${f.id}`);
       }
       case 'dm':
         if (!this.dms.add(f.id)) return;
+        this.typingDone(f.from);
+        if (this.removed.has(`dm/${f.id}`)) return;
+        return this.show(f, `dm/${f.id}`);
+      case 'typing':
+        return this.typing(f);
+      case 'removed': {
+        const key = f.room !== undefined ? `${f.room}/${f.id}` : `dm/${f.id}`;
+        this.removed.add(key);
+        if (this.term.erase(key, '* (a message removed by a moderator)')) return;
         break;
+      }
+      case 'error':
+        if (f.code === 'banned') this.stopped = true;
+        if (fillRoom(f.ref) === undefined) break;
+        {
+          const done = this.rooms.get(fillRoom(f.ref) ?? '')?.cursor.failed();
+          if (done) this.fillDone(done);
+        }
+        return;
       case 'resync': {
         // Quiet unless the fill finds a real loss.
         const ask = this.rooms.get(f.room)?.cursor.resync(f);
@@ -163,13 +205,6 @@ export class ChatClient {
       case 'history':
         if (f.room !== undefined && fillRoom(f.ref) === f.room) return this.onFill(f);
         break;
-      case 'error': {
-        const room = fillRoom(f.ref);
-        if (room === undefined) break;
-        const done = this.rooms.get(room)?.cursor.failed();
-        if (done) this.fillDone(done);
-        return;
-      }
       case 'waiting':
         this.waiting = true;
         // `next` (or `match` while matched) answers with waiting: that chat is over.
@@ -189,10 +224,34 @@ export class ChatClient {
         if (f.reason !== 'shutdown') this.stopped = true;
         break;
     }
-    this.term.print(renderText(f, this.view));
+    this.show(f);
     if (f.type === 'partner_left' && this.args.automatch)
       this.send({ type: 'match', tags: this.tags });
+  }
+
+  /** Prints a frame as text mode would; `mark` lets a removal find its line later. */
+  private show(f: ServerFrame, mark?: string): void {
+    this.term.print(renderText(f, this.view), mark);
     this.term.setPrompt(this.match ? 'stranger' : this.joinOrder[this.joinOrder.length - 1]);
+  }
+
+  /** Someone is typing: said in the prompt for TYPING_SHOWN_MS, or until their message. */
+  private typing(f: Extract<ServerFrame, { type: 'typing' }>): void {
+    const current = this.match ?? this.joinOrder[this.joinOrder.length - 1];
+    const who = f.room !== undefined && isMatchRoom(f.room) ? 'stranger' : f.nick;
+    const where =
+      f.room === undefined ? ' a DM' : f.room === current ? '' : ` in ${this.where(f.room)}`;
+    this.typist = f.nick;
+    this.term.setStatus(`${who} is typing${where}…`);
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.typingDone(f.nick), TYPING_SHOWN_MS);
+  }
+
+  private typingDone(nick: string): void {
+    if (this.typist !== nick) return;
+    this.typist = undefined;
+    clearTimeout(this.typingTimer);
+    this.term.setStatus(undefined);
   }
 
   private room(name: string): { cursor: RoomCursor; password?: string } {

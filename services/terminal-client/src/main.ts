@@ -8,6 +8,7 @@ try {
   const term = new Terminal();
   const client = new ChatClient(args, term);
   term.onLine = (line) => client.input(line);
+  term.onKey = (line) => client.keyTyped(line);
   term.onClose = () => client.quit();
   client.connect();
 } catch (err) {

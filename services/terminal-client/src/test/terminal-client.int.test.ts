@@ -9,9 +9,44 @@ import {
   JsonClient,
   loseFromHistory,
   REPO_ROOT,
+  runAdmin,
   sendSequence,
   startFleet,
+  waitUntil,
 } from '@chatfleet/testing';
+
+/**
+ * The client in a real terminal (a pseudo-terminal made by util-linux `script`, 100×40): what a
+ * person sees, escape sequences included. Keys are written as typed, without a newline.
+ */
+function runInTerminal(args: string[]) {
+  const client = [join(REPO_ROOT, 'services/terminal-client/dist/main.js'), ...args]
+    .map((a) => `'${a}'`)
+    .join(' ');
+  const proc = spawn(
+    'script',
+    ['-qfec', `stty cols 100 rows 40; exec '${process.execPath}' ${client}`, '/dev/null'],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let screen = '';
+  proc.stdout?.on('data', (d: Buffer) => (screen += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return {
+    proc,
+    exited,
+    keys: (k: string) => proc.stdin?.write(k),
+    /** Everything written to the terminal since the start. */
+    screen: () => screen,
+    /** Waits until the output so far holds `m`; resolves with all of it. */
+    until: async (m: string | RegExp, ms = 8000) => {
+      const has = () => (typeof m === 'string' ? screen.includes(m) : m.test(screen));
+      await waitUntil(() => Promise.resolve(has()), ms, `output with ${String(m)}`);
+      return screen;
+    },
+  };
+}
 
 /** The client as a person runs it, driven through its stdin and stdout. */
 function runClient(args: string[]): {
@@ -193,5 +228,52 @@ describe('terminal client, away longer than the recovery window', () => {
     c.proc.stdin?.end();
     assert.equal(await c.exited, 0);
     talker.close();
+  });
+});
+
+describe('terminal client in a real terminal', () => {
+  let fleet: Fleet;
+  let fixed: number;
+  before(async () => {
+    fixed = await freePort();
+    fleet = await startFleet({ gateways: 0, matchmaker: false });
+    await fleet.add('tcp-gateway', { TCP_PORT: String(fixed) });
+  });
+  after(() => fleet.stop());
+
+  it('shows typing in the prompt, takes a removed message off the screen, and stops when banned', async () => {
+    const t = runInTerminal([`127.0.0.1:${fixed}`, '--nick', 'ttyuser', '--no-match']);
+    await t.until('you are ttyuser');
+    t.keys('/join nook\r');
+    await t.until('* joined nook');
+    const { c: peer } = await JsonClient.hello(fleet.gateways[0]!.tcpPort, 'ttypeer');
+    await peer.request({ type: 'join', room: 'nook' });
+    // Typing at the prompt tells the room (once per 2 s); the peer's typing shows in the prompt.
+    t.keys('hel');
+    assert.deepEqual(await peer.next('typing', () => true, 3000), {
+      type: 'typing',
+      room: 'nook',
+      nick: 'ttyuser',
+    });
+    peer.send({ type: 'typing', room: 'nook' });
+    await t.until('nook (ttypeer is typing…)> hel');
+    const bad = await peer.request({ type: 'say', room: 'nook', text: 'words to remove' });
+    await t.until('[nook] <ttypeer> words to remove');
+    // Their message ends the indicator; the prompt and what was typed are intact.
+    await t.until(/words to remove[\s\S]*nook> \x1b\[\d+Ghel|words to remove[\s\S]*nook> hel/);
+    const before = t.screen().length;
+    const run = await runAdmin(fleet, ['remove', 'nook', String(bad['id'])]);
+    assert.equal(run.code, 0, run.stderr);
+    const after = (await t.until('a message removed by a moderator')).slice(before);
+    // Written over the line where it was (cursor up), not printed below it.
+    assert.match(after, /\x1b\[\d+A/);
+    assert.match(after, /\* \(a message removed by a moderator\)/);
+    t.keys('lo\r');
+    assert.equal((await peer.next('message', (f) => f['text'] === 'hello'))['from'], 'ttyuser');
+    // A ban ends it for good: told why, and no reconnecting.
+    assert.equal((await runAdmin(fleet, ['ban', 'ttyuser', '--reason', 'test'])).code, 0);
+    await t.until('! banned: you are banned for good: test');
+    assert.equal(await t.exited, 0);
+    peer.close();
   });
 });

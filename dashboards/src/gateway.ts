@@ -102,6 +102,16 @@ const panels = (sel: string): PanelSpec[] => [
     ],
   },
   {
+    title: 'Moderation and reports',
+    description:
+      'What this gateway did for moderators: connections or hellos a ban refused, live connections a ban ended, kicks, removals told to its members; and reports users filed. ban_refused climbing after a ban: the banned keep trying.',
+    unit: 'ops',
+    targets: [
+      [rate('chat_gateway_moderation_total', sel, 'action'), '{{action}}'],
+      [rate('chat_reports_total', sel), 'reports filed'],
+    ],
+  },
+  {
     title: 'Memory per connection',
     description:
       'Resident memory divided by open connections, per instance. Growing with flat connections is a per-session leak (the ChatfleetMemoryPerConnectionGrowing alert); meaningless below ~100 connections.',

@@ -52,6 +52,17 @@ const panels = (sel: string): PanelSpec[] => [
     ],
   },
   {
+    title: 'Moderation: open reports and bans',
+    description:
+      'Reports no moderator has closed (chatfleet-admin reports take, then done), how long the oldest has waited, and active bans. ChatfleetReportsWaiting fires past an hour.',
+    unit: 'short',
+    targets: [
+      [`max(chat_reports_open{${sel}})`, 'open reports'],
+      [`max(chat_reports_oldest_open_seconds{${sel}}) / 60`, 'oldest waiting (min)'],
+      [`max by (kind) (chat_bans{${sel}})`, 'bans: {{kind}}'],
+    ],
+  },
+  {
     title: 'Write errors and reclaims',
     description:
       'Batches whose writes failed (they stay pending and are retried), and entries taken over from dead consumers. A steady error rate: Redis refuses writes (memory full).',

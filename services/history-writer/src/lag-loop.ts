@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { redisMemory } from '@chatfleet/runtime';
 import { redisTimeMs } from '@chatfleet/store';
 import { GROUP, type WriterContext } from './context.js';
+import { probeModeration } from './moderation-probe.js';
 
 /** Publishes the group's lag and pending counts, and forgets consumers long gone. */
 export async function lagLoop(
@@ -9,7 +10,7 @@ export async function lagLoop(
   signal: AbortSignal,
   everyMs = 5000,
 ): Promise<void> {
-  while (!signal.aborted) {
+  for (let round = 0; !signal.aborted; round++) {
     try {
       let lag = 0;
       let pending = 0;
@@ -44,6 +45,7 @@ export async function lagLoop(
       ctx.log.debug({ err: String(err) }, 'lag probe failed');
     }
     await probeMemory(ctx);
+    await probeModeration(ctx, round);
     await sleep(everyMs, undefined, { signal }).catch(() => undefined);
   }
 }

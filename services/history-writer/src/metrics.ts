@@ -11,6 +11,9 @@ export interface WriterMetrics {
   writeErrors: Counter;
   redisMemory: Gauge;
   redisMaxMemory: Gauge;
+  reportsOpen: Gauge;
+  reportsOldestSeconds: Gauge;
+  bans: Gauge<'kind'>;
 }
 
 export function createWriterMetrics(registry: Registry): WriterMetrics {
@@ -52,6 +55,22 @@ export function createWriterMetrics(registry: Registry): WriterMetrics {
       name: 'chat_history_writer_batch_size',
       help: 'Stream entries written per batch (one pipeline per batch)',
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+      ...r,
+    }),
+    reportsOpen: new Gauge({
+      name: 'chat_reports_open',
+      help: 'Reports no moderator has closed yet (taken or not), as chatfleet-admin reports lists them',
+      ...r,
+    }),
+    reportsOldestSeconds: new Gauge({
+      name: 'chat_reports_oldest_open_seconds',
+      help: 'How long the oldest open report has waited (0 when none is open)',
+      ...r,
+    }),
+    bans: new Gauge({
+      name: 'chat_bans',
+      help: 'Active bans, by kind (ident or address)',
+      labelNames: ['kind'],
       ...r,
     }),
     writeErrors: new Counter({

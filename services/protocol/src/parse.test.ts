@@ -21,6 +21,8 @@ describe('parseFrame', () => {
       { type: 'who', room: 'lobby' },
       { type: 'history', room: 'lobby', before: 10, limit: 500 },
       { type: 'history', with: 'bob' },
+      { type: 'typing', room: 'lobby' },
+      { type: 'typing', to: 'bob' },
       { type: 'ping' },
       { type: 'quit' },
     ];
@@ -53,6 +55,10 @@ describe('parseFrame', () => {
       [{ type: 'report', reason: 'why\ud83d' }, 'bad_frame'],
       [{ type: 'join', room: 'a', password: '\udfff' }, 'bad_frame'],
       [{ type: 'block', nick: 'bob', room: 'm-1' }, 'bad_frame'],
+      [{ type: 'typing' }, 'bad_frame'],
+      [{ type: 'typing', room: 'a', to: 'bob' }, 'bad_frame'],
+      [{ type: 'typing', room: 'UP' }, 'bad_room'],
+      [{ type: 'typing', to: 'no one' }, 'bad_nick'],
     ];
     for (const [v, code] of cases) {
       const res = parseValue(typeof v === 'object' ? { ...v, ref: 'R' } : v, limits);

@@ -18,6 +18,8 @@ export const CLOSE_CODES: Record<string, number> = {
   flood: 1008,
   slow: 1008,
   replaced: 4001,
+  kicked: 4002,
+  banned: 4003,
 };
 
 /** One WebSocket client: frames out with backpressure; the protocol is the session's business. */

@@ -89,6 +89,7 @@ describe('chatfleet-admin: bans and kicks, fleet-wide', () => {
       /your address is banned/,
     );
     assert.equal((await w1.frames.next('bye', () => true, 1000))['reason'], 'banned');
+    assert.deepEqual(await w1.closed, { code: 4003, reason: 'banned' });
     // A new connection from it is refused at once, with the code of its own.
     const line = await LineClient.connect(tcp, '127.0.0.7');
     assert.match(await line.waitLine('"code":"banned"'), /your address is banned for good: raid/);
@@ -133,6 +134,7 @@ describe('chatfleet-admin: bans and kicks, fleet-wide', () => {
     assert.equal(run.code, 0, run.stderr);
     const bye = await c.frames.next('bye', () => true, 1000);
     assert.deepEqual(bye, { type: 'bye', reason: 'kicked', message: 'calm down' });
+    assert.deepEqual(await c.closed, { code: 4002, reason: 'kicked' });
     await waitUntil(
       async () => {
         const token = String(welcome['token']);

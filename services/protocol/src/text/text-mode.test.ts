@@ -113,4 +113,44 @@ describe('text-mode rendering', () => {
     ]);
     assert.deepEqual(renderText({ type: 'pong' }, v), ['PONG']);
   });
+
+  it('stays quiet about typing and removed messages, and says when one is removed', () => {
+    const v: TextView = { nick: 'me' };
+    assert.deepEqual(renderText({ type: 'typing', room: 'tea', nick: 'bo' }, v), []);
+    assert.deepEqual(renderText({ type: 'typing', nick: 'bo' }, v), []);
+    const gone = {
+      type: 'message',
+      room: 'tea',
+      id: 5,
+      from: '',
+      text: '',
+      ts: 0,
+      seq: 2,
+    } as const;
+    assert.deepEqual(renderText({ ...gone, removed: true }, v), []);
+    assert.deepEqual(
+      renderText(
+        {
+          type: 'joined',
+          room: 'tea',
+          members: ['me'],
+          history: [
+            { ...gone, removed: true },
+            { ...gone, id: 6, from: 'bo', text: 'kept', seq: 3 },
+          ],
+        },
+        v,
+      ),
+      ['* joined tea (1 here: me)', '[tea] <bo> kept'],
+    );
+    assert.deepEqual(renderText({ type: 'removed', room: 'tea', id: 5 }, v), [
+      '* a moderator removed a message in tea',
+    ]);
+    assert.deepEqual(renderText({ type: 'removed', with: 'bo', id: 5 }, v), [
+      '* a moderator removed a message of your DMs with bo',
+    ]);
+    assert.deepEqual(renderText({ type: 'bye', reason: 'kicked', message: 'calm down' }, v), [
+      '* bye (kicked: calm down)',
+    ]);
+  });
 });

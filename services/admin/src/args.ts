@@ -38,7 +38,7 @@ export const USAGE = `usage: chatfleet-admin COMMAND [options] [--json] [--as MO
   reports [--limit N]                  open reports, oldest first, with their context
   reports take [--count N]             take the next open reports to work on (default 1)
   reports done ID [--note TEXT]        close a report that was taken
-  ban NICK [--for 12h|7d|forever] [--reason TEXT]
+  ban NICK [--for 90s|30m|12h|7d|2w|forever] [--reason TEXT]   (default: forever)
   ban --ident ID | --address ADDR[/24 or /64] [--for …] [--reason …]
   unban NICK | --ident ID | --address ADDR
   bans                                 active bans and when they end

@@ -21,7 +21,9 @@ export async function openAdmin(config: AdminConfig, by: string): Promise<AdminC
   const logger = createLogger('chatfleet-admin', 'silent');
   const o = { url: config.redisUrl, role: 'commands' as const, name: 'chatfleet-admin', logger };
   const redis: RedisClient = config.redisCluster ? createRedisCluster(o) : createRedis(o);
-  redis.on('error', () => undefined);
+  // The reason a connection failed (ECONNREFUSED, a DNS error…): connect() only says it closed.
+  let lastError: Error | undefined;
+  redis.on('error', (err: Error) => (lastError = err));
   const close = async () => {
     redis.disconnect();
   };

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ProtocolError } from '@chatfleet/protocol';
 import { ConfigError } from '@chatfleet/runtime';
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs, USAGE, UsageError } from './args.js';
 import { readConfig } from './config.js';
 import { openAdmin } from './context.js';
 import { runCommand } from './run.js';
@@ -15,6 +15,10 @@ const fail = (code: number, kind: string, message: string) => {
   process.exitCode = code;
 };
 try {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
   const inv = parseArgs(argv);
   const config = readConfig();
   const admin = await openAdmin(config, inv.as ?? config.moderator);

@@ -63,13 +63,20 @@ const cmp = (a: string, b: string) => {
   return am - bm || as - bs;
 };
 
-/** Makes the moderators' group once; every report filed so far starts open. */
-export async function ensureReportsGroup(ctx: StoreContext): Promise<void> {
+/**
+ * Makes the moderators' group once (every report filed so far starts open); false while no
+ * report was ever filed. The stream is made by the first report, never here: an empty one
+ * would be a key without expiry for nothing.
+ */
+export async function ensureReportsGroup(ctx: StoreContext): Promise<boolean> {
   try {
-    await ctx.redis.xgroup('CREATE', ctx.keys.reports(), MODERATORS_GROUP, '0', 'MKSTREAM');
+    await ctx.redis.xgroup('CREATE', ctx.keys.reports(), MODERATORS_GROUP, '0');
+    return true;
   } catch (err) {
-    if (!String((err as Error).message).includes('BUSYGROUP'))
-      await guarded(() => Promise.reject(err));
+    const message = String((err as Error).message);
+    if (message.includes('BUSYGROUP')) return true;
+    if (message.includes('requires the key to exist')) return false;
+    return guarded(() => Promise.reject(err));
   }
 }
 
@@ -89,7 +96,7 @@ async function groupState(ctx: StoreContext): Promise<{ lastDelivered: string; p
 
 /** Open reports, oldest first: those taken and not done (with who has them), then the rest. */
 export async function openReports(ctx: StoreContext, limit: number): Promise<OpenReport[]> {
-  await ensureReportsGroup(ctx);
+  if (!(await ensureReportsGroup(ctx))) return [];
   const key = ctx.keys.reports();
   const { lastDelivered } = await groupState(ctx);
   const pending = (await guarded(() =>
@@ -115,7 +122,7 @@ export async function openReports(ctx: StoreContext, limit: number): Promise<Ope
 export async function reportsBacklog(
   ctx: StoreContext,
 ): Promise<{ open: number; oldestAt: number | undefined }> {
-  await ensureReportsGroup(ctx);
+  if (!(await ensureReportsGroup(ctx))) return { open: 0, oldestAt: undefined };
   const key = ctx.keys.reports();
   const { lastDelivered, pending } = await groupState(ctx);
   const [summary, fresh] = await guarded(() =>
@@ -158,7 +165,7 @@ export async function takeReports(
   count: number,
   staleMs: number,
 ): Promise<OpenReport[]> {
-  await ensureReportsGroup(ctx);
+  if (!(await ensureReportsGroup(ctx))) return [];
   const key = ctx.keys.reports();
   const [, stale] = (await guarded(() =>
     ctx.redis.xautoclaim(key, MODERATORS_GROUP, moderator, staleMs, '0-0', 'COUNT', count),
@@ -186,7 +193,8 @@ export async function takeReports(
 /** Closes a taken report. Refuses an id that is not a report, not taken yet, or done already. */
 export async function finishReport(ctx: StoreContext, id: string): Promise<OpenReport> {
   checkReportId(id);
-  await ensureReportsGroup(ctx);
+  if (!(await ensureReportsGroup(ctx)))
+    throw new ProtocolError('bad_frame', `no report ${id}: none was ever filed`);
   const key = ctx.keys.reports();
   const [entry] = (await guarded(() => ctx.redis.xrange(key, id, id))) as StreamEntry[];
   const acked = await guarded(() => ctx.redis.xack(key, MODERATORS_GROUP, id));

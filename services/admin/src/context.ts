@@ -31,12 +31,8 @@ export async function openAdmin(config: AdminConfig, by: string): Promise<AdminC
     await redis.connect();
   } catch (err) {
     await close();
-    throw new Error(
-      `cannot reach Redis at ${safeUrl(config.redisUrl)}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    const why = lastError?.message ?? (err as Error).message;
+    throw new Error(`cannot reach Redis at ${safeUrl(config.redisUrl)}: ${why}`, { cause: err });
   }
   const keys = createKeys(config.prefix, config.partitions, config.redisCluster);
   const clock = new FleetClock();

@@ -31,7 +31,7 @@ describe('chatfleet-admin: removing a message', () => {
   let redis: Redis;
   let keys: Keys;
   before(async () => {
-    fleet = await startFleet({ gateways: 2, matchmaker: false });
+    fleet = await startFleet({ gateways: 2, env: { MATCH_WIDEN_MS: '0' } });
     redis = await fleet.admin();
     keys = createKeys(fleet.prefix, 16);
   });
@@ -118,6 +118,29 @@ describe('chatfleet-admin: removing a message', () => {
     const h = await to.request({ type: 'history', with: 'dmfrom', limit: 10 });
     assert.ok(!JSON.stringify(h).includes('nasty private words'));
     for (const x of [from, to]) x.close();
+  });
+
+  it('reaches the one who stayed when a ban ended the match first', async () => {
+    const [p1, p2] = fleet.gateways.map((g) => g.tcpPort) as [number, number];
+    const { c: troll } = await JsonClient.hello(p1, 'mtroll');
+    const { c: victim } = await JsonClient.hello(p2, 'mvictim');
+    troll.send({ type: 'match' });
+    victim.send({ type: 'match' });
+    const room = String((await victim.next('matched', () => true, 8000))['room']);
+    await troll.next('matched', () => true, 8000);
+    const bad = await troll.request({ type: 'say', room, text: 'scam link' });
+    await victim.next('message', (f) => f['id'] === bad['id']);
+    assert.equal((await victim.request({ type: 'report' }))['type'], 'reported');
+    assert.equal((await runAdmin(fleet, ['ban', 'mtroll'])).code, 0);
+    await victim.next('partner_left', () => true, 3000);
+    const run = await runAdmin(fleet, ['remove', room, String(bad['id'])]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(await victim.next('removed', () => true, 2000), {
+      type: 'removed',
+      room,
+      id: bad['id'],
+    });
+    victim.close();
   });
 
   it('refuses an id that is not there and changes nothing', async () => {

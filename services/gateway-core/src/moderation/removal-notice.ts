@@ -10,8 +10,13 @@ type Removed = Extract<ControlEnvelope, { k: 'removed' }>;
 export function tellRemoval(core: GatewayParts, env: Removed): void {
   core.metrics.moderation.inc({ action: 'remove' });
   if (env.room !== undefined) {
-    for (const s of core.sessions.values())
+    for (const s of core.sessions.values()) {
       if (s.rooms.has(env.room)) s.live({ k: 'rm', sid: '', room: env.room, id: env.id });
+      // A match usually ends before its messages are removed (a ban ends it): the one who
+      // stayed still has that chat on screen.
+      else if (s.strangerIn(env.room) && !s.closed)
+        s.emit({ type: 'removed', room: env.room, id: env.id });
+    }
     return;
   }
   // A DM conversation is d:<identity>:<identity>, both lowercase.

@@ -193,6 +193,10 @@ setTimeout(() => {
   console.log(`\nchatfleet is up (${where}).`);
   console.log(`  in a browser:         http://localhost:${env.WS_PORT ?? '8080'}`);
   console.log(`  talk to a stranger:   nc -N localhost ${tcp}  (run it twice), or npm run client`);
+  const admin = cluster
+    ? `REDIS_CLUSTER=1 REDIS_URL=${env.REDIS_URL} npm run admin`
+    : 'npm run admin';
+  console.log(`  moderate:             ${admin} -- reports   (docs/moderation.md)`);
   console.log(
     `  metrics:              ${order.map((svc) => `http://localhost:${metricsPort(svc)}/metrics (${svc})`).join(', ')}`,
   );

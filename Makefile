@@ -1,7 +1,7 @@
 # chatfleet: `make up` runs the fleet locally, `make test` runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help install install-test build lint deps test test-unit test-int up up-cluster observe k6 loadtest screenshot synth plan deploy destroy infra-validate compose-up compose-down bench bench-smoke clean
+.PHONY: help install install-test build lint deps test test-unit test-int up up-cluster observe k6 loadtest screenshot synth plan deploy destroy infra-validate deploy-rehearsal compose-up compose-down bench bench-smoke clean
 
 help:
 	@echo "make up      install what is missing, build, run the whole fleet (Ctrl-C stops it)"
@@ -15,6 +15,7 @@ help:
 	@echo "make screenshot   refresh docs/img/ with Chromium driving a real local fleet"
 	@echo "make synth | plan | deploy | destroy   AWS (ENV=dev or ENV=prod): see docs/deploy.md"
 	@echo "make infra-validate   validate and plan both stacks offline with Terraform/OpenTofu and a local AWS provider"
+	@echo "make deploy-rehearsal apply, check and destroy both stacks against moto, a local AWS emulator"
 	@echo "make compose-up | compose-down   the fleet with Prometheus and Grafana in Docker"
 	@echo "make build | lint | deps | test-unit | test-int | clean"
 
@@ -81,6 +82,9 @@ destroy: build
 
 infra-validate: build
 	scripts/infra-validate.sh
+
+deploy-rehearsal: build
+	scripts/deploy-rehearsal.sh
 
 compose-up:
 	docker compose up --build -d

@@ -1,6 +1,14 @@
-// The deploy rehearsal's workarounds for what moto (the local AWS emulator) does not do. They
-// change the rehearsal's copy of a stack, never the stack. Each says why, and the run prints
-// them. Usage: node scripts/rehearsal/moto-workarounds.mjs STACK_JSON
+// The deploy rehearsal's workarounds for what moto 5.2.5 (the local AWS emulator) does not do,
+// all listed here, each with its reason; the run prints those it applies. They change the
+// rehearsal's copy of a stack, or the emulator, never the stacks:
+//   1. CreateCacheParameterGroup is not implemented: the copy names the family's default group.
+//   2. MonitorInstances is not implemented: the copy's monitoring host has no detailed monitoring.
+//   3. A replication group's member clusters are listed but never made, so the provider's read
+//      of <group>-001 answers 404: moto_prepare.py makes them first, through the API.
+//   4. A replication group never finishes deleting, and DeleteCacheSubnetGroup is not
+//      implemented: deploy-rehearsal.sh forgets both from the state before destroy.
+//   5. Unimplemented calls are retried for minutes by default: the override sets max_retries 3.
+// Usage: node scripts/rehearsal/moto-workarounds.mjs STACK_JSON
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const [file] = process.argv.slice(2);
@@ -36,8 +44,11 @@ for (const i of Object.values(res.aws_instance ?? {}))
     applied.push('aws_instance monitoring off: MonitorInstances is not implemented');
   }
 
-// moto never finishes deleting a replication group, and does not implement
-// DeleteCacheSubnetGroup: deploy-rehearsal.sh forgets both (terraform state rm) before destroy.
+if (Object.keys(res.aws_elasticache_replication_group ?? {}).length > 0)
+  applied.push(
+    'replication and subnet groups forgotten before destroy: moto never finishes deleting one and lacks DeleteCacheSubnetGroup',
+  );
+applied.push('provider max_retries 3: an unimplemented call fails in seconds, not minutes');
 
 let text = JSON.stringify(stack);
 for (const [name, value] of Object.entries(defaults))

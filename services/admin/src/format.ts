@@ -1,4 +1,4 @@
-import type { Ban, OpenReport } from '@chatfleet/store';
+import { type Ban, banTerm, type OpenReport } from '@chatfleet/store';
 
 /** What a command prints: lines for a person, a value for --json. */
 export interface Output {
@@ -42,6 +42,5 @@ export function banLine(b: Ban): string {
     b.kind === 'ident'
       ? `identity ${b.value}${b.nick ? ` (${b.nick})` : ''}`
       : `address ${b.value}`;
-  const term = b.until === 0 ? 'for good' : `until ${when(b.until)}`;
-  return `${who} ${term}, by ${b.by} at ${when(b.at)}${b.reason ? `: ${b.reason}` : ''}`;
+  return `${who} ${banTerm(b)}, by ${b.by} at ${when(b.at)}${b.reason ? `: ${b.reason}` : ''}`;
 }

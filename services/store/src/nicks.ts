@@ -80,17 +80,18 @@ export async function nickIdent(ctx: StoreContext, nick: string): Promise<string
 
 /**
  * Who holds a nick, read at once: the identity, and whether it is on a connection now (not
- * only kept for its token); `no_such_nick` if nobody does.
+ * only kept for its token), with the gateway and session of that connection;
+ * `no_such_nick` if nobody does.
  */
 export async function nickHolder(
   ctx: StoreContext,
   nick: string,
-): Promise<{ ident: string; online: boolean }> {
-  const [ident, gw] = await guarded(() =>
-    ctx.redis.hmget(ctx.keys.nick(nick.toLowerCase()), 'ident', 'gw'),
+): Promise<{ ident: string; online: boolean; gw?: string; sid?: string }> {
+  const [ident, gw, sid] = await guarded(() =>
+    ctx.redis.hmget(ctx.keys.nick(nick.toLowerCase()), 'ident', 'gw', 'sid'),
   );
   if (!ident) throw new ProtocolError('no_such_nick', `nobody is called ${nick}`);
-  return { ident, online: gw !== null };
+  return { ident, online: gw !== null, ...(gw && sid ? { gw, sid } : {}) };
 }
 
 /**

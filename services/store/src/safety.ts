@@ -49,12 +49,7 @@ export async function removeBlock(ctx: StoreContext, me: string, them: string): 
   await guarded(() => ctx.redis.srem(ctx.keys.blocks(me), them));
 }
 
-/** Keeps a returning identity's blocks for another BLOCK_KEEP_MS. */
-export async function renewBlocks(ctx: StoreContext, me: string): Promise<void> {
-  await guarded(() => ctx.redis.pexpire(ctx.keys.blocks(me), BLOCK_KEEP_MS));
-}
-
-/** Renews a returning identity's blocks (as renewBlocks) and reads them, in one round trip. */
+/** Keeps a returning identity's blocks for another BLOCK_KEEP_MS and reads them, in one round trip. */
 export async function takeUpBlocks(ctx: StoreContext, me: string): Promise<Set<string>> {
   const key = ctx.keys.blocks(me);
   const [, [, members]] = (await execAll(
@@ -112,36 +107,35 @@ export interface Report {
   messages: StoredMessage[];
 }
 
-/** Files a report for moderators (XRANGE the stream to read them); resolves with its id. */
-export async function fileReport(ctx: StoreContext, r: Report): Promise<string> {
-  const key = ctx.keys.reports();
+/**
+ * Appends to a moderation stream (reports, audit), bounded by count (REPORTS_MAX) and age
+ * (REPORTS_MAX_AGE_MS); resolves with the entry's id.
+ */
+export async function appendBounded(
+  ctx: StoreContext,
+  key: string,
+  fields: Record<string, string>,
+): Promise<string> {
   // The fleet clock is an estimate with a fraction: a stream id wants whole milliseconds.
   const oldest = `${Math.max(0, Math.floor(ctx.clock.now() - REPORTS_MAX_AGE_MS))}-0`;
   const res = await execAll(
     ctx.redis
       .multi()
-      .xadd(
-        key,
-        'MAXLEN',
-        '~',
-        REPORTS_MAX,
-        '*',
-        'by',
-        r.by,
-        'byIdent',
-        r.byIdent,
-        'nick',
-        r.nick,
-        'ident',
-        r.ident,
-        'where',
-        r.where,
-        'reason',
-        r.reason,
-        'messages',
-        reportContext(r.messages),
-      )
+      .xadd(key, 'MAXLEN', '~', REPORTS_MAX, '*', ...Object.entries(fields).flat())
       .xtrim(key, 'MINID', '~', oldest),
   );
   return String(res[0]?.[1] ?? '');
+}
+
+/** Files a report for moderators (XRANGE the stream to read them); resolves with its id. */
+export function fileReport(ctx: StoreContext, r: Report): Promise<string> {
+  return appendBounded(ctx, ctx.keys.reports(), {
+    by: r.by,
+    byIdent: r.byIdent,
+    nick: r.nick,
+    ident: r.ident,
+    where: r.where,
+    reason: r.reason,
+    messages: reportContext(r.messages),
+  });
 }

@@ -2,6 +2,7 @@ import {
   type Ban,
   banActive,
   banField,
+  banTerm,
   banValuesFor,
   bansVersion,
   readBans,
@@ -61,8 +62,6 @@ export class BanList {
 
 /** What a banned person is told: why, and until when. */
 export function banMessage(b: Ban): string {
-  const until = new Date(b.until).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const term = b.until === 0 ? 'for good' : `until ${until}`;
   const what = b.kind === 'address' ? 'your address is banned' : 'you are banned';
-  return `${what} ${term}${b.reason ? `: ${b.reason}` : ''}`;
+  return `${what} ${banTerm(b)}${b.reason ? `: ${b.reason}` : ''}`;
 }

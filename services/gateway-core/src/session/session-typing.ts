@@ -3,7 +3,6 @@ import {
   appendInbox,
   conv,
   type LiveEnvelope,
-  nickHolder,
   publishTyping,
   readBlocks,
   typingTarget,
@@ -49,12 +48,9 @@ export async function onTyping(s: SessionState, f: F<'typing'>): Promise<void> {
   if (to.toLowerCase() === s.nick?.toLowerCase())
     throw new ProtocolError('forbidden', 'you cannot DM yourself');
   if (!s.typingDue(`d:${to.toLowerCase()}`)) return;
+  // Nobody holds the nick: no_such_nick, as a dm gets. Held but away: nobody to show it to.
   const t = await typingTarget(s.hub.store, to, s.ident);
-  // Nobody holds the nick: the same answer a dm gets. Held but away: nobody to show it to.
-  if (!t) {
-    await nickHolder(s.hub.store, to);
-    return;
-  }
+  if (!t) return;
   if (t.blocksMe || (await blocksOf(s)).has(t.ident)) return;
   await appendInbox(s.hub.store, t.gw, {
     k: 'typing',

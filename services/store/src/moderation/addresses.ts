@@ -24,7 +24,8 @@ export function canonicalAddress(address: string): string | undefined {
 }
 
 const v4Prefix = (a: string) => `${a.split('.').slice(0, 3).join('.')}.0/24`;
-const v6Prefix = (a: string) => `${expandIPv6(a).slice(0, 4).join(':')}::/64`;
+/** An IPv6 address's /64, as bans store it and per-address limits count it. */
+export const ipv6Prefix64 = (a: string) => `${expandIPv6(a).slice(0, 4).join(':')}::/64`;
 
 /**
  * What a ban on an address names, in the form it is stored: an address, an IPv4 /24 or an
@@ -42,12 +43,12 @@ export function parseBanAddress(input: string): { value: string } | { error: str
     return { value: v4Prefix(canonical) };
   }
   if (bits !== '64') return { error: 'an IPv6 prefix must be a /64 (or ban one address)' };
-  return { value: v6Prefix(canonical) };
+  return { value: ipv6Prefix64(canonical) };
 }
 
 /** The stored ban values that would cover a client's address: itself and its /24 or /64. */
 export function banValuesFor(address: string): string[] {
   const a = canonicalAddress(address);
   if (a === undefined) return [];
-  return isIPv4(a) ? [a, v4Prefix(a)] : [a, v6Prefix(a)];
+  return isIPv4(a) ? [a, v4Prefix(a)] : [a, ipv6Prefix64(a)];
 }

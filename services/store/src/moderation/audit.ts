@@ -1,5 +1,5 @@
-import { execAll, guarded, type StoreContext } from '../context.js';
-import { REPORTS_MAX, REPORTS_MAX_AGE_MS } from '../safety.js';
+import { guarded, type StoreContext } from '../context.js';
+import { appendBounded } from '../safety.js';
 import { fieldsOf, type StreamEntry } from '../streams/consumer-group.js';
 
 /** One thing a moderator did, as the audit stream keeps it. */
@@ -15,32 +15,14 @@ export interface AuditEntry {
 }
 
 /** Appends to the audit stream, bounded like the reports stream (count and age). */
-export async function appendAudit(ctx: StoreContext, e: AuditEntry): Promise<string> {
-  const key = ctx.keys.audit();
-  const oldest = `${Math.max(0, Math.floor(ctx.clock.now() - REPORTS_MAX_AGE_MS))}-0`;
-  const res = await execAll(
-    ctx.redis
-      .multi()
-      .xadd(
-        key,
-        'MAXLEN',
-        '~',
-        REPORTS_MAX,
-        '*',
-        'by',
-        e.by,
-        'action',
-        e.action,
-        'target',
-        e.target,
-        'reason',
-        e.reason,
-        'detail',
-        JSON.stringify(e.detail ?? {}),
-      )
-      .xtrim(key, 'MINID', '~', oldest),
-  );
-  return String(res[0]?.[1] ?? '');
+export function appendAudit(ctx: StoreContext, e: AuditEntry): Promise<string> {
+  return appendBounded(ctx, ctx.keys.audit(), {
+    by: e.by,
+    action: e.action,
+    target: e.target,
+    reason: e.reason,
+    detail: JSON.stringify(e.detail ?? {}),
+  });
 }
 
 /** The newest `count` audit entries, newest last. */

@@ -25,6 +25,10 @@ export const banField = (kind: BanKind, value: string) => `${kind}:${value}`;
 
 export const banActive = (b: Ban, now: number) => b.until === 0 || b.until > now;
 
+/** How long a ban lasts, as people read it: `for good`, or `until 2026-12-10T13:58:40Z`. */
+export const banTerm = (b: Ban): string =>
+  b.until === 0 ? 'for good' : `until ${new Date(b.until).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+
 function parseBan(raw: string): Ban | undefined {
   try {
     const b = JSON.parse(raw) as Ban;

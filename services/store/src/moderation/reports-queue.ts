@@ -1,22 +1,16 @@
 import { ProtocolError, type StoredMessage } from '@chatfleet/protocol';
 import { guarded, type StoreContext } from '../context.js';
+import type { Report } from '../safety.js';
 import { fieldsOf, type StreamEntry } from '../streams/consumer-group.js';
 
 /** The consumer group moderators work the reports stream through. */
 export const MODERATORS_GROUP = 'moderators';
 
-/** A report as a moderator reads it. */
-export interface OpenReport {
+/** A report as a moderator reads it: as filed, with the context as the stream keeps it. */
+export interface OpenReport extends Omit<Report, 'messages'> {
   id: string;
   /** When it was filed (ms), from its stream id. */
   at: number;
-  by: string;
-  byIdent: string;
-  nick: string;
-  ident: string;
-  /** A match room, or `dm`. */
-  where: string;
-  reason: string;
   messages: Pick<StoredMessage, 'id' | 'from' | 'text' | 'ts'>[];
   /** The moderator who took it, if one did, and for how long it has been idle with them. */
   takenBy?: string;

@@ -15,6 +15,13 @@ export interface StoredMessage {
   toIdent?: string;
   /** Removed by a moderator: a tombstone that keeps the message's id and seq, without text. */
   removed?: true;
+  /** The conversation's epoch when it was stamped (routed DMs carry it). */
+  epoch?: string;
+  /**
+   * Not a message: a notice, routed like a DM, that Redis lost DMs of this conversation after
+   * `id`; `epoch` is the one that follows the loss. Shown as `resync {with}`.
+   */
+  lost?: true;
 }
 
 export type ClientFrame =
@@ -94,6 +101,7 @@ export type ServerFrame =
       ref?: string;
     }
   | { type: 'resync'; room: string; recovered: false; epoch: string; since: number }
+  | { type: 'resync'; with: string; recovered: false; epoch: string; since: number }
   | { type: 'left'; room: string; ref?: string }
   | { type: 'presence'; room: string; nick: string; event: 'join' | 'leave'; count: number }
   | MessageFrame

@@ -24,7 +24,10 @@
 
 if ARGV[4] ~= 'again' and redis.call('ZSCORE', KEYS[3], ARGV[3]) then return {'seen'} end
 local h = redis.call('HMGET', KEYS[1], 'gw', 'sid', 'ident')
-if not h[3] or (ARGV[10] ~= '' and h[3] ~= ARGV[10]) then return {'gone'} end
+-- Identities are compared as the conversation id holds them, in lower case.
+if not h[3] or (ARGV[10] ~= '' and string.lower(h[3]) ~= string.lower(ARGV[10])) then
+  return {'gone'}
+end
 if h[1] and h[1] ~= ARGV[5] and h[2] ~= ARGV[6] then return {'online', h[1], h[2]} end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[8])

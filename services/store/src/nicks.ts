@@ -134,7 +134,9 @@ export async function takeMailbox(ctx: StoreContext, nick: string): Promise<Stor
 export type RouteMode = 'live' | 'store' | 'again';
 
 /** How a DM is named among those seen (the Lua of take-mailbox forms the same `conv/id`). */
-export const dmKey = (m: StoredMessage): string => `${m.conv}/${m.id}`;
+/** What marks a DM (or a notice of lost DMs, one per epoch) as shown. */
+export const dmKey = (m: StoredMessage): string =>
+  m.lost ? `${m.conv}/lost/${m.epoch ?? ''}` : `${m.conv}/${m.id}`;
 
 /**
  * Delivers a DM to the gateway holding the recipient (through its inbox stream), or keeps it in

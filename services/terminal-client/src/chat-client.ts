@@ -197,6 +197,8 @@ export class ChatClient {
         }
         return;
       case 'resync': {
+        // DMs have no fill: the loss is said as it is.
+        if (!('room' in f)) break;
         // Quiet unless the fill finds a real loss.
         const ask = this.rooms.get(f.room)?.cursor.resync(f);
         if (ask) this.send(ask);

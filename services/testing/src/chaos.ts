@@ -161,7 +161,7 @@ export async function fillLikeAClient(
       if (r.fresh) shown.add(f.id);
       step({ done: r.done });
     }
-    if (f.type === 'resync' && f.room === room) step({ ask: cursor.resync(f) });
+    if (f.type === 'resync' && 'room' in f && f.room === room) step({ ask: cursor.resync(f) });
   }
   for (let pages = 0; ask && pages < 50; pages++) {
     const { ref: _ref, ...frame } = ask;

@@ -34,6 +34,11 @@ import { dispatchLive } from '../delivery/dispatch.js';
 import { TopicFanout, type Broadcast } from '../delivery/topic-fanout.js';
 import type { GatewayParts } from './gateway-parts.js';
 import { BanList } from '../moderation/ban-list.js';
+import { DmPositions } from './dm-positions.js';
+import { checkDmPositions, tellDmLosses } from './dm-loss.js';
+
+// Tracked DM conversations per gateway: ~200 B each, the newest kept.
+const DMS_TRACKED = 10_000;
 
 export interface GatewayCoreOptions {
   /** The store's operations (nicks, matches, blocks…); the core never holds its connection. */
@@ -86,6 +91,8 @@ export class GatewayCore implements Hub, GatewayParts {
   readonly sessions = new Map<string, Session>();
   private readonly inbox: GatewayInbox;
   readonly subs: Subscriptions;
+  /** The DM conversations this gateway's sessions took part in lately, to find lost DMs. */
+  readonly dms = new DmPositions({ max: DMS_TRACKED, now: () => Date.now() });
   readonly topics: TopicFanout | undefined;
   private readonly abort = new AbortController();
   private sidCounter = 0;
@@ -264,12 +271,25 @@ export class GatewayCore implements Hub, GatewayParts {
     return this.subs.add(conv, room, sid);
   }
 
-  checkPositions(): Promise<void> {
-    return this.subs.checkPositions();
+  async checkPositions(): Promise<void> {
+    const [rooms, dms] = await Promise.allSettled([
+      this.subs.checkPositions(),
+      checkDmPositions(this),
+    ]);
+    for (const r of [rooms, dms]) if (r.status === 'rejected') throw r.reason;
   }
 
   seen(conv: string): Seen | undefined {
     return this.subs.seen(conv);
+  }
+
+  dmSeen(conv: string): Seen | undefined {
+    return this.dms.seen(conv);
+  }
+
+  dmNoted(m: StoredMessage): void {
+    const loss = this.dms.note(m);
+    if (loss) void tellDmLosses(this, [loss]);
   }
 
   unsubscribe(conv: string, sid: string): void {

@@ -58,6 +58,7 @@ export interface GatewayMetrics {
   positionsOutOfStep: Counter;
   recoveries: Counter<'recovered'>;
   recoveryNotices: Counter;
+  dmLosses: Counter;
   heartbeats: Counter<'outcome'>;
   reaps: Counter;
   reapedSessions: Counter;
@@ -163,6 +164,11 @@ export function createGatewayMetrics(registry: Registry, transport: string): Gat
       name: 'chat_recoveries_total',
       help: 'Catch-ups by outcome: recovered="false" means messages were lost and clients were told',
       labelNames: ['recovered'],
+      ...r,
+    }),
+    dmLosses: new Counter({
+      name: 'chat_dm_losses_total',
+      help: 'DM conversations in which this gateway found that Redis lost acknowledged DMs (a failover); both sides were told',
       ...r,
     }),
     recoveryNotices: new Counter({

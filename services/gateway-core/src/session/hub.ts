@@ -1,5 +1,5 @@
 import type { Logger, Slots } from '@chatfleet/runtime';
-import type { ServerFrame } from '@chatfleet/protocol';
+import type { ServerFrame, StoredMessage } from '@chatfleet/protocol';
 import type {
   ConversationBroker,
   EncodedFrame,
@@ -117,6 +117,10 @@ export interface Hub {
   unsubscribe(conv: string, sid: string): void;
   /** The last message this gateway dispatched in a conversation it listens to, if any. */
   seen(conv: string): Seen | undefined;
+  /** The last DM this gateway's sessions sent or were handed in a DM conversation, lately. */
+  dmSeen(conv: string): Seen | undefined;
+  /** A DM sent or handed here: one that opens a newer epoch gets both sides told of the loss. */
+  dmNoted(m: StoredMessage): void;
   /** Tells another (or this) gateway to disconnect one of its sessions. */
   kick(gw: string, sid: string, reason: string): Promise<void>;
   /**

@@ -165,15 +165,19 @@ export async function onDm(s: SessionState, f: F<'dm'>): Promise<void> {
     );
   let m: StoredMessage;
   let unconfirmed: UnconfirmedError | undefined;
+  const c = conv.dm(s.ident, toIdent);
+  // The last DM seen here in this conversation: a position behind it means Redis lost DMs.
+  const seen = s.hub.dmSeen(c);
   try {
     m = await s.hub.broker.publish({
-      conv: conv.dm(s.ident, toIdent),
+      conv: c,
       from: me,
       to: f.to,
       toIdent,
       text: f.text,
       publish: false,
       sid: s.sid,
+      ...(seen ? { seen } : {}),
     });
   } catch (err) {
     // Stored but not confirmed by a replica: it is still routed; the error is the reply.
@@ -182,6 +186,7 @@ export async function onDm(s: SessionState, f: F<'dm'>): Promise<void> {
     unconfirmed = err;
   }
   remember(s, m);
+  s.hub.dmNoted(m);
   const ack = unconfirmed === undefined && f.ref !== undefined ? { ref: f.ref } : {};
   s.emit({ ...toDmFrame(m), ...ack });
   // The DM is stored and acknowledged; if routing fails here, the history-writer routes it.
@@ -209,7 +214,13 @@ export function onDmDelivered(s: SessionState, raw: unknown): void {
 }
 
 function deliver(s: SessionState, m: StoredMessage, how: 'live' | 'mailbox'): void {
+  if (m.lost) {
+    tellDmLoss(s, { conv: m.conv, with: m.from, epoch: m.epoch ?? '', since: m.id });
+    return;
+  }
   if (!remember(s, m)) return;
+  // Before the DM: a DM that opens a newer epoch than the last one seen here reveals a loss.
+  s.hub.dmNoted(m);
   if (how === 'live')
     s.hub.metrics.delivery.observe(
       { kind: 'dm' },
@@ -221,4 +232,18 @@ function deliver(s: SessionState, m: StoredMessage, how: 'live' | 'mailbox'): vo
 /** DMs may reach a session twice (live and replayed); ids seen recently are dropped. */
 function remember(s: SessionState, m: StoredMessage): boolean {
   return s.dmSeen.add(dmKey(m));
+}
+
+/**
+ * Redis lost DMs between this session's identity and `with` (a failover): says so once per
+ * epoch, however many gateways found it.
+ */
+export function tellDmLoss(
+  s: SessionState,
+  l: { conv: string; with: string; epoch: string; since: number },
+): void {
+  const notice = { conv: l.conv, id: l.since, from: '', text: '', ts: 0, lost: true as const };
+  if (!s.dmSeen.add(dmKey({ ...notice, epoch: l.epoch }))) return;
+  s.hub.metrics.recoveryNotices.inc();
+  s.emit({ type: 'resync', with: l.with, recovered: false, epoch: l.epoch, since: l.since });
 }

@@ -1,7 +1,7 @@
 import type { MessageFrame, ServerFrame } from '../frames.js';
 
 type Joined = Extract<ServerFrame, { type: 'joined' }>;
-type Resync = Extract<ServerFrame, { type: 'resync' }>;
+type Resync = Extract<ServerFrame, { type: 'resync'; room: string }>;
 type History = Extract<ServerFrame, { type: 'history' }>;
 
 export interface HistoryAsk {

@@ -153,4 +153,15 @@ describe('text-mode rendering', () => {
       '* bye (kicked: calm down)',
     ]);
   });
+
+  it('says which room or which DMs lost messages', () => {
+    const v: TextView = {};
+    const lost = { recovered: false, epoch: 'e2', since: 7 } as const;
+    assert.deepEqual(renderText({ type: 'resync', room: 'tea', ...lost }, v), [
+      '* some messages in tea may be missing: /history tea shows what was kept',
+    ]);
+    assert.deepEqual(renderText({ type: 'resync', with: 'bo', ...lost }, v), [
+      '* some DMs with bo may be missing: the server lost them',
+    ]);
+  });
 });

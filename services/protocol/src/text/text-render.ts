@@ -78,6 +78,7 @@ export function renderText(f: ServerFrame, v: TextView): string[] {
       v.partner = f.nick;
       return [`* ${f.old} is now ${f.nick}`];
     case 'resync':
+      if (!('room' in f)) return [`* some DMs with ${f.with} may be missing: the server lost them`];
       return [
         isMatchRoom(f.room)
           ? '* some messages of this chat may be missing: the server lost track of them'

@@ -270,6 +270,17 @@ export class App {
         return;
       }
       case 'resync': {
+        if (!('room' in f)) {
+          // DMs have no fill: the loss is said in the conversation it happened in.
+          const c = ensureConv(s, dmKey(f.with), () => ({
+            key: dmKey(f.with),
+            type: 'dm',
+            title: `@${f.with}`,
+            target: f.with,
+          }));
+          notice(c, `Some DMs with ${f.with} were lost by the server and cannot be recovered.`);
+          return;
+        }
         // Quiet unless the fill from history finds a real loss.
         const c = s.convs.get(roomKey(f.room));
         const ask = c?.cursor?.resync(f);

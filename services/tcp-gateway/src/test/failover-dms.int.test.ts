@@ -174,6 +174,7 @@ describe('a failover that loses acknowledged DMs nobody answers', () => {
 describe('a shard failover on Redis Cluster that loses acknowledged DMs', () => {
   let cluster: TestCluster;
   let fleet: Fleet;
+  let admin: Cluster;
   before(async () => {
     cluster = await startRedisCluster();
     fleet = await startFleet({
@@ -182,15 +183,17 @@ describe('a shard failover on Redis Cluster that loses acknowledged DMs', () => 
       matchmaker: false,
       env: { POSITION_CHECK_MS: '1000' },
     });
+    admin = await clusterClient(cluster.url);
   });
   after(async () => {
+    // Disconnected whatever the test did: a cluster client left open keeps the run alive.
+    admin.disconnect();
     await fleet.stop();
     await cluster.destroy();
   });
 
   it('tells both sides, and the conversation goes on in a new epoch', async () => {
     const keys = createKeys(fleet.prefix, PARTITIONS, true);
-    const admin = await clusterClient(cluster.url);
     let port = 0;
     const { alice, bob } = await scene(
       fleet,
@@ -227,6 +230,5 @@ describe('a shard failover on Redis Cluster that loses acknowledged DMs', () => 
     assert.equal(toldOf(bob.frames.items, 'fd3-alice').length, 1);
     alice.close();
     bob.close();
-    admin.disconnect();
   });
 });

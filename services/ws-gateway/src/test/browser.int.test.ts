@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import {
   artifactPath,
+  dropFromWindow,
   type Fleet,
   freePort,
   JsonClient,
@@ -95,6 +96,35 @@ describe('the browser client, in Chromium', () => {
     await b.waitForSelector('#lobby');
     await a.context().close();
     await b.context().close();
+  });
+
+  it('says in the DM conversation that DMs were lost when Redis lost them', async () => {
+    const port = fleet.wsGateways[0]!.wsPort;
+    const a = await open(port, 'lossa');
+    const { c: b } = await WsClient.hello(port, 'lossb');
+    await a.fill('#dm-nick', 'lossb');
+    await a.click('#dm-open');
+    await a.waitForSelector('#title:text-is("@lossb")');
+    for (const text of ['first', 'second']) {
+      await a.fill('#text', text);
+      await a.press('#text', 'Enter');
+      await b.frames.next('dm', (f) => f['text'] === text, 5000);
+    }
+    // Redis loses the second DM (as a failover to a replica that lagged would): its window
+    // and position go back to the first.
+    const admin = await fleet.admin();
+    const { keys } = await fleet.store();
+    const ident = async (nick: string) => String(await admin.hget(keys.nick(nick), 'ident'));
+    const c = conv.dm(await ident('lossa'), await ident('lossb'));
+    const [first, second] = b.frames.items.filter((f) => f.type === 'dm');
+    await dropFromWindow(admin, keys.window(c), Number(second!['id']));
+    await admin.hset(keys.pos(c), { id: String(first!['id']), seq: '1' });
+    // Found by the position check (10 s here), told on both sides.
+    await a.waitForSelector('text=Some DMs with lossb were lost by the server', { timeout: 20_000 });
+    const told = await b.frames.next('resync', (f) => f['with'] === 'lossa', 20_000);
+    assert.equal(told['recovered'], false);
+    b.close();
+    await a.context().close();
   });
 
   it('shows who is typing and hides it after 5 s; a removal takes a message off both pages', async () => {

@@ -37,7 +37,7 @@ import { BanList } from '../moderation/ban-list.js';
 import { DmPositions } from './dm-positions.js';
 import { checkDmPositions, tellDmLosses } from './dm-loss.js';
 
-// Tracked DM conversations per gateway: ~200 B each, the newest kept.
+// Tracked DM conversations per gateway (a few hundred bytes each), the newest kept.
 const DMS_TRACKED = 10_000;
 
 export interface GatewayCoreOptions {

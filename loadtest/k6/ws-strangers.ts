@@ -49,6 +49,9 @@ export default function (): void {
   let room = '';
   let heard = 0;
   let waitTimer: number | undefined;
+  // Set once the person leaves: a frame still on its way (a match made as they gave up) must
+  // not make them send on a socket that is closing, which k6 counts as an error.
+  let gone = false;
   const ask = () => {
     askedAt = Date.now();
     room = '';
@@ -60,6 +63,7 @@ export default function (): void {
     }, MAX_WAIT_S * 1000);
   };
   const leave = () => {
+    gone = true;
     send(ws, { type: 'quit' });
     ws.close();
   };
@@ -74,6 +78,7 @@ export default function (): void {
   const ws = connect(
     WS_URL,
     (f: Frame) => {
+      if (gone) return;
       if (f.type === 'welcome') {
         send(ws, { type: 'match', tags: TAGS });
         ask();

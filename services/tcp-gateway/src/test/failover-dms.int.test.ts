@@ -219,9 +219,8 @@ describe('a shard failover on Redis Cluster that loses acknowledged DMs', () => 
     );
     await alice.next('resync', (f) => f['with'] === 'fd3-bob', 30_000);
     await bob.next('resync', (f) => f['with'] === 'fd3-alice', 30_000);
-    let reply: Frame | undefined;
     await waitUntil(
-      async () => (reply = await dm(alice, 'fd3-bob', 'after the failover')).type === 'dm',
+      async () => (await dm(alice, 'fd3-bob', 'after the failover')).type === 'dm',
       20_000,
       'a DM accepted after the failover',
     );

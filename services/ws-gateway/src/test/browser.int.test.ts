@@ -120,7 +120,9 @@ describe('the browser client, in Chromium', () => {
     await dropFromWindow(admin, keys.window(c), Number(second!['id']));
     await admin.hset(keys.pos(c), { id: String(first!['id']), seq: '1' });
     // Found by the position check (10 s here), told on both sides.
-    await a.waitForSelector('text=Some DMs with lossb were lost by the server', { timeout: 20_000 });
+    await a.waitForSelector('text=Some DMs with lossb were lost by the server', {
+      timeout: 20_000,
+    });
     const told = await b.frames.next('resync', (f) => f['with'] === 'lossa', 20_000);
     assert.equal(told['recovered'], false);
     b.close();

@@ -5,9 +5,10 @@ import { type DmPositions, type DmTrack, dmParties } from './dm-positions.js';
 import { tellDmLoss } from '../session/session-identity.js';
 import type { SessionState } from '../session/session-state.js';
 
-// A failover loses what the primary acknowledged in its last moments (seconds of replica lag):
-// a DM noted longer ago than this was replicated long before any failover that could cut it.
-const RECENT_MS = 120_000;
+// A failover loses what the primary acknowledged in its last moments (seconds of replica lag),
+// and the check after it comes once Redis answers again (a managed failover takes a minute or
+// two): a DM noted longer ago than this was replicated long before any failover that cut it.
+const RECENT_MS = 300_000;
 
 export type DmLossParts = Pick<
   GatewayParts,

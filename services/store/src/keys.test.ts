@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { conv, createKeys } from './keys.js';
+import { conv, createKeys, dmParties } from './keys.js';
 
 describe('keys', () => {
   it('keeps every key of a conversation under one partition hash tag', () => {
@@ -37,5 +37,10 @@ describe('keys', () => {
       Array.from({ length: 500 }, (_, i) => k.partitionOf(conv.room(`room-${i}`))),
     );
     assert.equal(used.size, 16);
+  });
+
+  it('reads the two sides of a DM conversation', () => {
+    assert.deepEqual(dmParties(conv.dm('X1', 'y2')), ['x1', 'y2']);
+    assert.equal(dmParties(conv.room('lobby')), undefined);
   });
 });

@@ -156,3 +156,9 @@ export const conv = {
     return `d:${x}:${y}`;
   },
 };
+
+/** The two identities (lower case) a DM conversation `d:x:y` is between. */
+export function dmParties(conv: string): [string, string] | undefined {
+  const m = /^d:([^:]+):([^:]+)$/.exec(conv);
+  return m ? [m[1] ?? '', m[2] ?? ''] : undefined;
+}

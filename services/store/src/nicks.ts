@@ -133,10 +133,15 @@ export async function takeMailbox(ctx: StoreContext, nick: string): Promise<Stor
 
 export type RouteMode = 'live' | 'store' | 'again';
 
-/** How a DM is named among those seen (the Lua of take-mailbox forms the same `conv/id`). */
-/** What marks a DM (or a notice of lost DMs, one per epoch) as shown. */
+/**
+ * How a DM is named among those seen (the Lua of take-mailbox forms the same `conv/id`); a
+ * notice of lost DMs is named once per conversation and epoch.
+ */
 export const dmKey = (m: StoredMessage): string =>
-  m.lost ? `${m.conv}/lost/${m.epoch ?? ''}` : `${m.conv}/${m.id}`;
+  m.lost ? dmLostKey(m.conv, m.epoch ?? '') : `${m.conv}/${m.id}`;
+
+/** How a notice that Redis lost DMs of `conv` before `epoch` is named among those seen. */
+export const dmLostKey = (conv: string, epoch: string): string => `${conv}/lost/${epoch}`;
 
 /**
  * Delivers a DM to the gateway holding the recipient (through its inbox stream), or keeps it in

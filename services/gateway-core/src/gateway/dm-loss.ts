@@ -1,7 +1,7 @@
 import type { StoredMessage } from '@chatfleet/protocol';
-import { type ConversationBroker, routeDm } from '@chatfleet/store';
+import { type ConversationBroker, dmParties, routeDm } from '@chatfleet/store';
 import type { GatewayParts } from './gateway-parts.js';
-import { type DmPositions, type DmTrack, dmParties } from './dm-positions.js';
+import type { DmPositions, DmTrack } from './dm-positions.js';
 import { tellDmLoss } from '../session/session-identity.js';
 import type { SessionState } from '../session/session-state.js';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StoredMessage } from '@chatfleet/protocol';
-import { DmPositions, dmParties } from './dm-positions.js';
+import { DmPositions } from './dm-positions.js';
 
 const CONV = 'd:aaa:bbb';
 const dm = (id: number, epoch: string | undefined, from = 'Ann'): StoredMessage => ({
@@ -78,10 +78,5 @@ describe('DmPositions', () => {
       d.recent(500).map((t) => t.conv),
       ['d:a:d'],
     );
-  });
-
-  it('reads the two sides of a DM conversation', () => {
-    assert.deepEqual(dmParties('d:x1:y2'), ['x1', 'y2']);
-    assert.equal(dmParties('r:lobby'), undefined);
   });
 });

@@ -1,5 +1,5 @@
 import type { StoredMessage } from '@chatfleet/protocol';
-import type { Seen } from '@chatfleet/store';
+import { dmParties, type Seen } from '@chatfleet/store';
 
 /** One DM conversation a session of this gateway sent or was handed a DM in lately. */
 export interface DmTrack {
@@ -11,12 +11,6 @@ export interface DmTrack {
   at: number;
   /** Each party's nick as the DMs named it, by identity in lower case (as in the conv id). */
   readonly nicks: Map<string, string>;
-}
-
-/** The two identities (lower case) a DM conversation `d:x:y` is between. */
-export function dmParties(conv: string): [string, string] | undefined {
-  const m = /^d:([^:]+):([^:]+)$/.exec(conv);
-  return m ? [m[1] ?? '', m[2] ?? ''] : undefined;
 }
 
 /**
@@ -43,7 +37,7 @@ export class DmPositions {
    * Notes a DM a session here sent or was handed. Returns the track and the id of the last DM
    * noted before when the DM opens a newer epoch: what lay between is gone.
    */
-  note(m: StoredMessage & { epoch?: string }): { track: DmTrack; since: number } | undefined {
+  note(m: StoredMessage): { track: DmTrack; since: number } | undefined {
     const parties = dmParties(m.conv);
     // Routed from a partition stream (the history-writer's backup route): no epoch to compare;
     // a notice of a loss is told, not noted.

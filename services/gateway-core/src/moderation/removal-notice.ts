@@ -1,4 +1,4 @@
-import type { ControlEnvelope } from '@chatfleet/store';
+import { type ControlEnvelope, dmParties } from '@chatfleet/store';
 import type { GatewayParts } from '../gateway/gateway-parts.js';
 
 type Removed = Extract<ControlEnvelope, { k: 'removed' }>;
@@ -19,8 +19,7 @@ export function tellRemoval(core: GatewayParts, env: Removed): void {
     }
     return;
   }
-  // A DM conversation is d:<identity>:<identity>, both lowercase.
-  const sides = new Set(env.conv.slice(2).split(':'));
+  const sides = new Set(dmParties(env.conv));
   for (const s of core.sessions.values()) {
     if (s.closed || s.ident === '' || !sides.has(s.ident.toLowerCase())) continue;
     const isRecipient =

@@ -14,6 +14,7 @@ import {
   type ClaimResult,
   conv,
   dmKey,
+  dmLostKey,
   nickHolder,
   releaseNick,
   routeDm,
@@ -242,8 +243,7 @@ export function tellDmLoss(
   s: SessionState,
   l: { conv: string; with: string; epoch: string; since: number },
 ): void {
-  const notice = { conv: l.conv, id: l.since, from: '', text: '', ts: 0, lost: true as const };
-  if (!s.dmSeen.add(dmKey({ ...notice, epoch: l.epoch }))) return;
+  if (!s.dmSeen.add(dmLostKey(l.conv, l.epoch))) return;
   s.hub.metrics.recoveryNotices.inc();
   s.emit({ type: 'resync', with: l.with, recovered: false, epoch: l.epoch, since: l.since });
 }
